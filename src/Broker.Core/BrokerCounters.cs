@@ -1,0 +1,45 @@
+namespace Broker.Core;
+
+/// <summary>Monotonic traffic counters of one broker, read by metrics and the console.</summary>
+public sealed class BrokerCounters
+{
+    private long _messagesIn;
+    private long _messagesOut;
+    private long _bytesIn;
+    private long _bytesOut;
+    private long _connections;
+    private long _connectionsTotal;
+
+    public long MessagesIn => Interlocked.Read(ref _messagesIn);
+
+    public long MessagesOut => Interlocked.Read(ref _messagesOut);
+
+    public long BytesIn => Interlocked.Read(ref _bytesIn);
+
+    public long BytesOut => Interlocked.Read(ref _bytesOut);
+
+    public long Connections => Interlocked.Read(ref _connections);
+
+    public long ConnectionsTotal => Interlocked.Read(ref _connectionsTotal);
+
+    public void MessageIn() => Interlocked.Increment(ref _messagesIn);
+
+    public void MessageOut() => Interlocked.Increment(ref _messagesOut);
+
+    public void AddBytesIn(long bytes) => Interlocked.Add(ref _bytesIn, bytes);
+
+    public void AddBytesOut(long bytes) => Interlocked.Add(ref _bytesOut, bytes);
+
+    internal bool TryOpenConnection(int max)
+    {
+        if (Interlocked.Increment(ref _connections) > max)
+        {
+            Interlocked.Decrement(ref _connections);
+            return false;
+        }
+        Interlocked.Increment(ref _connectionsTotal);
+        return true;
+    }
+
+    internal void CloseConnection() => Interlocked.Decrement(ref _connections);
+}

@@ -1,0 +1,51 @@
+namespace Broker.Core;
+
+/// <summary>What happens to a topic subscriber that falls behind <see cref="BrokerOptions.TopicPendingLimit"/>.</summary>
+public enum SlowConsumerPolicy
+{
+    /// <summary>The subscriber gets an ERROR and its connection is closed.</summary>
+    Disconnect,
+
+    /// <summary>The subscriber loses its oldest waiting messages; the losses are counted.</summary>
+    DropOldest,
+}
+
+/// <summary>One broker's settings, bound from <c>Brokers:&lt;name&gt;</c>. Defaults live here and only here.</summary>
+public sealed class BrokerOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Client connector URIs: <c>tcp://</c>, <c>stomp://</c>, <c>ssl://</c>, <c>stomp+ssl://</c>.</summary>
+    public List<string> Connectors { get; set; } = [];
+
+    public string DataDirectory { get; set; } = "";
+
+    /// <summary>Deliveries after the first before a message moves to <c>DLQ.&lt;queue&gt;</c> (ActiveMQ's default).</summary>
+    public int MaxRedeliveries { get; set; } = 6;
+
+    public int DefaultPrefetch { get; set; } = 1000;
+
+    public int MaxPrefetch { get; set; } = 32_768;
+
+    public int MaxConnections { get; set; } = 1000;
+
+    public int MaxDestinations { get; set; } = 100_000;
+
+    public int MaxSubscriptionsPerConnection { get; set; } = 1000;
+
+    public int MaxTransactionsPerConnection { get; set; } = 100;
+
+    /// <summary>Sends and acks one transaction may hold before the broker refuses more.</summary>
+    public int MaxTransactionSize { get; set; } = 100_000;
+
+    /// <summary>Messages a non-durable topic subscriber may have waiting before <see cref="SlowConsumerPolicy"/> applies.</summary>
+    public int TopicPendingLimit { get; set; } = 10_000;
+
+    public SlowConsumerPolicy SlowConsumerPolicy { get; set; } = SlowConsumerPolicy.Disconnect;
+
+    /// <summary>Bytes of message data held in memory (bodies and headers).</summary>
+    public long MemoryLimit { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>Bytes of the message store on disk; 0 = no limit.</summary>
+    public long StoreLimit { get; set; }
+}
