@@ -1,6 +1,13 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using BrokerConsole;
 
-app.MapGet("/", () => "Hello World!");
-
-app.Run();
+try
+{
+    var app = BrokerConsoleApp.Create(args);
+    await app.RunAsync();
+    return 0;
+}
+catch (BrokerConsole.Hosting.BrokerConfigurationException e)
+{
+    await Console.Error.WriteLineAsync(e.Message);
+    return 2;
+}

@@ -1,0 +1,167 @@
+using System.Buffers;
+using Broker.Core.Consumers;
+using Broker.Stomp.Protocol;
+
+namespace Broker.Stomp.Sessions;
+
+public sealed partial class StompSession
+{
+    private const int MaxFramesPerFlush = 256;
+    private static readonly byte[] HeartbeatBytes = "\n"u8.ToArray();
+
+    /// <summary>Queues a delivery; called by the core under a destination lock, so it only enqueues.</summary>
+    internal void EnqueueDelivery(Subscription subscription, Delivery delivery) =>
+        _outbound.Writer.TryWrite(new Outbound(OutboundKind.Message, null, subscription, delivery));
+
+    /// <summary>Queues an ERROR frame; the connection closes once it is written (STOMP closes after every ERROR).</summary>
+    internal void EnqueueError(string message, string? receiptId)
+    {
+        var headers = new List<KeyValuePair<string, string>> { new("message", message), new("content-type", "text/plain") };
+        if (receiptId is not null)
+        {
+            headers.Add(new("receipt-id", receiptId));
+        }
+        var frame = new StompFrame("ERROR", headers, System.Text.Encoding.UTF8.GetBytes(message));
+        Interlocked.Increment(ref _pendingReplies);
+        _outbound.Writer.TryWrite(new Outbound(OutboundKind.Error, frame, null, default));
+    }
+
+    private void EnqueueFrame(StompFrame frame)
+    {
+        Interlocked.Increment(ref _pendingReplies);
+        _outbound.Writer.TryWrite(new Outbound(OutboundKind.Reply, frame, null, default));
+    }
+
+    private void EnqueueReceipt(StompFrame request)
+    {
+        if (request["receipt"] is { } receipt)
+        {
+            EnqueueFrame(new StompFrame("RECEIPT", ("receipt-id", receipt)));
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _outbound.Reader;
+        var autoAcks = new List<(Consumer Consumer, long Tag)>();
+        try
+        {
+            while (await reader.WaitToReadAsync(_closing.Token))
+            {
+                var written = 0;
+                var replies = 0;
+                var close = false;
+                while (written < MaxFramesPerFlush && !close && reader.TryRead(out var item))
+                {
+                    written++;
+                    switch (item.Kind)
+                    {
+                        case OutboundKind.Message:
+                            await WriteMessageAsync(item.Subscription!, item.Delivery);
+                            if (item.Subscription!.Consumer.AckMode == AckMode.Auto)
+                            {
+                                autoAcks.Add((item.Subscription.Consumer, item.Delivery.Tag));
+                            }
+                            break;
+                        case OutboundKind.Heartbeat:
+                            _transport.BeginFrame().Write(HeartbeatBytes);
+                            await _transport.EndFrameAsync(_closing.Token);
+                            break;
+                        default:
+                            replies++;
+                            await WriteFrameAsync(item.Frame!);
+                            close = item.Kind == OutboundKind.Error;
+                            break;
+                    }
+                }
+                await _transport.FlushAsync(_closing.Token);
+                Volatile.Write(ref _lastWriteTimestamp, Environment.TickCount64);
+                // Auto-ack means "written to the client": only now may the messages leave the broker.
+                foreach (var (consumer, tag) in autoAcks)
+                {
+                    consumer.Ack(tag);
+                }
+                autoAcks.Clear();
+                if (replies > 0 && Interlocked.Add(ref _pendingReplies, -replies) <= _options.MaxPendingFrames / 2 && _readPaused)
+                {
+                    _outboundRoom.Release();
+                }
+                if (close)
+                {
+                    await _closing.CancelAsync();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Closing.
+        }
+        catch (IOException e)
+        {
+            StompLog.ConnectionLost(_logger, ConnectionId, e.Message);
+            await _closing.CancelAsync();
+        }
+        catch (System.Net.WebSockets.WebSocketException e)
+        {
+            StompLog.ConnectionLost(_logger, ConnectionId, e.Message);
+            await _closing.CancelAsync();
+        }
+    }
+
+    private async ValueTask WriteFrameAsync(StompFrame frame)
+    {
+        var output = _transport.BeginFrame();
+        StompFrameWriter.Write(output, frame, _version);
+        await _transport.EndFrameAsync(_closing.Token);
+    }
+
+    private ValueTask WriteMessageAsync(Subscription subscription, Delivery delivery)
+    {
+        var message = delivery.Message;
+        var headers = new List<KeyValuePair<string, string>>(message.Headers.Count + 9)
+        {
+            new("subscription", subscription.Id),
+            new("message-id", message.MessageId),
+            new("destination", message.Destination.ToString()),
+        };
+        if (subscription.Consumer.AckMode != AckMode.Auto)
+        {
+            if (_version == StompVersion.V1_2)
+            {
+                headers.Add(new("ack", subscription.AckId(delivery.Tag)));
+            }
+            else
+            {
+                subscription.RememberMessageId(message.MessageId, delivery.Tag);
+            }
+        }
+        if (delivery.Redelivered)
+        {
+            headers.Add(new("redelivered", "true"));
+        }
+        if (message.Persistent)
+        {
+            headers.Add(new("persistent", "true"));
+        }
+        headers.Add(new("priority", message.Priority.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        headers.Add(new("timestamp", message.Timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        headers.Add(new("expires", message.Expires.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        headers.AddRange(message.Headers);
+        _broker.Counters.AddBytesOut(message.Body.Length);
+        return WriteFrameAsync(new StompFrame("MESSAGE", headers, message.Body));
+    }
+
+    private enum OutboundKind
+    {
+        Message,
+        Reply,
+        Error,
+        Heartbeat,
+    }
+
+    private readonly record struct Outbound(OutboundKind Kind, StompFrame? Frame, Subscription? Subscription, Delivery Delivery)
+    {
+        public static Outbound Heartbeat { get; } = new(OutboundKind.Heartbeat, null, null, default);
+    }
+}

@@ -1,0 +1,234 @@
+using System.Buffers;
+using System.Threading.Channels;
+using Broker.Core;
+using Broker.Core.Consumers;
+using Broker.Core.Security;
+using Broker.Core.Transactions;
+using Broker.Stomp.Protocol;
+using Broker.Stomp.Transports;
+using Microsoft.Extensions.Logging;
+
+namespace Broker.Stomp.Sessions;
+
+/// <summary>
+/// One STOMP connection to one broker, over any transport. A read loop turns frames into broker calls; a
+/// write loop owns the transport's output (messages, receipts, errors, heart-beats) and batches flushes;
+/// a monitor enforces heart-beats and the CONNECT deadline. Partial files split the frame handlers by concern.
+/// </summary>
+public sealed partial class StompSession : IAsyncDisposable
+{
+    private readonly StompTransport _transport;
+    private readonly MessageBroker _broker;
+    private readonly IBrokerAuthenticator _authenticator;
+    private readonly StompServerOptions _options;
+    private readonly ILogger _logger;
+    private readonly StompFrameParser _parser;
+    private readonly Channel<Outbound> _outbound = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _closing = new();
+    private readonly Dictionary<string, Subscription> _subscriptions = [];
+    private readonly Dictionary<int, Subscription> _subscriptionsByNumber = [];
+    private readonly Dictionary<string, Transaction> _transactions = [];
+    private readonly SemaphoreSlim _outboundRoom = new(0);
+    private StompVersion _version = StompVersion.V1_2;
+    private BrokerUser? _user;
+    private string? _clientId;
+    private int _nextSubscriptionNumber;
+    private int _pendingReplies;
+    private volatile bool _readPaused;
+    private long _startTimestamp;
+    private long _lastReadTimestamp;
+    private long _lastWriteTimestamp;
+    private int _incomingHeartbeatMs;
+    private int _outgoingHeartbeatMs;
+
+    public StompSession(StompTransport transport, MessageBroker broker, IBrokerAuthenticator authenticator,
+        StompServerOptions options, ILogger logger, string connectionId)
+    {
+        _transport = transport;
+        _broker = broker;
+        _authenticator = authenticator;
+        _options = options;
+        _logger = logger;
+        _parser = new StompFrameParser(options.Limits);
+        ConnectionId = connectionId;
+    }
+
+    public string ConnectionId { get; }
+
+    public bool IsConnected => _user is not null;
+
+    /// <summary>Serves the connection until the peer leaves, breaks the protocol, or <paramref name="cancellationToken"/> fires.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var scope = _logger.BeginScope(new Dictionary<string, object> { ["ConnectionId"] = ConnectionId, ["BrokerName"] = _broker.Name });
+        using var link = cancellationToken.Register(() => _closing.Cancel());
+        if (!_broker.TryOpenConnection())
+        {
+            EnqueueError($"broker {_broker.Name} already has {_broker.Options.MaxConnections} connections (MaxConnections)", null);
+            _outbound.Writer.TryComplete();
+            await WriteLoopAsync();
+            return;
+        }
+        StompLog.Connected(_logger, ConnectionId, _transport.RemoteAddress);
+        _startTimestamp = _lastReadTimestamp = _lastWriteTimestamp = Environment.TickCount64;
+        try
+        {
+            var writer = WriteLoopAsync();
+            var monitor = MonitorLoopAsync();
+            await ReadLoopAsync();
+            _outbound.Writer.TryComplete();
+            // Let the last receipt or ERROR reach the client, but never wait on a peer that stopped reading.
+            await writer.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            _closing.Cancel();
+            await monitor.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        finally
+        {
+            _closing.Cancel();
+            ReleaseBrokerState();
+            _broker.CloseConnection();
+            StompLog.Disconnected(_logger, ConnectionId);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _closing.Cancel();
+        await _transport.DisposeAsync();
+        _closing.Dispose();
+        _outboundRoom.Dispose();
+    }
+
+    /// <summary>Returns in-flight messages and rolls back open transactions: the connection is gone.</summary>
+    private void ReleaseBrokerState()
+    {
+        foreach (var transaction in _transactions.Values)
+        {
+            transaction.Rollback();
+        }
+        _transactions.Clear();
+        foreach (var subscription in _subscriptions.Values)
+        {
+            subscription.Consumer.Close();
+        }
+        _subscriptions.Clear();
+        _subscriptionsByNumber.Clear();
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        var input = _transport.Input;
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(_closing.Token);
+                var buffer = result.Buffer;
+                if (!buffer.IsEmpty)
+                {
+                    Volatile.Write(ref _lastReadTimestamp, Environment.TickCount64);
+                    _broker.Counters.AddBytesIn(buffer.Length);
+                }
+                var keepReading = HandleFrames(ref buffer);
+                input.AdvanceTo(buffer.Start, buffer.End);
+                if (!keepReading || result.IsCompleted)
+                {
+                    return;
+                }
+                await WaitForOutboundRoomAsync();
+            }
+        }
+        catch (OperationCanceledException) when (_closing.IsCancellationRequested)
+        {
+            // Closing: not an error.
+        }
+        catch (IOException e)
+        {
+            StompLog.ConnectionLost(_logger, ConnectionId, e.Message);
+        }
+    }
+
+    /// <summary>Parses and handles every whole frame in the buffer; false when the connection must close.</summary>
+    private bool HandleFrames(ref ReadOnlySequence<byte> buffer)
+    {
+        StompFrame? frame = null;
+        try
+        {
+            while (_parser.TryParse(ref buffer, out frame))
+            {
+                if (!Handle(frame))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+        catch (StompProtocolException e)
+        {
+            StompLog.ProtocolError(_logger, ConnectionId, e.Message);
+            EnqueueError(e.Message, frame?["receipt"]);
+            return false;
+        }
+        catch (BrokerException e)
+        {
+            StompLog.Refused(_logger, ConnectionId, frame?.Command ?? "?", e.Message);
+            EnqueueError(e.Message, frame?["receipt"]);
+            return false;
+        }
+        catch (Exception e)
+        {
+            StompLog.UnexpectedError(_logger, e, ConnectionId, frame?.Command ?? "?");
+            EnqueueError("internal error; the connection is closed", frame?["receipt"]);
+            return false;
+        }
+    }
+
+    /// <summary>Stops reading while the client leaves our replies unread, so it cannot grow our memory.</summary>
+    private async ValueTask WaitForOutboundRoomAsync()
+    {
+        while (Volatile.Read(ref _pendingReplies) > _options.MaxPendingFrames)
+        {
+            _readPaused = true;
+            await _outboundRoom.WaitAsync(TimeSpan.FromMilliseconds(100), _closing.Token);
+        }
+        if (_readPaused)
+        {
+            _readPaused = false;
+            Volatile.Write(ref _lastReadTimestamp, Environment.TickCount64);
+        }
+    }
+
+    private async Task MonitorLoopAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_closing.Token))
+            {
+                var now = Environment.TickCount64;
+                if (!IsConnected && now - _startTimestamp > _options.ConnectTimeout.TotalMilliseconds)
+                {
+                    EnqueueError($"no CONNECT frame within {_options.ConnectTimeout.TotalSeconds:0} s", null);
+                    return;
+                }
+                if (_outgoingHeartbeatMs > 0 && now - Volatile.Read(ref _lastWriteTimestamp) >= _outgoingHeartbeatMs)
+                {
+                    Volatile.Write(ref _lastWriteTimestamp, now);
+                    _outbound.Writer.TryWrite(Outbound.Heartbeat);
+                }
+                // A connection we stopped reading from for flow control is not dead, only throttled.
+                if (_incomingHeartbeatMs > 0 && !_readPaused
+                    && now - Volatile.Read(ref _lastReadTimestamp) > _incomingHeartbeatMs * _options.HeartbeatGraceFactor)
+                {
+                    StompLog.HeartbeatTimeout(_logger, ConnectionId, _incomingHeartbeatMs);
+                    await _closing.CancelAsync();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Closing.
+        }
+    }
+}

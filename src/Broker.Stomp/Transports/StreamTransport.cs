@@ -1,0 +1,36 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace Broker.Stomp.Transports;
+
+/// <summary>STOMP over a byte stream: a socket's <see cref="System.Net.Sockets.NetworkStream"/> or a TLS stream.</summary>
+public sealed class StreamTransport(Stream stream, string remoteAddress) : StompTransport
+{
+    private readonly PipeReader _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
+    private readonly PipeWriter _output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
+
+    public override PipeReader Input => _input;
+
+    public override string RemoteAddress { get; } = remoteAddress;
+
+    public override IBufferWriter<byte> BeginFrame() => _output;
+
+    public override ValueTask EndFrameAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    public override async ValueTask FlushAsync(CancellationToken cancellationToken) =>
+        await _output.FlushAsync(cancellationToken);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await _input.CompleteAsync();
+        try
+        {
+            await _output.CompleteAsync();
+        }
+        catch (IOException)
+        {
+            // The peer is gone; whatever was unflushed has nowhere to go.
+        }
+        await stream.DisposeAsync();
+    }
+}

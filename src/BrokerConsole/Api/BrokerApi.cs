@@ -1,0 +1,64 @@
+using Broker.Core.Messages;
+using BrokerConsole.Hosting;
+using BrokerConsole.Security;
+
+namespace BrokerConsole.Api;
+
+/// <summary>The JSON HTTP API of shared/API.md: the read side of brokers, destinations and events.</summary>
+public static class BrokerApi
+{
+    public static void MapBrokerApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api").RequireAuthorization(SecurityExtensions.ViewPolicy);
+        api.MapGet("/brokers", (BrokerRegistry registry) => registry.All.Select(BrokerView.From));
+        api.MapGet("/brokers/{name}", (string name, BrokerRegistry registry) =>
+            registry.Find(name) is { } broker ? Results.Ok(BrokerView.From(broker)) : NotFound(name));
+        api.MapGet("/brokers/{name}/destinations", (string name, string? kind, string? search, int? offset, int? limit, BrokerRegistry registry) =>
+        {
+            if (registry.Find(name) is not { } broker)
+            {
+                return NotFound(name);
+            }
+            DestinationKind? wanted;
+            switch (kind)
+            {
+                case null or "": wanted = null; break;
+                case "queue": wanted = DestinationKind.Queue; break;
+                case "topic": wanted = DestinationKind.Topic; break;
+                default: return Results.Problem(detail: $"kind '{kind}' must be queue or topic", statusCode: StatusCodes.Status400BadRequest);
+            }
+            if (offset < 0 || limit is < 1 or > 1000)
+            {
+                return Results.Problem(detail: "offset must be 0 or more and limit 1 to 1000", statusCode: StatusCodes.Status400BadRequest);
+            }
+            var matching = broker.Broker.GetDestinations()
+                .Where(d => wanted is null || d.Kind == wanted)
+                .Where(d => string.IsNullOrEmpty(search) || d.Name.Contains(search, StringComparison.OrdinalIgnoreCase))
+                .ToList();
+            return Results.Ok(new
+            {
+                total = matching.Count,
+                items = matching.Skip(offset ?? 0).Take(limit ?? 100).Select(d => new
+                {
+                    name = d.Name,
+                    kind = d.Kind == DestinationKind.Queue ? "queue" : "topic",
+                    pending = d.Pending,
+                    consumers = d.Consumers,
+                    enqueued = d.Enqueued,
+                    dequeued = d.Dequeued,
+                    inflight = d.InFlight,
+                }),
+            });
+        });
+        api.MapGet("/events", (DateTimeOffset? since, BrokerRegistry registry) => registry.Events.Since(since).Select(e => new
+        {
+            time = e.Time,
+            broker = e.Broker,
+            kind = e.Kind.ToString(),
+            detail = e.Detail,
+        }));
+    }
+
+    private static IResult NotFound(string name) =>
+        Results.Problem(detail: $"no broker named '{name}' in this process", statusCode: StatusCodes.Status404NotFound);
+}

@@ -1,0 +1,130 @@
+using System.Text.RegularExpressions;
+using Broker.Core;
+using Broker.Stomp.Connectors;
+
+namespace BrokerConsole.Hosting;
+
+/// <summary>
+/// Reads <c>Brokers:*</c>: a broker with <c>Enabled: false</c> is skipped before anything else is looked at;
+/// every other one is bound strictly (an unknown key is an error, so a typo is not silently ignored) and
+/// validated. All problems are collected and reported together, each naming its key and value.
+/// </summary>
+public static partial class BrokerConfiguration
+{
+    public static IReadOnlyList<BrokerDefinition> Load(IConfiguration configuration)
+    {
+        var errors = new List<string>();
+        var brokers = new List<BrokerDefinition>();
+        foreach (var section in configuration.GetSection("Brokers").GetChildren())
+        {
+            if (section["Enabled"] is { } enabled && bool.TryParse(enabled, out var isEnabled) && !isEnabled)
+            {
+                continue;
+            }
+            if (TryLoad(section, errors) is { } broker)
+            {
+                brokers.Add(broker);
+            }
+        }
+        if (errors.Count > 0)
+        {
+            throw new BrokerConfigurationException(errors);
+        }
+        return brokers;
+    }
+
+    private static BrokerDefinition? TryLoad(IConfigurationSection section, List<string> errors)
+    {
+        var name = section.Key;
+        var key = section.Path;
+        if (!BrokerNamePattern().IsMatch(name))
+        {
+            errors.Add($"{key}: broker name '{name}' must be 1-64 letters, digits, '-', '_' or '.'");
+        }
+        BrokerOptions options;
+        TlsOptions? tls;
+        try
+        {
+            options = new BrokerOptions();
+            section.Bind(options, b => b.ErrorOnUnknownConfiguration = false);
+            CheckUnknownKeys(section, errors);
+            tls = section.GetSection("Tls").Exists() ? section.GetSection("Tls").Get<TlsOptions>(b => b.ErrorOnUnknownConfiguration = true) : null;
+        }
+        catch (InvalidOperationException e)
+        {
+            errors.Add($"{key}: {e.Message}");
+            return null;
+        }
+        var connectors = new List<ConnectorUri>();
+        for (var i = 0; i < options.Connectors.Count; i++)
+        {
+            if (ConnectorUri.TryParse(options.Connectors[i], out var uri, out var error))
+            {
+                connectors.Add(uri);
+                if (uri.Tls && string.IsNullOrEmpty(tls?.CertificatePath))
+                {
+                    errors.Add($"{key}:Connectors:{i}: '{uri.Text}' is a TLS connector but {key}:Tls:CertificatePath is not set");
+                }
+            }
+            else
+            {
+                errors.Add($"{key}:Connectors:{i}: {error}");
+            }
+        }
+        if (tls is not null && !string.IsNullOrEmpty(tls.CertificatePath) && !File.Exists(tls.CertificatePath))
+        {
+            errors.Add($"{key}:Tls:CertificatePath: file '{tls.CertificatePath}' does not exist");
+        }
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            errors.Add($"{key}:DataDirectory: is required (for example \"data/{name}\")");
+        }
+        Positive(options.MaxRedeliveries, "MaxRedeliveries", allowZero: true);
+        Positive(options.DefaultPrefetch, "DefaultPrefetch");
+        Positive(options.MaxPrefetch, "MaxPrefetch");
+        Positive(options.MaxConnections, "MaxConnections");
+        Positive(options.MaxDestinations, "MaxDestinations");
+        Positive(options.MaxSubscriptionsPerConnection, "MaxSubscriptionsPerConnection");
+        Positive(options.MaxTransactionsPerConnection, "MaxTransactionsPerConnection");
+        Positive(options.MaxTransactionSize, "MaxTransactionSize");
+        Positive(options.TopicPendingLimit, "TopicPendingLimit");
+        Positive(options.MemoryLimit, "MemoryLimit");
+        Positive(options.StoreLimit, "StoreLimit", allowZero: true);
+        if (options.DefaultPrefetch > options.MaxPrefetch)
+        {
+            errors.Add($"{key}:DefaultPrefetch: {options.DefaultPrefetch} is above {key}:MaxPrefetch ({options.MaxPrefetch})");
+        }
+        return new BrokerDefinition(name, options, connectors, tls);
+
+        void Positive(long value, string option, bool allowZero = false)
+        {
+            if (value < 0 || (value == 0 && !allowZero))
+            {
+                errors.Add($"{key}:{option}: '{section[option]}' must be {(allowZero ? "zero or more" : "above zero")}");
+            }
+        }
+    }
+
+    /// <summary>A key the options do not know is most likely a typo: say which.</summary>
+    private static void CheckUnknownKeys(IConfigurationSection section, List<string> errors)
+    {
+        var known = typeof(BrokerOptions).GetProperties().Select(p => p.Name).Append("Tls").ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var child in section.GetChildren())
+        {
+            if (!known.Contains(child.Key))
+            {
+                errors.Add($"{child.Path}: unknown setting (known: {string.Join(", ", known.Order())})");
+            }
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
+    private static partial Regex BrokerNamePattern();
+}
+
+/// <summary>The configuration cannot run: every problem found, one per line.</summary>
+public sealed class BrokerConfigurationException(IReadOnlyList<string> errors)
+    : Exception("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e)))
+{
+    public IReadOnlyList<string> Errors { get; } = errors;
+}

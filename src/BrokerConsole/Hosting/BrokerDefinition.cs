@@ -1,0 +1,18 @@
+using Broker.Core;
+using Broker.Stomp.Connectors;
+
+namespace BrokerConsole.Hosting;
+
+/// <summary>A configured, validated broker: its name, options and parsed connectors.</summary>
+public sealed record BrokerDefinition(string Name, BrokerOptions Options, IReadOnlyList<ConnectorUri> Connectors, TlsOptions? Tls);
+
+/// <summary>The certificate of a broker's <c>ssl://</c> connectors: a PKCS#12 file, or a PEM certificate with its key.</summary>
+public sealed class TlsOptions
+{
+    public string CertificatePath { get; set; } = "";
+
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>The PEM private key, when <see cref="CertificatePath"/> is a PEM certificate.</summary>
+    public string? KeyPath { get; set; }
+}

@@ -1,0 +1,39 @@
+using Broker.Core.Events;
+using Broker.Core.Security;
+using Broker.Stomp.Sessions;
+
+namespace BrokerConsole.Hosting;
+
+/// <summary>The brokers this process hosts; starts them with the host and stops them with it.</summary>
+public sealed class BrokerRegistry(
+    IReadOnlyList<BrokerDefinition> definitions,
+    EventLog events,
+    IBrokerAuthenticator authenticator,
+    StompServerOptions stompOptions,
+    ILoggerFactory loggerFactory) : IHostedService
+{
+    private readonly IReadOnlyList<HostedBroker> _brokers =
+        [.. definitions.Select(d => new HostedBroker(d, events, authenticator, stompOptions, loggerFactory))];
+
+    public IReadOnlyList<HostedBroker> All => _brokers;
+
+    public EventLog Events { get; } = events;
+
+    public HostedBroker? Find(string name) => _brokers.FirstOrDefault(b => b.Name == name);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var broker in _brokers)
+        {
+            await broker.StartAsync();
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var broker in _brokers)
+        {
+            await broker.StopAsync();
+        }
+    }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every test, installing first what the tests need and this machine lacks:
+# Debian's python3-stomp (an independent STOMP client) and npm's @stomp/stompjs.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if ! /usr/bin/python3 -c 'import stomp' 2>/dev/null; then
+  echo "Installing python3-stomp (Debian)..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq python3-stomp >/dev/null
+fi
+
+if [ -f tests/interop/package.json ] && [ ! -d tests/interop/node_modules/@stomp/stompjs ]; then
+  echo "Installing @stomp/stompjs (npm)..."
+  (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+dotnet test BrokerConsole.sln -c Release "$@"

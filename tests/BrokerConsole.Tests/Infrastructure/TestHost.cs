@@ -1,0 +1,100 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using BrokerConsole.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace BrokerConsole.Tests.Infrastructure;
+
+/// <summary>
+/// The real host in this process on loopback: HTTP on a free port, each broker's STOMP connector on port 0,
+/// its own temp folder for data and logs. Disposing stops it and deletes the folder.
+/// </summary>
+public sealed class TestHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TestHost(WebApplication app, string root)
+    {
+        _app = app;
+        Root = root;
+    }
+
+    public string Root { get; }
+
+    public Uri HttpUri { get; private set; } = null!;
+
+    public BrokerRegistry Registry => _app.Services.GetRequiredService<BrokerRegistry>();
+
+    public IServiceProvider Services => _app.Services;
+
+    public int StompPort(string broker = "b1") => Registry.Find(broker)!.Connectors[0].BoundPort;
+
+    /// <summary>Starts a host with broker <c>b1</c> (or those <paramref name="settings"/> name) and users admin/admin, viewer/viewer, producer/producer, consumer/consumer.</summary>
+    public static async Task<TestHost> StartAsync(params string[] settings)
+    {
+        var root = Directory.CreateTempSubdirectory("brokerconsole-test-").FullName;
+        var args = new List<string>
+        {
+            "--urls=http://127.0.0.1:0",
+            $"--Logging:Directory={Path.Combine(root, "logs")}",
+            "--Security:Users:admin:Password=admin", "--Security:Users:admin:Roles:0=admin",
+            "--Security:Users:viewer:Password=viewer", "--Security:Users:viewer:Roles:0=viewer",
+            "--Security:Users:producer:Password=producer", "--Security:Users:producer:Roles:0=producer",
+            "--Security:Users:consumer:Password=consumer", "--Security:Users:consumer:Roles:0=consumer",
+        };
+        if (!settings.Any(s => s.StartsWith("--Brokers:", StringComparison.Ordinal)))
+        {
+            args.Add("--Brokers:b1:Connectors:0=tcp://127.0.0.1:0");
+            args.Add($"--Brokers:b1:DataDirectory={Path.Combine(root, "data", "b1")}");
+        }
+        args.AddRange(settings.Select(s => s.Replace("{root}", root)));
+        var app = BrokerConsoleApp.Create([.. args], root);
+        var host = new TestHost(app, root);
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        host.HttpUri = new Uri(address);
+        return host;
+    }
+
+    public HttpClient CreateHttpClient(string? user = "admin", string? password = null)
+    {
+        var client = new HttpClient { BaseAddress = HttpUri, Timeout = TimeSpan.FromSeconds(30) };
+        if (user is not null)
+        {
+            var token = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}:{password ?? user}"));
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", token);
+        }
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            await _app.StopAsync(timeout.Token);
+        }
+        finally
+        {
+            await _app.DisposeAsync();
+            try
+            {
+                Directory.Delete(Root, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A log file still being closed; the OS cleans temp folders.
+            }
+        }
+    }
+}
