@@ -13,4 +13,13 @@ internal static partial class BrokerLog
 
     [LoggerMessage(1002, LogLevel.Warning, "Broker {BrokerName} moved message {MessageId} from {Queue} to its dead-letter queue: {Reason}")]
     public static partial void DeadLettered(ILogger logger, string brokerName, string messageId, string queue, string reason);
+
+    [LoggerMessage(1003, LogLevel.Debug, "Broker {BrokerName} dropped a duplicate from producer {ProducerId} (sequence {ProducerSequence})")]
+    public static partial void DuplicateDropped(ILogger logger, string brokerName, string producerId, long producerSequence);
+
+    [LoggerMessage(1004, LogLevel.Error, "Broker {BrokerName}: the expiry sweep failed")]
+    public static partial void SweepFailed(ILogger logger, Exception exception, string brokerName);
+
+    [LoggerMessage(1005, LogLevel.Information, "Broker {BrokerName} recovered {Messages} messages in {Destinations} destinations from {Records} journal records")]
+    public static partial void Recovered(ILogger logger, string brokerName, int messages, int destinations, long records);
 }

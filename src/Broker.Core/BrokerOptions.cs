@@ -48,4 +48,7 @@ public sealed class BrokerOptions
 
     /// <summary>Bytes of the message store on disk; 0 = no limit.</summary>
     public long StoreLimit { get; set; }
+
+    /// <summary>How long the duplicate filter remembers a producer that has gone quiet.</summary>
+    public TimeSpan ProducerIdleTimeout { get; set; } = TimeSpan.FromHours(1);
 }

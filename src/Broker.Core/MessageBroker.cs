@@ -3,6 +3,7 @@ using Broker.Core.Consumers;
 using Broker.Core.Destinations;
 using Broker.Core.Events;
 using Broker.Core.Messages;
+using Broker.Core.Storage;
 using Broker.Core.Transactions;
 using Microsoft.Extensions.Logging;
 
@@ -10,25 +11,26 @@ namespace Broker.Core;
 
 /// <summary>
 /// One named broker: its destinations, their consumers, and the operations every protocol adapter and the
-/// console use. It knows nothing of sockets or wire formats.
+/// console use. It knows nothing of sockets or wire formats; durability goes through <see cref="IMessageStore"/>.
 /// </summary>
-public sealed class MessageBroker : IAsyncDisposable
+public sealed partial class MessageBroker : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<DestinationName, Destination> _destinations = new();
     private readonly BrokerContext _context;
     private readonly EventLog _events;
     private readonly ILogger _logger;
     private readonly string _messageIdPrefix;
-    private ITimer? _expirySweep;
+    private ITimer? _sweep;
     private long _nextMessageId;
 
-    public MessageBroker(string name, BrokerOptions options, EventLog events, ILogger logger, TimeProvider? clock = null)
+    public MessageBroker(string name, BrokerOptions options, EventLog events, ILogger logger, TimeProvider? clock = null, IMessageStore? store = null)
     {
         Name = name;
         Options = options;
         _events = events;
         _logger = logger;
-        _context = new BrokerContext(options, clock ?? TimeProvider.System, DeadLetter);
+        _context = new BrokerContext(options, clock ?? TimeProvider.System, store, DeadLetter);
+        Duplicates = new DuplicateFilter(options.ProducerIdleTimeout);
         // Unique across restarts without coordination: broker name, a random instance part, a counter.
         _messageIdPrefix = $"ID:{name}-{Guid.NewGuid().ToString("N")[..12]}-";
     }
@@ -43,7 +45,11 @@ public sealed class MessageBroker : IAsyncDisposable
 
     public MemoryAccount Memory => _context.Memory;
 
+    public IMessageStore? Store => _context.Store;
+
     public BrokerCounters Counters { get; } = new();
+
+    public DuplicateFilter Duplicates { get; }
 
     public TimeProvider Clock => _context.Clock;
 
@@ -57,7 +63,7 @@ public sealed class MessageBroker : IAsyncDisposable
             return;
         }
         SetState(BrokerState.Starting, "broker starting");
-        _expirySweep = Clock.CreateTimer(_ => SweepExpired(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        _sweep = Clock.CreateTimer(_ => Sweep(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         StartedAt = Clock.GetUtcNow();
         SetState(BrokerState.Started, "broker started");
     }
@@ -70,7 +76,7 @@ public sealed class MessageBroker : IAsyncDisposable
             return;
         }
         SetState(BrokerState.Stopping, "broker stopping");
-        if (_expirySweep is { } sweep)
+        if (_sweep is { } sweep)
         {
             await sweep.DisposeAsync();
         }
@@ -84,11 +90,24 @@ public sealed class MessageBroker : IAsyncDisposable
 
     public string NextMessageId() => _messageIdPrefix + Interlocked.Increment(ref _nextMessageId);
 
-    public void Send(Message message)
+    /// <summary>
+    /// Accepts a message. The task completes when it is durable (at once for a non-persistent message); a
+    /// duplicate of one already accepted is dropped and completes when the original is durable.
+    /// </summary>
+    public Task Send(Message message)
     {
         EnsureStarted();
-        GetOrCreate(message.Destination).Send(message);
+        if (!AdmitSend(message, out var producerId, out var producerSequence, out var original))
+        {
+            return Store is null ? Task.CompletedTask : Store.WhenDurable(original > 0 ? original : Store.LastSequence);
+        }
+        var durable = GetOrCreate(message.Destination).Send(message, producerId, producerSequence);
         Counters.MessageIn();
+        if (producerId is not null && Store is not null)
+        {
+            Duplicates.Observe(producerId, producerSequence, Store.LastSequence, _context.NowMs);
+        }
+        return durable;
     }
 
     public Consumer Subscribe(DestinationName destination, IDeliverySink sink, SubscriptionOptions options)
@@ -122,7 +141,7 @@ public sealed class MessageBroker : IAsyncDisposable
     /// <summary>The messages of a queue in dispatch order, waiting or in flight; consumes nothing.</summary>
     public IReadOnlyList<BrowsedMessage> Browse(string queue) =>
         _destinations.TryGetValue(DestinationName.Queue(queue), out var destination) && destination is QueueDestination q
-            ? [.. q.Queue.Browse().Select(m => new BrowsedMessage(m.Message, m.DeliveryCount))]
+            ? [.. q.Queue.Browse().Select(m => new BrowsedMessage(m.IsPaged ? Store!.ReadMessage(m.StoreSequence) : m.Message, m.DeliveryCount))]
             : [];
 
     public int Purge(string queue) =>
@@ -137,10 +156,16 @@ public sealed class MessageBroker : IAsyncDisposable
             return false;
         }
         destination.Close($"destination {name} was deleted");
-        if (destination is QueueDestination q)
+        switch (destination)
         {
-            q.Queue.Purge();
+            case QueueDestination q:
+                q.Queue.Purge(RemovalReason.Deleted);
+                break;
+            case TopicDestination t:
+                t.DropDurableSubscriptions();
+                break;
         }
+        _context.Append(new DestinationDeletedRecord(name));
         Publish(BrokerEventKind.DestinationDeleted, name.ToString());
         return true;
     }
@@ -155,13 +180,47 @@ public sealed class MessageBroker : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync();
 
-    private Destination GetOrCreate(DestinationName name)
+    internal StoreTicket Append(StoreRecord record) => _context.Append(record);
+
+    internal IReadOnlyList<MessageQueue> TargetsOf(DestinationName name) => GetOrCreate(name).Targets;
+
+    /// <summary>False when the message is a duplicate by its producer's id and sequence (the duplicate filter).</summary>
+    internal bool AdmitSend(Message message, out string? producerId, out long producerSequence) =>
+        AdmitSend(message, out producerId, out producerSequence, out _);
+
+    internal void ObserveProducer(string? producerId, long producerSequence, long recordSequence)
+    {
+        if (producerId is not null)
+        {
+            Duplicates.Observe(producerId, producerSequence, recordSequence, _context.NowMs);
+        }
+    }
+
+    private bool AdmitSend(Message message, out string? producerId, out long producerSequence, out long original)
+    {
+        producerId = message.Header(DuplicateFilter.ProducerIdHeader);
+        producerSequence = 0;
+        original = 0;
+        if (producerId is null || !long.TryParse(message.Header(DuplicateFilter.ProducerSequenceHeader), out producerSequence))
+        {
+            producerId = null;
+            return true;
+        }
+        if (Duplicates.TryAccept(producerId, producerSequence, _context.NowMs, out original))
+        {
+            return true;
+        }
+        BrokerLog.DuplicateDropped(_logger, Name, producerId, producerSequence);
+        return false;
+    }
+
+    private Destination GetOrCreate(DestinationName name, bool journal = true, bool enforceLimit = true)
     {
         if (_destinations.TryGetValue(name, out var existing))
         {
             return existing;
         }
-        if (_destinations.Count >= Options.MaxDestinations)
+        if (enforceLimit && _destinations.Count >= Options.MaxDestinations)
         {
             throw new BrokerException($"broker {Name} already has {Options.MaxDestinations} destinations (MaxDestinations)");
         }
@@ -173,6 +232,10 @@ public sealed class MessageBroker : IAsyncDisposable
         });
         if (created)
         {
+            if (journal)
+            {
+                _context.Append(new DestinationCreatedRecord(name));
+            }
             BrokerLog.DestinationCreated(_logger, Name, name.ToString());
             Publish(BrokerEventKind.DestinationCreated, name.ToString());
         }
@@ -183,19 +246,29 @@ public sealed class MessageBroker : IAsyncDisposable
     {
         var dlq = DestinationName.Queue(BrokerContext.DeadLetterPrefix + queue);
         BrokerLog.DeadLettered(_logger, Name, message.MessageId, queue, reason);
-        GetOrCreate(dlq).Send(message with
+        // A dead-letter queue is created whatever MaxDestinations says: refusing it would lose the message.
+        GetOrCreate(dlq, enforceLimit: false).Send(message with
         {
             Destination = dlq,
             Expires = 0,
             Headers = [.. message.Headers, new("original-destination", message.Destination.ToString()), new("dlq-reason", reason)],
-        });
+        }, null, 0);
     }
 
-    private void SweepExpired()
+    private void Sweep()
     {
-        foreach (var destination in _destinations.Values)
+        try
         {
-            destination.SweepExpired();
+            foreach (var destination in _destinations.Values)
+            {
+                destination.SweepExpired();
+            }
+            Duplicates.ForgetIdle(_context.NowMs);
+        }
+        catch (Exception e)
+        {
+            // A timer callback must never take the process down; the next sweep tries again.
+            BrokerLog.SweepFailed(_logger, e, Name);
         }
     }
 

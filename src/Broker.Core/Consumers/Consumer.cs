@@ -37,7 +37,10 @@ public sealed class Consumer
 
     /// <summary>Acknowledges <paramref name="tag"/> (and, in client mode, every earlier delivery).</summary>
     /// <returns>False when the tag is unknown or already acknowledged.</returns>
-    public bool Ack(long tag) => Queue.Acknowledge(this, tag, AckMode == AckMode.Client);
+    public bool Ack(long tag) => Acknowledge(tag) is not null;
+
+    /// <summary>As <see cref="Ack"/>, with a task that completes when the removal is durable; null for an unknown tag.</summary>
+    public Task? Acknowledge(long tag) => Queue.Acknowledge(this, tag, AckMode == AckMode.Client);
 
     /// <summary>Returns the message (cumulatively in client mode) to the queue for redelivery.</summary>
     public bool Nack(long tag) => Queue.Reject(this, tag, AckMode == AckMode.Client);
@@ -68,6 +71,15 @@ public sealed class Consumer
                 }
             }
             return tags;
+        }
+    }
+
+    /// <summary>The journal sequence of an in-flight message (0 when not journaled), or null when the tag is unknown.</summary>
+    internal long? StoreSequenceOf(long tag)
+    {
+        lock (Queue.SyncRoot)
+        {
+            return _byTag.TryGetValue(tag, out var node) ? node.Value.Message.StoreSequence : null;
         }
     }
 

@@ -8,7 +8,11 @@ internal abstract class Destination(DestinationName name)
 {
     public DestinationName Name { get; } = name;
 
-    public abstract void Send(Message message);
+    /// <summary>Delivers to the destination's queues; the task completes when the message is durable.</summary>
+    public abstract Task Send(Message message, string? producerId, long producerSequence);
+
+    /// <summary>The queues a message sent here lands in (a queue, or every current topic subscription).</summary>
+    public abstract IReadOnlyList<MessageQueue> Targets { get; }
 
     public abstract Consumer Subscribe(IDeliverySink sink, SubscriptionOptions options);
 
@@ -23,9 +27,12 @@ internal abstract class Destination(DestinationName name)
 /// <summary>A queue destination: every message goes to one consumer.</summary>
 internal sealed class QueueDestination(DestinationName name, BrokerContext context) : Destination(name)
 {
-    public MessageQueue Queue { get; } = new(name.Name, context);
+    public MessageQueue Queue { get; } = new(Storage.QueueKey.ForQueue(name.Name), context);
 
-    public override void Send(Message message) => Queue.Enqueue(message);
+    public override IReadOnlyList<MessageQueue> Targets => [Queue];
+
+    public override Task Send(Message message, string? producerId, long producerSequence) =>
+        Queue.Enqueue(message, producerId, producerSequence);
 
     public override Consumer Subscribe(IDeliverySink sink, SubscriptionOptions options) => Queue.AddConsumer(sink, options);
 

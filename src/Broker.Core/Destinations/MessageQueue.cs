@@ -1,12 +1,14 @@
 using Broker.Core.Consumers;
 using Broker.Core.Messages;
+using Broker.Core.Storage;
 
 namespace Broker.Core.Destinations;
 
 /// <summary>
 /// Messages waiting for consumers, dispatched by priority then arrival, round-robin over the consumers whose
 /// prefetch window has room. A queue destination is one; each topic subscription owns one too, so acks,
-/// redelivery and flow control work the same for both.
+/// redelivery and flow control work the same for both. Persistent messages are journaled here, under the
+/// queue's lock, so a message's records reach the journal in the order its changes happened.
 /// </summary>
 /// <remarks>
 /// One lock guards the queue and its consumers. Work that reaches another queue (dead-lettering) is collected
@@ -21,20 +23,25 @@ internal sealed class MessageQueue
     private int _nextConsumer;
     private long _nextSequence;
 
-    public MessageQueue(string name, BrokerContext context, PendingLimit? pendingLimit = null)
+    public MessageQueue(QueueKey key, BrokerContext context, PendingLimit? pendingLimit = null)
     {
-        Name = name;
+        Key = key;
         _context = context;
         _pendingLimit = pendingLimit;
-        IsDeadLetterQueue = name.StartsWith(BrokerContext.DeadLetterPrefix, StringComparison.Ordinal);
+        IsDeadLetterQueue = key.Queue.StartsWith(BrokerContext.DeadLetterPrefix, StringComparison.Ordinal);
     }
 
-    public string Name { get; }
+    public QueueKey Key { get; }
+
+    public string Name => Key.Queue;
 
     public object SyncRoot { get; } = new();
 
     /// <summary>Dead-letter queues never dead-letter again: a poison message stays where an operator can see it.</summary>
     public bool IsDeadLetterQueue { get; }
+
+    /// <summary>Only a queue or durable subscription journals its messages; a non-durable topic subscription never does.</summary>
+    public bool IsDurable { get; init; } = true;
 
     /// <summary>Called, outside the lock, when the last consumer leaves (a non-durable topic subscription ends).</summary>
     public Action<MessageQueue>? LastConsumerLeft { get; init; }
@@ -61,19 +68,37 @@ internal sealed class MessageQueue
         get { lock (SyncRoot) { return _consumers.Sum(c => c.InFlightCount); } }
     }
 
-    public void Enqueue(Message message)
+    /// <summary>Adds a message, journaling it first when it is persistent; the task completes when it is durable.</summary>
+    public Task Enqueue(Message message, string? producerId = null, long producerSequence = 0)
     {
         DeadLetters? dead = null;
+        bool dropped;
+        StoreTicket ticket;
         lock (SyncRoot)
         {
-            var queued = new QueuedMessage(message, ++_nextSequence);
-            _pending.Add(queued);
-            Enqueued++;
-            _context.Memory.Add(queued.Size);
-            EnforcePendingLimit();
+            ticket = message.Persistent && IsDurable
+                ? _context.Append(new MessageAddedRecord(Key, message, producerId, producerSequence))
+                : StoreTicket.None;
+            Add(message, ticket.Sequence, deliveryCount: 0);
+            dropped = EnforcePendingLimit();
             Dispatch(ref dead);
         }
-        dead?.Send(_context);
+        AfterLock(dead, dropped);
+        return ticket.Durable;
+    }
+
+    /// <summary>Adds a message whose record is already journaled (a committed transaction, recovery).</summary>
+    public void EnqueueStored(Message message, long storeSequence, int deliveryCount = 0, bool bodyInStoreOnly = false)
+    {
+        DeadLetters? dead = null;
+        bool dropped;
+        lock (SyncRoot)
+        {
+            Add(message, storeSequence, deliveryCount, bodyInStoreOnly);
+            dropped = EnforcePendingLimit();
+            Dispatch(ref dead);
+        }
+        AfterLock(dead, dropped);
     }
 
     public Consumer AddConsumer(IDeliverySink sink, SubscriptionOptions options)
@@ -107,32 +132,30 @@ internal sealed class MessageQueue
             }
             else
             {
-                Remove(unacked);
+                Remove(unacked, RemovalReason.Discarded);
             }
             lastLeft = _consumers.Count == 0;
             Dispatch(ref dead);
         }
-        dead?.Send(_context);
-        if (lastLeft)
-        {
-            LastConsumerLeft?.Invoke(this);
-        }
+        AfterLock(dead, lastLeft);
     }
 
-    public bool Acknowledge(Consumer consumer, long tag, bool cumulative)
+    /// <summary>Removes acknowledged messages; null when the tag is unknown, else a task for the removal's durability.</summary>
+    public Task? Acknowledge(Consumer consumer, long tag, bool cumulative, bool journal = true)
     {
         DeadLetters? dead = null;
+        Task durable;
         lock (SyncRoot)
         {
             if (consumer.Untrack(tag, cumulative) is not { } acked)
             {
-                return false;
+                return null;
             }
-            Remove(acked);
+            durable = Remove(acked, RemovalReason.Acknowledged, journal);
             Dispatch(ref dead);
         }
         dead?.Send(_context);
-        return true;
+        return durable;
     }
 
     public bool Reject(Consumer consumer, long tag, bool cumulative)
@@ -168,12 +191,12 @@ internal sealed class MessageQueue
     }
 
     /// <summary>Removes every waiting message (messages in flight stay with their consumers).</summary>
-    public int Purge()
+    public int Purge(RemovalReason reason = RemovalReason.Purged)
     {
         lock (SyncRoot)
         {
             var purged = _pending.Count;
-            Remove(_pending.ToList());
+            Remove([.. _pending], reason);
             _pending.Clear();
             return purged;
         }
@@ -185,7 +208,7 @@ internal sealed class MessageQueue
         DeadLetters? dead = null;
         lock (SyncRoot)
         {
-            var now = _context.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var now = _context.NowMs;
             List<QueuedMessage>? expired = null;
             foreach (var queued in _pending)
             {
@@ -218,17 +241,38 @@ internal sealed class MessageQueue
         }
     }
 
+    private void Add(Message message, long storeSequence, int deliveryCount, bool bodyInStoreOnly = false)
+    {
+        // Past the memory limit a journaled message leaves its body on disk until it is dispatched.
+        var paged = storeSequence > 0 && (bodyInStoreOnly || _context.Memory.IsFull);
+        var queued = new QueuedMessage(message, ++_nextSequence, storeSequence, paged) { DeliveryCount = deliveryCount };
+        _pending.Add(queued);
+        Enqueued++;
+        _context.Memory.Add(queued.Size);
+    }
+
+    private void AfterLock(DeadLetters? dead, bool lastConsumerLeft)
+    {
+        dead?.Send(_context);
+        if (lastConsumerLeft)
+        {
+            LastConsumerLeft?.Invoke(this);
+        }
+    }
+
     private void Dispatch(ref DeadLetters? dead)
     {
         if (_consumers.Count == 0 || _pending.Count == 0)
         {
             return;
         }
-        var now = _context.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = _context.NowMs;
         var full = 0;
         while (_pending.Count > 0 && full < _consumers.Count)
         {
-            var consumer = _consumers[_nextConsumer++ % _consumers.Count];
+            var index = _nextConsumer % _consumers.Count;
+            _nextConsumer = (index + 1) % _consumers.Count;
+            var consumer = _consumers[index];
             if (!consumer.HasCapacity)
             {
                 full++;
@@ -244,8 +288,14 @@ internal sealed class MessageQueue
             }
             var redelivered = queued.DeliveryCount > 0;
             queued.DeliveryCount++;
+            if (queued.IsStored)
+            {
+                // Not awaited: it only makes a restart or a failover mark this delivery as a redelivery.
+                _context.Append(new MessageDeliveredRecord(Key, queued.StoreSequence, queued.DeliveryCount));
+            }
+            var message = queued.IsPaged ? _context.Store!.ReadMessage(queued.StoreSequence) : queued.Message;
             var tag = consumer.Track(queued);
-            consumer.Sink.Deliver(consumer, new Delivery(queued.Message, tag, redelivered, queued.DeliveryCount));
+            consumer.Sink.Deliver(consumer, new Delivery(message, tag, redelivered, queued.DeliveryCount));
         }
     }
 
@@ -256,9 +306,8 @@ internal sealed class MessageQueue
         {
             if (!IsDeadLetterQueue && queued.DeliveryCount > _context.Options.MaxRedeliveries)
             {
-                Remove([queued]);
-                (dead ??= new(this)).Add(queued.Message,
-                    $"delivered {queued.DeliveryCount} times, more than MaxRedeliveries ({_context.Options.MaxRedeliveries})");
+                Remove([queued], RemovalReason.DeadLettered);
+                (dead ??= new(this)).Add(queued, $"delivered {queued.DeliveryCount} times, more than MaxRedeliveries ({_context.Options.MaxRedeliveries})");
             }
             else
             {
@@ -269,58 +318,71 @@ internal sealed class MessageQueue
 
     private void Expire(QueuedMessage queued, ref DeadLetters? dead)
     {
-        Remove([queued]);
+        Remove([queued], RemovalReason.Expired);
         if (!IsDeadLetterQueue)
         {
-            (dead ??= new(this)).Add(queued.Message, "expired");
+            (dead ??= new(this)).Add(queued, "expired");
         }
     }
 
-    private void Remove(List<QueuedMessage> messages)
+    /// <summary>Forgets messages and, unless their removal is journaled already, journals it.</summary>
+    private Task Remove(List<QueuedMessage> messages, RemovalReason reason, bool journal = true)
     {
+        var durable = Task.CompletedTask;
         foreach (var queued in messages)
         {
             Dequeued++;
             _context.Memory.Release(queued.Size);
+            if (journal && queued.IsStored)
+            {
+                durable = _context.Append(new MessageRemovedRecord(Key, queued.StoreSequence, reason)).Durable;
+            }
         }
+        // The journal completes records in order: the last one durable means all of them are.
+        return durable;
     }
 
-    private void EnforcePendingLimit()
+    /// <returns>True when the subscription was ended (its consumers are gone).</returns>
+    private bool EnforcePendingLimit()
     {
         if (_pendingLimit is not { } limit || _pending.Count <= limit.MaxPending)
         {
-            return;
+            return false;
         }
         if (limit.Policy == SlowConsumerPolicy.DropOldest)
         {
-            var oldest = _pending.Min!;
+            // Dispatch order puts higher priorities first; the oldest is the lowest sequence.
+            var oldest = _pending.Min!.Message.Priority == _pending.Max!.Message.Priority ? _pending.Min : _pending.MinBy(q => q.Sequence)!;
             _pending.Remove(oldest);
-            Remove([oldest]);
+            Remove([oldest], RemovalReason.Discarded);
             Discarded++;
-            return;
+            return false;
         }
-        // Disconnect: the subscriber is told why and its subscription ends; the queue is dropped with it.
+        // Disconnect: the subscriber is told why, once, and the subscription ends with everything it held.
         foreach (var consumer in _consumers)
         {
             consumer.IsClosed = true;
-            consumer.Sink.Closed(consumer,
-                $"slow consumer: more than {limit.MaxPending} messages pending on a topic subscription");
+            Remove(consumer.UntrackAll(), RemovalReason.Discarded);
+            consumer.Sink.Closed(consumer, $"slow consumer: more than {limit.MaxPending} messages pending on a topic subscription");
         }
-        Remove(_pending.ToList());
+        _consumers.Clear();
+        Remove([.. _pending], RemovalReason.Discarded);
         _pending.Clear();
+        return true;
     }
 
     /// <summary>Messages to move to <c>DLQ.&lt;queue&gt;</c> once the source queue's lock is released.</summary>
     private sealed class DeadLetters(MessageQueue source)
     {
-        private readonly List<(Message Message, string Reason)> _messages = [];
+        private readonly List<(QueuedMessage Message, string Reason)> _messages = [];
 
-        public void Add(Message message, string reason) => _messages.Add((message, reason));
+        public void Add(QueuedMessage message, string reason) => _messages.Add((message, reason));
 
         public void Send(BrokerContext context)
         {
-            foreach (var (message, reason) in _messages)
+            foreach (var (queued, reason) in _messages)
             {
+                var message = queued.IsPaged ? context.Store!.ReadMessage(queued.StoreSequence) : queued.Message;
                 context.DeadLetter(source.Name, message, reason);
             }
         }

@@ -2,15 +2,34 @@ using Broker.Core.Messages;
 
 namespace Broker.Core.Destinations;
 
-/// <summary>A message's life in one queue: its place (<see cref="Sequence"/>) and how often it went out.</summary>
-internal sealed class QueuedMessage(Message message, long sequence)
+/// <summary>A message's life in one queue: its place, its journal record, and how often it went out.</summary>
+internal sealed class QueuedMessage
 {
-    public Message Message { get; } = message;
+    public QueuedMessage(Message message, long sequence, long storeSequence, bool paged)
+    {
+        Sequence = sequence;
+        StoreSequence = storeSequence;
+        // A paged message keeps its headers in memory and leaves its body in the journal until dispatch.
+        Message = paged ? message with { Body = ReadOnlyMemory<byte>.Empty } : message;
+        IsPaged = paged;
+        Size = Message.Size;
+    }
+
+    public Message Message { get; }
 
     /// <summary>Enqueue order. A message returned to the queue keeps it, and so keeps its place.</summary>
-    public long Sequence { get; } = sequence;
+    public long Sequence { get; }
 
-    public long Size { get; } = message.Size;
+    /// <summary>The sequence of its <c>MessageAddedRecord</c>; 0 for a message that is not journaled.</summary>
+    public long StoreSequence { get; }
+
+    public bool IsStored => StoreSequence > 0;
+
+    /// <summary>The body is in the journal only; it is read back for each delivery.</summary>
+    public bool IsPaged { get; }
+
+    /// <summary>What it costs in memory (headers only, when paged).</summary>
+    public long Size { get; }
 
     public int DeliveryCount { get; set; }
 

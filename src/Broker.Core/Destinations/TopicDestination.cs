@@ -1,11 +1,13 @@
 using Broker.Core.Consumers;
 using Broker.Core.Messages;
+using Broker.Core.Storage;
 
 namespace Broker.Core.Destinations;
 
 /// <summary>
 /// A topic: each message goes to every current subscription. Each subscription is a private queue with one
-/// consumer; a durable one (client-id + subscription name) outlives its subscriber and keeps collecting.
+/// consumer; a durable one (client-id + subscription name) outlives its subscriber, keeps collecting, and is
+/// journaled like a queue.
 /// </summary>
 internal sealed class TopicDestination(DestinationName name, BrokerContext context) : Destination(name)
 {
@@ -14,25 +16,36 @@ internal sealed class TopicDestination(DestinationName name, BrokerContext conte
     private MessageQueue[] _subscriptions = [];
     private long _published;
 
-    public override void Send(Message message)
+    public override IReadOnlyList<MessageQueue> Targets => Volatile.Read(ref _subscriptions);
+
+    public IEnumerable<MessageQueue> DurableSubscriptions
+    {
+        get { lock (_lock) { return [.. _durable.Values]; } }
+    }
+
+    public override Task Send(Message message, string? producerId, long producerSequence)
     {
         // Copy-on-write array: publishing never takes the topic lock.
         Interlocked.Increment(ref _published);
+        var durable = Task.CompletedTask;
         foreach (var subscription in Volatile.Read(ref _subscriptions))
         {
-            subscription.Enqueue(message);
+            var stored = subscription.Enqueue(message, producerId, producerSequence);
+            durable = stored.IsCompleted ? durable : stored;
         }
+        return durable;
     }
 
     public override Consumer Subscribe(IDeliverySink sink, SubscriptionOptions options)
     {
         if (options.DurableName is { } durableName && !string.IsNullOrEmpty(options.ClientId))
         {
-            return SubscribeDurable(DurableKey(options.ClientId, durableName), sink, options);
+            return SubscribeDurable(QueueKey.ForDurable(Name.Name, options.ClientId, durableName), sink, options);
         }
-        var queue = new MessageQueue($"{Name.Name}#{options.Owner}",
+        var queue = new MessageQueue(new QueueKey($"{Name.Name}#{options.Owner}"),
             context, new PendingLimit(context.Options.TopicPendingLimit, context.Options.SlowConsumerPolicy))
         {
+            IsDurable = false,
             LastConsumerLeft = RemoveSubscription,
         };
         var consumer = queue.AddConsumer(sink, options);
@@ -43,20 +56,45 @@ internal sealed class TopicDestination(DestinationName name, BrokerContext conte
         return consumer;
     }
 
-    /// <summary>Deletes a durable subscription and what it kept (UNSUBSCRIBE naming the subscription).</summary>
-    public bool RemoveDurable(string clientId, string durableName)
+    /// <summary>Creates (or finds) a durable subscription without a subscriber: recovery, or its first SUBSCRIBE.</summary>
+    public MessageQueue EnsureDurable(QueueKey key, bool journal)
     {
+        lock (_lock)
+        {
+            if (_durable.TryGetValue(key.Queue, out var queue))
+            {
+                return queue;
+            }
+            if (journal)
+            {
+                context.Append(new DurableSubscriptionCreatedRecord(key));
+            }
+            queue = new MessageQueue(key, context);
+            _durable[key.Queue] = queue;
+            _subscriptions = [.. _subscriptions, queue];
+            return queue;
+        }
+    }
+
+    /// <summary>Deletes a durable subscription and what it kept (UNSUBSCRIBE naming the subscription).</summary>
+    public bool RemoveDurable(string clientId, string durableName, bool journal = true)
+    {
+        var key = QueueKey.ForDurable(Name.Name, clientId, durableName);
         MessageQueue? queue;
         lock (_lock)
         {
-            if (!_durable.Remove(DurableKey(clientId, durableName), out queue))
+            if (!_durable.Remove(key.Queue, out queue))
             {
                 return false;
             }
             _subscriptions = [.. _subscriptions.Where(s => s != queue)];
+            if (journal)
+            {
+                context.Append(new DurableSubscriptionRemovedRecord(key));
+            }
         }
         queue.CloseConsumers("durable subscription removed");
-        queue.Purge();
+        queue.Purge(RemovalReason.Deleted);
         return true;
     }
 
@@ -87,23 +125,27 @@ internal sealed class TopicDestination(DestinationName name, BrokerContext conte
         }
     }
 
-    private Consumer SubscribeDurable(string key, IDeliverySink sink, SubscriptionOptions options)
+    /// <summary>The topic is deleted: its durable subscriptions and what they kept go with it.</summary>
+    public void DropDurableSubscriptions()
     {
-        MessageQueue queue;
+        foreach (var queue in DurableSubscriptions)
+        {
+            RemoveDurable(queue.Key.ClientId!, queue.Key.Subscription!);
+        }
+    }
+
+    private Consumer SubscribeDurable(QueueKey key, IDeliverySink sink, SubscriptionOptions options)
+    {
+        // Under the topic lock, so two subscribers racing for one durable subscription cannot both get in.
         lock (_lock)
         {
-            if (!_durable.TryGetValue(key, out queue!))
+            var queue = EnsureDurable(key, journal: true);
+            if (queue.ConsumerCount > 0)
             {
-                queue = new MessageQueue($"{Name.Name}#{key}", context);
-                _durable[key] = queue;
-                _subscriptions = [.. _subscriptions, queue];
+                throw new BrokerException($"durable subscription '{options.ClientId}:{options.DurableName}' on {Name} is already active");
             }
-            else if (queue.ConsumerCount > 0)
-            {
-                throw new BrokerException($"durable subscription '{key}' on {Name} is already active");
-            }
+            return queue.AddConsumer(sink, options);
         }
-        return queue.AddConsumer(sink, options);
     }
 
     private void RemoveSubscription(MessageQueue queue)
@@ -112,8 +154,6 @@ internal sealed class TopicDestination(DestinationName name, BrokerContext conte
         {
             _subscriptions = [.. _subscriptions.Where(s => s != queue)];
         }
-        queue.Purge();
+        queue.Purge(RemovalReason.Discarded);
     }
-
-    private static string DurableKey(string clientId, string durableName) => $"{clientId}:{durableName}";
 }

@@ -1,18 +1,21 @@
 using Broker.Core.Consumers;
 using Broker.Core.Messages;
+using Broker.Core.Storage;
 
 namespace Broker.Core.Transactions;
 
 /// <summary>
 /// Sends and acknowledgements that take effect together at <see cref="Commit"/>. Until then sent messages are
 /// invisible and acknowledged ones stay in flight with their consumer; <see cref="Rollback"/> returns the
-/// acknowledged ones to their queues for redelivery.
+/// acknowledged ones to their queues for redelivery. A commit is one journal record, so a crash keeps all of
+/// it or none.
 /// </summary>
 public sealed class Transaction
 {
     private readonly MessageBroker _broker;
     private readonly List<Message> _sends = [];
     private readonly List<(Consumer Consumer, long Tag)> _acks = [];
+    private readonly HashSet<(Consumer, long)> _acked = [];
 
     internal Transaction(MessageBroker broker, string id)
     {
@@ -26,7 +29,7 @@ public sealed class Transaction
 
     public void Send(Message message)
     {
-        EnsureRoom();
+        EnsureRoom(1);
         _sends.Add(message);
     }
 
@@ -38,10 +41,10 @@ public sealed class Transaction
         {
             return false;
         }
-        EnsureRoom();
+        EnsureRoom(tags.Count);
         foreach (var acknowledged in tags)
         {
-            if (!_acks.Contains((consumer, acknowledged)))
+            if (_acked.Add((consumer, acknowledged)))
             {
                 _acks.Add((consumer, acknowledged));
             }
@@ -49,17 +52,56 @@ public sealed class Transaction
         return true;
     }
 
-    public void Commit()
+    /// <summary>Applies everything; the task completes when the commit is durable.</summary>
+    public Task Commit()
     {
+        var records = new List<StoreRecord>();
+        var applies = new List<(bool Journaled, Action<long> Apply)>();
         foreach (var message in _sends)
         {
-            _broker.Send(message);
+            if (!_broker.AdmitSend(message, out var producerId, out var producerSequence))
+            {
+                continue;
+            }
+            foreach (var queue in _broker.TargetsOf(message.Destination))
+            {
+                if (message.Persistent && queue.IsDurable)
+                {
+                    records.Add(new MessageAddedRecord(queue.Key, message, producerId, producerSequence));
+                    applies.Add((true, sequence =>
+                    {
+                        queue.EnqueueStored(message, sequence);
+                        _broker.ObserveProducer(producerId, producerSequence, sequence);
+                    }));
+                }
+                else
+                {
+                    applies.Add((false, _ => queue.EnqueueStored(message, 0)));
+                }
+            }
         }
         foreach (var (consumer, tag) in _acks)
         {
-            consumer.Queue.Acknowledge(consumer, tag, cumulative: false);
+            if (consumer.StoreSequenceOf(tag) is long stored and > 0)
+            {
+                records.Add(new MessageRemovedRecord(consumer.Queue.Key, stored, RemovalReason.Acknowledged));
+                applies.Add((true, _ => consumer.Queue.Acknowledge(consumer, tag, cumulative: false, journal: false)));
+            }
+            else
+            {
+                applies.Add((false, _ => consumer.Queue.Acknowledge(consumer, tag, cumulative: false)));
+            }
+        }
+        var ticket = records.Count > 0 ? _broker.Append(new TransactionRecord(records)) : StoreTicket.None;
+        // Journaled operations take the transaction's consecutive sequence numbers, in order.
+        var next = ticket.Sequence;
+        foreach (var (journaled, apply) in applies)
+        {
+            apply(next);
+            next += journaled ? 1 : 0;
         }
         Clear();
+        return ticket.Durable;
     }
 
     public void Rollback()
@@ -75,14 +117,15 @@ public sealed class Transaction
     {
         _sends.Clear();
         _acks.Clear();
+        _acked.Clear();
     }
 
-    private void EnsureRoom()
+    private void EnsureRoom(int more)
     {
-        if (Count >= _broker.Options.MaxTransactionSize)
+        if (Count + more > _broker.Options.MaxTransactionSize)
         {
             throw new BrokerException(
-                $"transaction '{Id}' holds {Count} operations, the most MaxTransactionSize allows");
+                $"transaction '{Id}' would hold more than {_broker.Options.MaxTransactionSize} operations (MaxTransactionSize)");
         }
     }
 }

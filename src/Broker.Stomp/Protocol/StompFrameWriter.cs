@@ -113,27 +113,48 @@ public static class StompFrameWriter
         }
     }
 
+    /// <summary>
+    /// Whether a header of an escaped frame (MESSAGE, RECEIPT, ERROR) survives the trip in <paramref name="version"/>;
+    /// a relayed header that would not is dropped rather than allowed to break the frame.
+    /// </summary>
+    public static bool CanCarry(string name, string value, StompVersion version)
+    {
+        var escaped = version != StompVersion.V1_0;
+        return !string.IsNullOrEmpty(name)
+            && (escaped && version != StompVersion.V1_1
+                || (Unrepresentable(name, version, escaped, isName: true) is null && Unrepresentable(value, version, escaped, isName: false) is null));
+    }
+
     /// <summary>Rejects what the parser on the other side would read back differently.</summary>
     private static void ThrowIfUnrepresentable(ReadOnlySpan<char> text, StompVersion version, bool escaped, bool isName)
+    {
+        if (Unrepresentable(text, version, escaped, isName) is { } reason)
+        {
+            throw new ArgumentException(reason);
+        }
+    }
+
+    private static string? Unrepresentable(ReadOnlySpan<char> text, StompVersion version, bool escaped, bool isName)
     {
         string what = isName ? "header name" : "header value";
         if (!escaped && text.Contains('\n'))
         {
-            throw new ArgumentException($"{what} contains a line feed, which STOMP {version.ToWire()} cannot carry in this frame");
+            return $"{what} contains a line feed, which STOMP {version.ToWire()} cannot carry in this frame";
         }
         if (!escaped && isName && text.Contains(':'))
         {
-            throw new ArgumentException($"header name contains ':', which STOMP {version.ToWire()} cannot carry in this frame");
+            return $"header name contains ':', which STOMP {version.ToWire()} cannot carry in this frame";
         }
         if (version == StompVersion.V1_2 && text.Contains('\r'))
         {
-            throw new ArgumentException($"{what} contains a carriage return, which STOMP 1.2 cannot carry in this frame");
+            return $"{what} contains a carriage return, which STOMP 1.2 cannot carry in this frame";
         }
         if (!isName && !text.IsEmpty && text[^1] == '\r')
         {
             // It would read back as part of a CRLF line ending.
-            throw new ArgumentException($"header value ends with a carriage return, which STOMP {version.ToWire()} cannot carry");
+            return $"header value ends with a carriage return, which STOMP {version.ToWire()} cannot carry";
         }
+        return null;
     }
 
     private static void WriteUtf8(IBufferWriter<byte> output, ReadOnlySpan<char> text)

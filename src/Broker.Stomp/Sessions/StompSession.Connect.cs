@@ -27,6 +27,8 @@ public sealed partial class StompSession
             case "COMMIT": Commit(frame); break;
             case "ABORT": Abort(frame); break;
             case "DISCONNECT":
+                // Everything the connection held is released before the receipt says it is done.
+                ReleaseBrokerState();
                 EnqueueReceipt(frame);
                 return false;
             case "CONNECT" or "STOMP":

@@ -34,12 +34,15 @@ public sealed partial class StompSession
         if (frame["transaction"] is { } transactionId)
         {
             RequireTransaction(transactionId).Send(message);
+            EnqueueReceipt(frame);
+            return;
         }
-        else
+        EnqueueReceipt(frame, _broker.Send(message));
+        if (!message.Persistent && _broker.Memory.IsFull)
         {
-            _broker.Send(message);
+            // Producer flow control: stop reading this client until consumers make room.
+            _flowControl = _broker.Memory.WaitForRoomAsync(_closing.Token);
         }
-        EnqueueReceipt(frame);
     }
 
     private void Subscribe(StompFrame frame)
@@ -113,14 +116,15 @@ public sealed partial class StompSession
     private void Acknowledge(StompFrame frame, bool accept)
     {
         var (subscription, tag) = FindDelivery(frame);
+        Task? durable = Task.CompletedTask;
         var done = frame["transaction"] is { } transactionId && accept
             ? RequireTransaction(transactionId).Ack(subscription.Consumer, tag)
-            : accept ? subscription.Consumer.Ack(tag) : subscription.Consumer.Nack(tag);
+            : accept ? (durable = subscription.Consumer.Acknowledge(tag)) is not null : subscription.Consumer.Nack(tag);
         if (!done)
         {
             throw new StompProtocolException($"{frame.Command} for a message that is not awaiting acknowledgement");
         }
-        EnqueueReceipt(frame);
+        EnqueueReceipt(frame, durable);
     }
 
     /// <summary>Finds what an ACK or NACK refers to: the 1.2 <c>id</c>, or the 1.0/1.1 <c>message-id</c> (+ <c>subscription</c>).</summary>

@@ -16,14 +16,18 @@ public sealed partial class StompSession
     /// <summary>Queues an ERROR frame; the connection closes once it is written (STOMP closes after every ERROR).</summary>
     internal void EnqueueError(string message, string? receiptId)
     {
+        Interlocked.Increment(ref _pendingReplies);
+        _outbound.Writer.TryWrite(new Outbound(OutboundKind.Error, ErrorFrame(message, receiptId), null, default));
+    }
+
+    private static StompFrame ErrorFrame(string message, string? receiptId)
+    {
         var headers = new List<KeyValuePair<string, string>> { new("message", message), new("content-type", "text/plain") };
         if (receiptId is not null)
         {
             headers.Add(new("receipt-id", receiptId));
         }
-        var frame = new StompFrame("ERROR", headers, System.Text.Encoding.UTF8.GetBytes(message));
-        Interlocked.Increment(ref _pendingReplies);
-        _outbound.Writer.TryWrite(new Outbound(OutboundKind.Error, frame, null, default));
+        return new StompFrame("ERROR", headers, System.Text.Encoding.UTF8.GetBytes(message));
     }
 
     private void EnqueueFrame(StompFrame frame)
@@ -32,11 +36,18 @@ public sealed partial class StompSession
         _outbound.Writer.TryWrite(new Outbound(OutboundKind.Reply, frame, null, default));
     }
 
-    private void EnqueueReceipt(StompFrame request)
+    /// <summary>Queues the RECEIPT a frame asked for, to be written once <paramref name="durable"/> completes.</summary>
+    private void EnqueueReceipt(StompFrame request, Task? durable = null)
     {
         if (request["receipt"] is { } receipt)
         {
-            EnqueueFrame(new StompFrame("RECEIPT", ("receipt-id", receipt)));
+            Interlocked.Increment(ref _pendingReplies);
+            _outbound.Writer.TryWrite(new Outbound(OutboundKind.Reply, new StompFrame("RECEIPT", ("receipt-id", receipt)), null, default, durable));
+        }
+        else if (durable is { IsCompleted: false })
+        {
+            // No receipt asked for, but a failure to store must still reach the client.
+            _outbound.Writer.TryWrite(new Outbound(OutboundKind.Wait, null, null, default, durable));
         }
     }
 
@@ -68,8 +79,24 @@ public sealed partial class StompSession
                             await _transport.EndFrameAsync(_closing.Token);
                             break;
                         default:
+                            if (item.After is { IsCompleted: false } pending)
+                            {
+                                // The reply waits for the journal; what is already written goes out meanwhile.
+                                await _transport.FlushAsync(_closing.Token);
+                                await pending.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                            }
+                            if (item.After is { IsFaulted: true } failed)
+                            {
+                                await WriteReplyAsync(ErrorFrame(failed.Exception.InnerException?.Message ?? "the store failed", item.Frame?["receipt-id"]));
+                                close = true;
+                                break;
+                            }
+                            if (item.Kind == OutboundKind.Wait)
+                            {
+                                break;
+                            }
                             replies++;
-                            await WriteFrameAsync(item.Frame!);
+                            await WriteReplyAsync(item.Frame!);
                             close = item.Kind == OutboundKind.Error;
                             break;
                     }
@@ -116,6 +143,26 @@ public sealed partial class StompSession
         await _transport.EndFrameAsync(_closing.Token);
     }
 
+    /// <summary>
+    /// Replies echo client-chosen text (receipt ids, names in error messages); one the negotiated version cannot
+    /// carry is rendered aside first, so it is dropped whole instead of breaking the stream half-written.
+    /// </summary>
+    private async ValueTask WriteReplyAsync(StompFrame frame)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = StompFrameWriter.ToArray(frame, _version);
+        }
+        catch (ArgumentException e)
+        {
+            StompLog.ProtocolError(_logger, ConnectionId, $"reply {frame.Command} not sent: {e.Message}");
+            return;
+        }
+        _transport.BeginFrame().Write(bytes);
+        await _transport.EndFrameAsync(_closing.Token);
+    }
+
     private ValueTask WriteMessageAsync(Subscription subscription, Delivery delivery)
     {
         var message = delivery.Message;
@@ -147,7 +194,14 @@ public sealed partial class StompSession
         headers.Add(new("priority", message.Priority.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         headers.Add(new("timestamp", message.Timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         headers.Add(new("expires", message.Expires.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        headers.AddRange(message.Headers);
+        foreach (var (name, value) in message.Headers)
+        {
+            // A header a newer client sent may not fit an older client's version; drop it, keep the message.
+            if (_version == StompVersion.V1_2 || StompFrameWriter.CanCarry(name, value, _version))
+            {
+                headers.Add(new(name, value));
+            }
+        }
         _broker.Counters.AddBytesOut(message.Body.Length);
         return WriteFrameAsync(new StompFrame("MESSAGE", headers, message.Body));
     }
@@ -158,9 +212,12 @@ public sealed partial class StompSession
         Reply,
         Error,
         Heartbeat,
+
+        /// <summary>Nothing to write: only a store failure to report, if the task fails.</summary>
+        Wait,
     }
 
-    private readonly record struct Outbound(OutboundKind Kind, StompFrame? Frame, Subscription? Subscription, Delivery Delivery)
+    private readonly record struct Outbound(OutboundKind Kind, StompFrame? Frame, Subscription? Subscription, Delivery Delivery, Task? After = null)
     {
         public static Outbound Heartbeat { get; } = new(OutboundKind.Heartbeat, null, null, default);
     }

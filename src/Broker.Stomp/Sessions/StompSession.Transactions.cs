@@ -26,8 +26,7 @@ public sealed partial class StompSession
         var id = RequireTransactionHeader(frame);
         var transaction = RequireTransaction(id);
         _transactions.Remove(id);
-        transaction.Commit();
-        EnqueueReceipt(frame);
+        EnqueueReceipt(frame, transaction.Commit());
     }
 
     private void Abort(StompFrame frame)

@@ -35,6 +35,7 @@ public sealed partial class StompSession : IAsyncDisposable
     private int _nextSubscriptionNumber;
     private int _pendingReplies;
     private volatile bool _readPaused;
+    private Task? _flowControl;
     private long _startTimestamp;
     private long _lastReadTimestamp;
     private long _lastWriteTimestamp;
@@ -186,6 +187,12 @@ public sealed partial class StompSession : IAsyncDisposable
     /// <summary>Stops reading while the client leaves our replies unread, so it cannot grow our memory.</summary>
     private async ValueTask WaitForOutboundRoomAsync()
     {
+        if (_flowControl is { } flowControl)
+        {
+            _flowControl = null;
+            _readPaused = true;
+            await flowControl;
+        }
         while (Volatile.Read(ref _pendingReplies) > _options.MaxPendingFrames)
         {
             _readPaused = true;

@@ -217,6 +217,8 @@ public sealed class MessagingTests : IAsyncLifetime
         await using (var subscriber = await ConnectAsync(extra: ("client-id", "c1")))
         {
             await SubscribeAsync(subscriber, "/topic/prices", "s", "auto", ("activemq.subscriptionName", "sub1"));
+            await subscriber.SendAsync("DISCONNECT", ("receipt", "bye"));
+            Assert.Equal("RECEIPT", (await subscriber.ReceiveAsync()).Command);
         }
         await using var producer = await ConnectAsync();
         await producer.SendTextAsync("/topic/prices", "while-away", ("receipt", "r"));

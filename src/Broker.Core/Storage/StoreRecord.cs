@@ -1,0 +1,59 @@
+using Broker.Core.Messages;
+
+namespace Broker.Core.Storage;
+
+/// <summary>
+/// One change to a broker's durable state: what the journal appends, recovery replays and replication ships.
+/// A record takes <see cref="SequenceCount"/> consecutive sequence numbers (a transaction takes one per
+/// operation, so each message it adds has a number of its own).
+/// </summary>
+public abstract record StoreRecord
+{
+    public virtual int SequenceCount => 1;
+}
+
+/// <summary>Which message list a record is about: a queue, or a durable topic subscription's own queue.</summary>
+public readonly record struct QueueKey(string Queue, string? Topic = null, string? ClientId = null, string? Subscription = null)
+{
+    public static QueueKey ForQueue(string name) => new(name);
+
+    public static QueueKey ForDurable(string topic, string clientId, string subscription) =>
+        new($"{topic}#{clientId}:{subscription}", topic, clientId, subscription);
+
+    public bool IsDurableSubscription => Topic is not null;
+
+    public override string ToString() => Queue;
+}
+
+public enum RemovalReason : byte
+{
+    Acknowledged,
+    Expired,
+    DeadLettered,
+    Purged,
+    Deleted,
+    Discarded,
+}
+
+public sealed record DestinationCreatedRecord(DestinationName Destination) : StoreRecord;
+
+public sealed record DestinationDeletedRecord(DestinationName Destination) : StoreRecord;
+
+public sealed record DurableSubscriptionCreatedRecord(QueueKey Subscription) : StoreRecord;
+
+public sealed record DurableSubscriptionRemovedRecord(QueueKey Subscription) : StoreRecord;
+
+/// <summary>A persistent message entered a queue. The producer's id and sequence feed the duplicate filter.</summary>
+public sealed record MessageAddedRecord(QueueKey Queue, Message Message, string? ProducerId, long ProducerSequence) : StoreRecord;
+
+/// <summary>A message left a queue; <paramref name="MessageSequence"/> is the sequence of its <see cref="MessageAddedRecord"/>.</summary>
+public sealed record MessageRemovedRecord(QueueKey Queue, long MessageSequence, RemovalReason Reason) : StoreRecord;
+
+/// <summary>A message went out to a consumer; after a restart or failover it is redelivered marked as such.</summary>
+public sealed record MessageDeliveredRecord(QueueKey Queue, long MessageSequence, int DeliveryCount) : StoreRecord;
+
+/// <summary>A committed transaction's sends and acks, applied all together or not at all.</summary>
+public sealed record TransactionRecord(IReadOnlyList<StoreRecord> Operations) : StoreRecord
+{
+    public override int SequenceCount => Math.Max(1, Operations.Count);
+}
