@@ -11,8 +11,8 @@ if ! /usr/bin/python3 -c 'import stomp' 2>/dev/null; then
   apt-get install -y -qq python3-stomp >/dev/null
 fi
 
-if [ -f tests/interop/package.json ] && [ ! -d tests/interop/node_modules/@stomp/stompjs ]; then
-  echo "Installing @stomp/stompjs (npm)..."
+if [ -f tests/interop/package.json ] && { [ ! -d tests/interop/node_modules/@stomp/stompjs ] || [ ! -d tests/interop/node_modules/ws ]; }; then
+  echo "Installing @stomp/stompjs and ws (npm)..."
   (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
 fi
 

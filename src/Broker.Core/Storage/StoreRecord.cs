@@ -57,3 +57,6 @@ public sealed record TransactionRecord(IReadOnlyList<StoreRecord> Operations) : 
 {
     public override int SequenceCount => Math.Max(1, Operations.Count);
 }
+
+/// <summary>A producer's duplicate-filter mark, kept by compaction after the messages that carried it are gone.</summary>
+public sealed record ProducerMarkRecord(string ProducerId, long ProducerSequence) : StoreRecord;

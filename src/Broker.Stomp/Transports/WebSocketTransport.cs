@@ -45,7 +45,8 @@ public sealed class WebSocketTransport : StompTransport
 
     public override async ValueTask DisposeAsync()
     {
-        _stop.Cancel();
+        // Close politely first: cancelling a pending receive aborts the socket and would drop the frames
+        // (an ERROR, a DISCONNECT's receipt) that were sent just before.
         if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
             try
@@ -58,6 +59,9 @@ public sealed class WebSocketTransport : StompTransport
                 // Closing is a courtesy; the connection ends either way.
             }
         }
+        // The peer answers the close, which ends the pump; a peer that does not is cut off.
+        await Task.WhenAny(_pump, Task.Delay(TimeSpan.FromSeconds(2)));
+        _stop.Cancel();
         await _pump;
         _socket.Dispose();
         _stop.Dispose();

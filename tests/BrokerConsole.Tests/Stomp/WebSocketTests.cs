@@ -43,6 +43,22 @@ public sealed class WebSocketTests
     }
 
     [Fact]
+    public async Task WebSocket_FramesBeforeCloseArrive()
+    {
+        await using var host = await TestHost.StartAsync();
+        await using var bad = await StompTestClient.ConnectWebSocketAsync(StompUri(host));
+        await using var leaving = await StompTestClient.ConnectWebSocketAsync(StompUri(host));
+
+        var error = await bad.ConnectAsync("admin", "wrong");
+        await leaving.ConnectAsync();
+        await leaving.SendAsync("DISCONNECT", ("receipt", "bye"));
+
+        Assert.Equal("ERROR", error.Command);
+        Assert.Equal("bye", (await leaving.ReceiveAsync())["receipt-id"]);
+        Assert.True(await leaving.WaitForCloseAsync());
+    }
+
+    [Fact]
     public async Task WebSocket_BrokerStopped_503()
     {
         await using var host = await TestHost.StartAsync();
