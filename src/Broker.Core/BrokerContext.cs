@@ -15,7 +15,7 @@ internal sealed class BrokerContext(BrokerOptions options, TimeProvider clock, I
     public MemoryAccount Memory { get; } = new(options.MemoryLimit);
 
     /// <summary>Where persistent messages are journaled; null for a memory-only broker.</summary>
-    public IMessageStore? Store { get; } = store;
+    public IMessageStore? Store { get; set; } = store;
 
     public long NowMs => Clock.GetUtcNow().ToUnixTimeMilliseconds();
 

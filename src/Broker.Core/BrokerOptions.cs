@@ -49,6 +49,12 @@ public sealed class BrokerOptions
     /// <summary>Bytes of the message store on disk; 0 = no limit.</summary>
     public long StoreLimit { get; set; }
 
+    /// <summary>Size of each preallocated journal segment file.</summary>
+    public long JournalSegmentSize { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Start even when records before the journal's tail are damaged, skipping (and logging) them.</summary>
+    public bool SkipDamagedRecords { get; set; }
+
     /// <summary>How long the duplicate filter remembers a producer that has gone quiet.</summary>
     public TimeSpan ProducerIdleTimeout { get; set; } = TimeSpan.FromHours(1);
 }

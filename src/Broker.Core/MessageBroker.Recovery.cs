@@ -11,8 +11,13 @@ public sealed partial class MessageBroker
     /// <see cref="Start"/>. Messages come back in their original order with their delivery counts, so one that
     /// was out with a consumer is redelivered marked as such. Past the memory limit bodies stay on disk.
     /// </summary>
-    public void Recover(IEnumerable<(long Sequence, StoreRecord Record)> records)
+    public void Recover(IMessageStore store, IEnumerable<(long Sequence, StoreRecord Record)> records)
     {
+        if (State != BrokerState.Stopped || _destinations.Count > 0)
+        {
+            throw new InvalidOperationException("a broker recovers once, before it starts");
+        }
+        _context.Store = store;
         var queues = new Dictionary<string, RecoveredQueue>(StringComparer.Ordinal);
         var destinations = new HashSet<DestinationName>();
         long recordCount = 0;

@@ -6,7 +6,8 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (BrokerConsole.Hosting.BrokerConfigurationException e)
+catch (Exception e) when (e is BrokerConsole.Hosting.BrokerConfigurationException
+    or Broker.Storage.StoreLockedException or Broker.Storage.JournalCorruptException)
 {
     await Console.Error.WriteLineAsync(e.Message);
     return 2;

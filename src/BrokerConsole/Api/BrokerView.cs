@@ -28,7 +28,7 @@ public sealed record BrokerView(
             uptime,
             broker.Counters.Connections,
             new UsageView(broker.Memory.Used, broker.Memory.Limit),
-            new UsageView(0, broker.Options.StoreLimit),
+            new UsageView(hosted.Journal?.UsedBytes ?? 0, broker.Options.StoreLimit),
             null);
     }
 }

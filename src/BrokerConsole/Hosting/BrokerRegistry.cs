@@ -33,7 +33,7 @@ public sealed class BrokerRegistry(
     {
         foreach (var broker in _brokers)
         {
-            await broker.StopAsync();
+            await broker.DisposeAsync();
         }
     }
 }

@@ -4,6 +4,7 @@ using Broker.Core.Events;
 using Broker.Core.Security;
 using Broker.Stomp.Connectors;
 using Broker.Stomp.Sessions;
+using Broker.Storage;
 
 namespace BrokerConsole.Hosting;
 
@@ -11,12 +12,15 @@ namespace BrokerConsole.Hosting;
 public sealed class HostedBroker : IAsyncDisposable
 {
     private readonly ILogger _logger;
+    private readonly ILoggerFactory _loggerFactory;
+    private Journal? _journal;
 
     public HostedBroker(BrokerDefinition definition, EventLog events, IBrokerAuthenticator authenticator,
         StompServerOptions stompOptions, ILoggerFactory loggerFactory)
     {
         Definition = definition;
         _logger = loggerFactory.CreateLogger<HostedBroker>();
+        _loggerFactory = loggerFactory;
         Broker = new MessageBroker(definition.Name, definition.Options, events, loggerFactory.CreateLogger<MessageBroker>());
         var certificate = LoadCertificate(definition.Tls);
         Connectors = [.. definition.Connectors.Select(uri => new StompTcpConnector(uri, Broker, authenticator, stompOptions, certificate, loggerFactory))];
@@ -42,7 +46,18 @@ public sealed class HostedBroker : IAsyncDisposable
     public async Task StartAsync()
     {
         HostLog.BrokerStarting(_logger, Name, Definition.Options.DataDirectory);
-        Directory.CreateDirectory(Definition.Options.DataDirectory);
+        if (_journal is null)
+        {
+            // First start: take the data directory and rebuild the broker from its journal.
+            var options = Definition.Options;
+            _journal = Journal.Open(options.DataDirectory, Name, new JournalOptions
+            {
+                SegmentSize = options.JournalSegmentSize,
+                StoreLimit = options.StoreLimit,
+                SkipDamagedRecords = options.SkipDamagedRecords,
+            }, _loggerFactory.CreateLogger<Journal>());
+            Broker.Recover(_journal, _journal.Replay());
+        }
         Broker.Start();
         try
         {
@@ -70,7 +85,18 @@ public sealed class HostedBroker : IAsyncDisposable
         await Broker.StopAsync();
     }
 
-    public async ValueTask DisposeAsync() => await StopAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        if (_journal is not null)
+        {
+            await _journal.DisposeAsync();
+            _journal = null;
+        }
+    }
+
+    /// <summary>The broker's journal once started (null before).</summary>
+    public Journal? Journal => _journal;
 
     private static X509Certificate2? LoadCertificate(TlsOptions? tls)
     {

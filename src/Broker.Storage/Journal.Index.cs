@@ -1,0 +1,125 @@
+using Broker.Core.Messages;
+using Broker.Core.Storage;
+
+namespace Broker.Storage;
+
+/// <summary>
+/// What the journal still needs: every live message's record (to read a paged body back, and to copy it
+/// when compacting), the records of live destinations and durable subscriptions, and producer marks.
+/// Updated under the journal's lock as records are appended or replayed.
+/// </summary>
+public sealed partial class Journal
+{
+    private readonly Dictionary<long, LiveMessage> _liveMessages = [];
+    private readonly Dictionary<string, LiveRecord> _liveMeta = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long ProducerSequence, long RecordSequence)> _producers = new(StringComparer.Ordinal);
+
+    /// <summary>Messages the journal holds for the broker (what recovery would bring back).</summary>
+    public int LiveMessageCount
+    {
+        get { lock (_lock) { return _liveMessages.Count; } }
+    }
+
+    private void Track(StoreRecord record, long sequence, Segment segment, long offset, int length, int operation = -1)
+    {
+        var location = new Location(segment, offset, length, operation);
+        var bytes = length;
+        switch (record)
+        {
+            case DestinationCreatedRecord r:
+                KeepMeta(DestinationKey(r.Destination), sequence, location, length);
+                break;
+            case DestinationDeletedRecord r:
+                DropMeta(DestinationKey(r.Destination));
+                break;
+            case DurableSubscriptionCreatedRecord r:
+                KeepMeta("s|" + r.Subscription.Queue, sequence, location, length);
+                break;
+            case DurableSubscriptionRemovedRecord r:
+                DropMeta("s|" + r.Subscription.Queue);
+                break;
+            case MessageAddedRecord r:
+                _liveMessages[sequence] = new LiveMessage(location, bytes);
+                segment.LiveBytes += bytes;
+                if (r.ProducerId is not null)
+                {
+                    _producers[r.ProducerId] = (r.ProducerSequence, sequence);
+                }
+                break;
+            case MessageRemovedRecord r:
+                if (_liveMessages.Remove(r.MessageSequence, out var removed))
+                {
+                    removed.Location.Segment.LiveBytes -= removed.Bytes;
+                }
+                break;
+            case MessageDeliveredRecord r:
+                if (_liveMessages.TryGetValue(r.MessageSequence, out var delivered))
+                {
+                    delivered.DeliveredSequence = sequence;
+                    delivered.DeliveryCount = r.DeliveryCount;
+                }
+                break;
+            case ProducerMarkRecord r:
+                _producers[r.ProducerId] = (r.ProducerSequence, sequence);
+                break;
+            case TransactionRecord r:
+                for (var i = 0; i < r.Operations.Count; i++)
+                {
+                    // Each operation is charged an equal share of the record's bytes.
+                    TrackOperation(r.Operations[i], sequence + i, segment, offset, length, i, Math.Max(1, length / r.Operations.Count));
+                }
+                break;
+        }
+    }
+
+    private void TrackOperation(StoreRecord operation, long sequence, Segment segment, long offset, int length, int index, int share)
+    {
+        if (operation is MessageAddedRecord added)
+        {
+            _liveMessages[sequence] = new LiveMessage(new Location(segment, offset, length, index), share);
+            segment.LiveBytes += share;
+            if (added.ProducerId is not null)
+            {
+                _producers[added.ProducerId] = (added.ProducerSequence, sequence);
+            }
+            return;
+        }
+        Track(operation, sequence, segment, offset, length, index);
+    }
+
+    private void KeepMeta(string key, long sequence, Location location, int length)
+    {
+        DropMeta(key);
+        _liveMeta[key] = new LiveRecord(sequence, location, length);
+        location.Segment.LiveBytes += length;
+    }
+
+    private void DropMeta(string key)
+    {
+        if (_liveMeta.Remove(key, out var gone))
+        {
+            gone.Location.Segment.LiveBytes -= gone.Bytes;
+        }
+    }
+
+    private static string DestinationKey(DestinationName destination) => (destination.IsQueue ? "q|" : "t|") + destination.Name;
+
+    /// <summary>Where a record sits: its segment, offset and length, and its operation index inside a transaction (-1 if none).</summary>
+    private readonly record struct Location(Segment Segment, long Offset, int Length, int Operation);
+
+    private sealed class LiveMessage(Location location, long bytes)
+    {
+        public Location Location { get; set; } = location;
+
+        public long Bytes { get; set; } = bytes;
+
+        public long DeliveredSequence { get; set; }
+
+        public int DeliveryCount { get; set; }
+    }
+
+    private sealed record LiveRecord(long Sequence, Location Location, long Bytes)
+    {
+        public Location Location { get; set; } = Location;
+    }
+}

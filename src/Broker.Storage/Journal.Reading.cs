@@ -1,0 +1,87 @@
+using Broker.Core.Messages;
+using Broker.Core.Storage;
+
+namespace Broker.Storage;
+
+public sealed partial class Journal
+{
+    /// <summary>
+    /// The first sequence number from which the journal still holds every record. Below it compaction kept
+    /// only what was live, so a replica that far behind needs a snapshot (<see cref="SnapshotRequiredException"/>).
+    /// </summary>
+    public long HistoryStart { get; private set; } = 1;
+
+    public Message ReadMessage(long sequence)
+    {
+        while (true)
+        {
+            Task? flushed = null;
+            lock (_lock)
+            {
+                if (!_liveMessages.TryGetValue(sequence, out var live))
+                {
+                    throw new InvalidOperationException($"the journal holds no live message with sequence {sequence}");
+                }
+                var location = live.Location;
+                if (location.Offset + location.Length <= location.Segment.FlushedOffset)
+                {
+                    var record = ReadAt(location);
+                    return (record as MessageAddedRecord ?? (MessageAddedRecord)((TransactionRecord)record).Operations[location.Operation]).Message;
+                }
+                // Appended a moment ago and not on disk yet: wait for the flush that is coming.
+                flushed = _inFlightBatch is { } batch && sequence <= _inFlightLast ? batch.Task : _batch.Task;
+            }
+            flushed.Wait();
+        }
+    }
+
+    /// <summary>
+    /// Every durable record from <paramref name="sequence"/> on, with its bytes as written (what replication
+    /// ships). Throws <see cref="SnapshotRequiredException"/> for a number the journal no longer holds.
+    /// </summary>
+    public IEnumerable<(long Sequence, StoreRecord Record)> ReadFrom(long sequence)
+    {
+        List<Segment> segments;
+        long durable;
+        lock (_lock)
+        {
+            if (sequence < HistoryStart)
+            {
+                throw new SnapshotRequiredException($"sequence {sequence} is older than the journal's history (it starts at {HistoryStart}); a snapshot is required");
+            }
+            segments = [.. _segments.Where(s => s.LastSequence >= sequence || s == _segments[^1])];
+            durable = _durableSequence;
+        }
+        foreach (var segment in segments)
+        {
+            var length = Math.Min(segment.FlushedOffset, segment.Size);
+            var data = new byte[length];
+            RandomAccess.Read(segment.Handle, data, 0);
+            var offset = Segment.FileHeaderSize;
+            while (offset + RecordCodec.HeaderSize <= data.Length)
+            {
+                var header = RecordCodec.ReadHeader(data.AsSpan(offset));
+                if (header.IsEnd || header.Sequence > durable || !RecordCodec.IsValid(data.AsSpan(offset), header))
+                {
+                    break;
+                }
+                if (header.Sequence >= sequence)
+                {
+                    yield return (header.Sequence, RecordCodec.Decode(header, data.AsSpan(offset + RecordCodec.HeaderSize, header.Length)));
+                }
+                offset += header.TotalLength;
+            }
+        }
+    }
+
+    private StoreRecord ReadAt(Location location)
+    {
+        var bytes = new byte[location.Length];
+        RandomAccess.Read(location.Segment.Handle, bytes, location.Offset);
+        var header = RecordCodec.ReadHeader(bytes);
+        return RecordCodec.Decode(header, bytes.AsSpan(RecordCodec.HeaderSize, header.Length));
+    }
+}
+
+/// <summary>The journal no longer holds the records asked for: the reader must start from a snapshot.</summary>
+public sealed class SnapshotRequiredException(string message) : Exception(message);

@@ -1,0 +1,23 @@
+namespace Broker.Storage;
+
+/// <summary>How a broker's journal is laid out and how strict its recovery is.</summary>
+public sealed record JournalOptions
+{
+    /// <summary>Segment files are preallocated to this size, so appends never grow a file (and fdatasync stays cheap).</summary>
+    public long SegmentSize { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>Bytes kept free at the end of every segment for removals, so acks still work on a full disk.</summary>
+    public long RemovalReserve { get; init; } = 1024 * 1024;
+
+    /// <summary>Total journal bytes allowed; 0 = no limit. Past it a persistent SEND is refused.</summary>
+    public long StoreLimit { get; init; }
+
+    /// <summary>Skip (count and log) damaged records found before the tail instead of refusing to start.</summary>
+    public bool SkipDamagedRecords { get; init; }
+
+    /// <summary>Compact when sealed segments hold more than this share of dead bytes.</summary>
+    public double CompactionGarbageRatio { get; init; } = 0.5;
+
+    /// <summary>Compact only once at least this many sealed segments exist.</summary>
+    public int CompactionMinSegments { get; init; } = 2;
+}
