@@ -36,6 +36,20 @@ public sealed class StompTestClient : IAsyncDisposable
         return new StompTestClient(bytes => stream.WriteAsync(bytes).AsTask(), PipeReader.Create(stream), new Disposer(() => tcp.Dispose()));
     }
 
+    /// <summary>STOMP over TLS; the test's self-signed certificate is accepted.</summary>
+    public static async Task<StompTestClient> ConnectTlsAsync(int port)
+    {
+        var tcp = new TcpClient { NoDelay = true };
+        await tcp.ConnectAsync("127.0.0.1", port);
+        var tls = new System.Net.Security.SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync("localhost");
+        return new StompTestClient(bytes => tls.WriteAsync(bytes).AsTask(), PipeReader.Create(tls), new Disposer(() =>
+        {
+            tls.Dispose();
+            tcp.Dispose();
+        }));
+    }
+
     public static async Task<StompTestClient> ConnectWebSocketAsync(Uri uri, string subprotocol = "v12.stomp")
     {
         var socket = new ClientWebSocket();

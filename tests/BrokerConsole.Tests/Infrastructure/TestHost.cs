@@ -66,6 +66,18 @@ public sealed class TestHost : IAsyncDisposable
         return host;
     }
 
+    /// <summary>What the host has logged to its file so far.</summary>
+    public string ReadLog()
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var file in Directory.GetFiles(Path.Combine(Root, "logs")))
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            text.Append(new StreamReader(stream).ReadToEnd());
+        }
+        return text.ToString();
+    }
+
     public HttpClient CreateHttpClient(string? user = "admin", string? password = null)
     {
         var client = new HttpClient { BaseAddress = HttpUri, Timeout = TimeSpan.FromSeconds(30) };
