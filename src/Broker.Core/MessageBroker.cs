@@ -53,6 +53,9 @@ public sealed partial class MessageBroker : IAsyncDisposable
 
     public TimeProvider Clock => _context.Clock;
 
+    /// <summary>When set, new client connections are refused with this reason (a master waiting for its slave).</summary>
+    public string? ClientRefusal { get; set; }
+
     /// <summary>Raised after every state change, outside any lock.</summary>
     public event Action<MessageBroker, BrokerState>? StateChanged;
 

@@ -37,12 +37,25 @@ public sealed class EpochHistory
     /// <summary>The epoch a record with this sequence number was written in.</summary>
     public long EpochAt(long sequence) => _entries.LastOrDefault(e => e.FirstSequence <= sequence, _entries[0]).Epoch;
 
+    /// <summary>Forgets the history (the journal was emptied for a snapshot; the snapshot's records bring theirs).</summary>
+    public void Reset()
+    {
+        _entries.Clear();
+        _entries.Add((0, 1));
+        File.Delete(_path);
+    }
+
     /// <summary>Starts a new epoch at <paramref name="firstSequence"/> (a promotion), durably.</summary>
     public void Begin(long epoch, long firstSequence)
     {
         if (epoch <= Current)
         {
             throw new ArgumentException($"epoch {epoch} is not after the current epoch {Current}");
+        }
+        if (_entries[^1].FirstSequence == firstSequence)
+        {
+            // The previous epoch never wrote a record: it is replaced, not kept as an empty range.
+            _entries.RemoveAt(_entries.Count - 1);
         }
         _entries.Add((epoch, firstSequence));
         var temporary = _path + ".tmp";

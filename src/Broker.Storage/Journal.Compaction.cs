@@ -7,6 +7,7 @@ namespace Broker.Storage;
 public sealed partial class Journal
 {
     private Task? _compactor;
+    private int _compacting;
 
     /// <summary>
     /// Rewrites every sealed segment into one holding only what is still live (with the records' original
@@ -16,6 +17,23 @@ public sealed partial class Journal
     /// </summary>
     /// <returns>True when it compacted.</returns>
     public async Task<bool> CompactAsync()
+    {
+        // One at a time: two would rewrite the same segments.
+        if (Interlocked.Exchange(ref _compacting, 1) == 1)
+        {
+            return false;
+        }
+        try
+        {
+            return await CompactOnceAsync();
+        }
+        finally
+        {
+            Volatile.Write(ref _compacting, 0);
+        }
+    }
+
+    private async Task<bool> CompactOnceAsync()
     {
         Snapshot snapshot;
         lock (_lock)
@@ -58,7 +76,7 @@ public sealed partial class Journal
             offsets[sequence] = (offset, length);
             offset += length;
         }
-        using (var compacted = Segment.Create(_directory, target.Id, offset + RecordCodec.HeaderSize, snapshot.Segments[0].CoversFromId, temporary))
+        using (var compacted = Segment.Create(_directory, target.Id, offset + RecordCodec.HeaderSize, snapshot.Segments[0].CoversFromId, temporary, target.LastSequence))
         {
             RandomAccess.Write(compacted.Handle, buffer.WrittenSpan, Segment.FileHeaderSize);
             Native.DataSync(compacted.Handle);
@@ -104,7 +122,8 @@ public sealed partial class Journal
             var added = record as MessageAddedRecord ?? (MessageAddedRecord)((TransactionRecord)record).Operations[message.Location.Operation];
             output.Add((message.Sequence, added));
             messageSequences.Add(message.Sequence);
-            if (message.DeliveryCount > 0)
+            // A delivery recorded after the range was sealed stays where it is, in a later segment.
+            if (message.DeliveryCount > 0 && message.DeliveredSequence <= snapshot.Segments[^1].LastSequence)
             {
                 output.Add((message.DeliveredSequence, new MessageDeliveredRecord(added.Queue, message.Sequence, message.DeliveryCount)));
             }

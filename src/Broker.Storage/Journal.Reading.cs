@@ -36,27 +36,48 @@ public sealed partial class Journal
     }
 
     /// <summary>
-    /// Every durable record from <paramref name="sequence"/> on, with its bytes as written (what replication
-    /// ships). Throws <see cref="SnapshotRequiredException"/> for a number the journal no longer holds.
+    /// Every durable record from <paramref name="sequence"/> on. Throws <see cref="SnapshotRequiredException"/>
+    /// for a number the journal no longer holds.
     /// </summary>
     public IEnumerable<(long Sequence, StoreRecord Record)> ReadFrom(long sequence)
+    {
+        foreach (var raw in ReadRawFrom(sequence, snapshot: false))
+        {
+            var header = RecordCodec.ReadHeader(raw.Bytes);
+            yield return (raw.Sequence, RecordCodec.Decode(header, raw.Bytes.AsSpan(RecordCodec.HeaderSize, header.Length)));
+        }
+    }
+
+    /// <summary>
+    /// Durable records with their bytes as written, what replication ships: from <paramref name="sequence"/> on,
+    /// or, for a <paramref name="snapshot"/>, everything the journal holds (compacted history included).
+    /// </summary>
+    public IEnumerable<RawRecord> ReadRawFrom(long sequence, bool snapshot)
     {
         List<Segment> segments;
         long durable;
         lock (_lock)
         {
-            if (sequence < HistoryStart)
+            if (!snapshot && sequence < HistoryStart)
             {
                 throw new SnapshotRequiredException($"sequence {sequence} is older than the journal's history (it starts at {HistoryStart}); a snapshot is required");
             }
-            segments = [.. _segments.Where(s => s.LastSequence >= sequence || s == _segments[^1])];
+            segments = [.. _segments.Where(s => snapshot || s.LastSequence >= sequence || s == _segments[^1])];
             durable = _durableSequence;
         }
         foreach (var segment in segments)
         {
-            var length = Math.Min(segment.FlushedOffset, segment.Size);
-            var data = new byte[length];
-            RandomAccess.Read(segment.Handle, data, 0);
+            byte[] data;
+            lock (_lock)
+            {
+                if (!_segments.Contains(segment))
+                {
+                    // Compacted meanwhile: the caller starts over (a snapshot) rather than read a closed file.
+                    throw new SnapshotRequiredException("the journal was compacted while being read");
+                }
+                data = new byte[Math.Min(segment.FlushedOffset, segment.Size)];
+                RandomAccess.Read(segment.Handle, data, 0);
+            }
             var offset = Segment.FileHeaderSize;
             while (offset + RecordCodec.HeaderSize <= data.Length)
             {
@@ -65,9 +86,9 @@ public sealed partial class Journal
                 {
                     break;
                 }
-                if (header.Sequence >= sequence)
+                if (header.Sequence >= sequence || snapshot)
                 {
-                    yield return (header.Sequence, RecordCodec.Decode(header, data.AsSpan(offset + RecordCodec.HeaderSize, header.Length)));
+                    yield return new RawRecord(header.Sequence, data.AsSpan(offset, header.TotalLength).ToArray());
                 }
                 offset += header.TotalLength;
             }
@@ -82,6 +103,9 @@ public sealed partial class Journal
         return RecordCodec.Decode(header, bytes.AsSpan(RecordCodec.HeaderSize, header.Length));
     }
 }
+
+/// <summary>A record's sequence number and its bytes as the journal wrote them.</summary>
+public readonly record struct RawRecord(long Sequence, byte[] Bytes);
 
 /// <summary>The journal no longer holds the records asked for: the reader must start from a snapshot.</summary>
 public sealed class SnapshotRequiredException(string message) : Exception(message);

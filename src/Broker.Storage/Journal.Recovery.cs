@@ -24,6 +24,9 @@ public sealed partial class Journal
             {
                 yield return entry;
             }
+            // A compacted segment stands for its whole range, though its last records may be gone.
+            segment.LastSequence = Math.Max(segment.LastSequence, segment.CoversUpTo);
+            _nextSequence = Math.Max(_nextSequence, segment.LastSequence + 1);
         }
         lock (_lock)
         {
@@ -56,17 +59,17 @@ public sealed partial class Journal
         }
         found.Sort((a, b) => a.Id.CompareTo(b.Id));
         // A compacted segment stands for every older one it covers; those are left over from a crash.
-        var coveredBelow = long.MinValue;
+        var coveredFrom = long.MaxValue;
         for (var i = found.Count - 1; i >= 0; i--)
         {
-            if (found[i].Id < coveredBelow)
+            if (found[i].Id >= coveredFrom)
             {
                 found[i].Dispose();
                 File.Delete(found[i].Path);
                 found.RemoveAt(i);
                 continue;
             }
-            coveredBelow = Math.Max(coveredBelow, found[i].CoversFromId);
+            coveredFrom = Math.Min(coveredFrom, found[i].CoversFromId);
         }
         _segments.AddRange(found);
         if (_segments.Count == 0)

@@ -13,6 +13,8 @@ namespace Broker.Storage;
 /// Partial files: recovery (<c>Journal.Recovery.cs</c>), the live-record index and compaction
 /// (<c>Journal.Compaction.cs</c>), and reading back (<c>Journal.Reading.cs</c>).
 /// </summary>
+public delegate void RecordAppendedHandler(long sequence, int sequenceCount, ReadOnlySpan<byte> bytes);
+
 public sealed partial class Journal : IMessageStore
 {
     private readonly Lock _lock = new();
@@ -88,6 +90,98 @@ public sealed partial class Journal : IMessageStore
         }
     }
 
+    /// <summary>
+    /// Called under the journal's lock with each record's bytes as written, in sequence order: replication
+    /// ships exactly these bytes. Must only copy them and return.
+    /// </summary>
+    public RecordAppendedHandler? RecordAppended { get; set; }
+
+    /// <summary>
+    /// Appends a record exactly as another journal wrote it (a slave applying its master's stream): the same
+    /// bytes, epoch and sequence number. A record already held is ignored; a gap is an error.
+    /// </summary>
+    public (StoreTicket Ticket, StoreRecord? Record) AppendReplicated(ReadOnlySpan<byte> raw, bool allowGap = false)
+    {
+        var header = RecordCodec.ReadHeader(raw);
+        if (!RecordCodec.IsValid(raw, header))
+        {
+            throw new InvalidDataException($"replicated record {header.Sequence} fails its checksum");
+        }
+        var record = RecordCodec.Decode(header, raw.Slice(RecordCodec.HeaderSize, header.Length));
+        lock (_lock)
+        {
+            if (header.Sequence < _nextSequence)
+            {
+                return (new StoreTicket(header.Sequence, WhenDurable(header.Sequence)), null);
+            }
+            if (header.Sequence > _nextSequence && !allowGap)
+            {
+                throw new InvalidDataException($"replicated record {header.Sequence} arrived but {_nextSequence} was expected");
+            }
+            if (header.Epoch > Epochs.Current)
+            {
+                Epochs.Begin(header.Epoch, header.Sequence);
+            }
+            var segment = _segments[^1];
+            if (header.TotalLength > segment.Size - segment.WriteOffset)
+            {
+                segment = Roll(header.TotalLength);
+            }
+            CurrentChunk().Buffer.Write(raw[..header.TotalLength]);
+            return (Place(record, header.Sequence, header.TotalLength, segment, raw[..header.TotalLength]), record);
+        }
+    }
+
+    /// <summary>
+    /// Empties the journal so a slave can take a snapshot from its master: the current files move to
+    /// <paramref name="setAsideDirectory"/> (kept for the operator) or are deleted when it is null.
+    /// </summary>
+    public async Task ResetAsync(string? setAsideDirectory)
+    {
+        await WhenDurable(LastSequence);
+        lock (_lock)
+        {
+            if (setAsideDirectory is not null)
+            {
+                Directory.CreateDirectory(setAsideDirectory);
+            }
+            foreach (var segment in _segments)
+            {
+                segment.Dispose();
+                if (setAsideDirectory is null)
+                {
+                    File.Delete(segment.Path);
+                }
+                else
+                {
+                    File.Move(segment.Path, Path.Combine(setAsideDirectory, Path.GetFileName(segment.Path)));
+                }
+            }
+            _segments.Clear();
+            _liveMessages.Clear();
+            _liveMeta.Clear();
+            _producers.Clear();
+            _pending = [];
+            Epochs.Reset();
+            _segments.Add(Segment.Create(_directory, 1, _options.SegmentSize));
+            Native.SyncDirectory(_directory);
+            _nextSequence = 1;
+            _durableSequence = 0;
+            FirstSequence = 1;
+            HistoryStart = 1;
+        }
+    }
+
+    /// <summary>Starts a new epoch with the next record (a promotion); durable before it returns.</summary>
+    public long BeginEpoch()
+    {
+        lock (_lock)
+        {
+            Epochs.Begin(Epochs.Current + 1, _nextSequence);
+            return Epochs.Current;
+        }
+    }
+
     public StoreTicket Append(StoreRecord record)
     {
         lock (_lock)
@@ -115,19 +209,26 @@ public sealed partial class Journal : IMessageStore
                 segment = Roll(length);
             }
             CurrentChunk().Buffer.Write(_scratch.WrittenSpan);
-            var offset = segment.WriteOffset;
-            segment.WriteOffset += length;
-            segment.LastSequence = sequence + record.SequenceCount - 1;
-            if (segment.FirstSequence == 0)
-            {
-                segment.FirstSequence = sequence;
-            }
-            _nextSequence += record.SequenceCount;
-            Track(record, sequence, segment, offset, length);
-            var durable = _batch.Task;
-            _flushSignal.Release();
-            return new StoreTicket(sequence, durable);
+            return Place(record, sequence, length, segment, _scratch.WrittenSpan);
         }
+    }
+
+    /// <summary>Books a record just copied into the pending batch; under the lock.</summary>
+    private StoreTicket Place(StoreRecord record, long sequence, int length, Segment segment, ReadOnlySpan<byte> bytes)
+    {
+        var offset = segment.WriteOffset;
+        segment.WriteOffset += length;
+        segment.LastSequence = sequence + record.SequenceCount - 1;
+        if (segment.FirstSequence == 0)
+        {
+            segment.FirstSequence = sequence;
+        }
+        _nextSequence = sequence + record.SequenceCount;
+        Track(record, sequence, segment, offset, length);
+        RecordAppended?.Invoke(sequence, record.SequenceCount, bytes);
+        var durable = _batch.Task;
+        _flushSignal.Release();
+        return new StoreTicket(sequence, durable);
     }
 
     public Task WhenDurable(long sequence)
@@ -148,6 +249,11 @@ public sealed partial class Journal : IMessageStore
         if (_flusher is not null)
         {
             await _flusher.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        if (_compactor is not null)
+        {
+            // A compaction must not rename or delete files after the directory lock is released.
+            await _compactor.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         lock (_lock)
         {
@@ -199,7 +305,7 @@ public sealed partial class Journal : IMessageStore
     /// </summary>
     private async Task FlushLoopAsync()
     {
-        while (!_stop.IsCancellationRequested)
+        while (true)
         {
             try
             {
@@ -263,6 +369,15 @@ public sealed partial class Journal : IMessageStore
                 batch.TrySetException(new StoreFullException($"the journal write failed: {e.Message}"));
                 return;
             }
+        }
+    }
+
+    /// <summary>Takes a lock-step look at the journal: runs <paramref name="action"/> under its lock (no append in between).</summary>
+    public T UnderLock<T>(Func<long, T> action)
+    {
+        lock (_lock)
+        {
+            return action(_nextSequence - 1);
         }
     }
 

@@ -6,8 +6,17 @@ public sealed record JournalOptions
     /// <summary>Segment files are preallocated to this size, so appends never grow a file (and fdatasync stays cheap).</summary>
     public long SegmentSize { get; init; } = 64L * 1024 * 1024;
 
-    /// <summary>Bytes kept free at the end of every segment for removals, so acks still work on a full disk.</summary>
-    public long RemovalReserve { get; init; } = 1024 * 1024;
+    /// <summary>
+    /// Bytes kept free at the end of every segment for removals, so acks still work on a full disk: an eighth
+    /// of the segment, at most 1 MiB (a small segment must still hold messages).
+    /// </summary>
+    public long RemovalReserve
+    {
+        get => _removalReserve ?? Math.Min(1024 * 1024, SegmentSize / 8);
+        init => _removalReserve = value;
+    }
+
+    private readonly long? _removalReserve;
 
     /// <summary>Total journal bytes allowed; 0 = no limit. Past it a persistent SEND is refused.</summary>
     public long StoreLimit { get; init; }

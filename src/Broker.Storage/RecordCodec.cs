@@ -80,6 +80,18 @@ public static class RecordCodec
         && Enum.IsDefined(header.Type)
         && Crc32C(record[8..header.TotalLength]) == header.Crc;
 
+    /// <summary>How many sequence numbers a whole record takes (a transaction takes one per operation).</summary>
+    public static int SequenceCount(ReadOnlySpan<byte> record)
+    {
+        var header = ReadHeader(record);
+        if (header.Type != RecordType.Transaction)
+        {
+            return 1;
+        }
+        var reader = new PayloadReader(record.Slice(HeaderSize, header.Length));
+        return Math.Max(1, (int)reader.Long());
+    }
+
     public static StoreRecord Decode(Header header, ReadOnlySpan<byte> payload)
     {
         var reader = new PayloadReader(payload);

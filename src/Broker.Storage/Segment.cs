@@ -27,6 +27,9 @@ internal sealed class Segment : IDisposable
     /// </summary>
     public long CoversFromId { get; }
 
+    /// <summary>For a compacted segment, the last sequence number of the range it replaced (0 otherwise).</summary>
+    public long CoversUpTo { get; private init; }
+
     public string Path { get; }
 
     public long Id { get; }
@@ -58,7 +61,7 @@ internal sealed class Segment : IDisposable
             && long.TryParse(fileName.AsSpan(8, fileName.Length - 12), out id);
     }
 
-    public static Segment Create(string directory, long id, long size, long? coversFromId = null, string? path = null)
+    public static Segment Create(string directory, long id, long size, long? coversFromId = null, string? path = null, long coversUpTo = 0)
     {
         path ??= System.IO.Path.Combine(directory, FileName(id));
         var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, FileOptions.None, preallocationSize: size);
@@ -71,6 +74,7 @@ internal sealed class Segment : IDisposable
             Magic.CopyTo(header, 0);
             BitConverter.TryWriteBytes(header.AsSpan(8), id);
             BitConverter.TryWriteBytes(header.AsSpan(16), coversFromId ?? id);
+            BitConverter.TryWriteBytes(header.AsSpan(24), coversUpTo);
             RandomAccess.Write(handle, header, 0);
             Native.DataSync(handle);
         }
@@ -80,7 +84,7 @@ internal sealed class Segment : IDisposable
             File.Delete(path);
             throw;
         }
-        return new Segment(path, id, coversFromId ?? id, handle, Math.Max(size, RandomAccess.GetLength(handle)));
+        return new Segment(path, id, coversFromId ?? id, handle, Math.Max(size, RandomAccess.GetLength(handle))) { CoversUpTo = coversUpTo };
     }
 
     public static Segment Open(string path, long id)
@@ -92,7 +96,7 @@ internal sealed class Segment : IDisposable
             handle.Dispose();
             throw new JournalCorruptException($"{path} is not a journal segment (bad file header)");
         }
-        return new Segment(path, id, BitConverter.ToInt64(header, 16), handle, RandomAccess.GetLength(handle));
+        return new Segment(path, id, BitConverter.ToInt64(header, 16), handle, RandomAccess.GetLength(handle)) { CoversUpTo = BitConverter.ToInt64(header, 24) };
     }
 
     public void Dispose() => Handle.Dispose();

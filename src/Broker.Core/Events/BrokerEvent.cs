@@ -11,6 +11,17 @@ public enum BrokerEventKind
     DestinationCreated,
     DestinationDeleted,
     SlowConsumerDropped,
+    SlaveAttached,
+    SlaveInSync,
+    SlaveDetached,
+    ResyncStarted,
+    ResyncFinished,
+    MasterFailed,
+    Promoted,
+    Demoted,
+    Switchover,
+    Unprotected,
+    RecordsSetAside,
 }
 
 /// <summary>One entry of the event timeline (<c>GET /api/events</c>, the console, the monitor hub).</summary>

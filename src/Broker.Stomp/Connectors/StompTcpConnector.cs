@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
@@ -23,7 +24,8 @@ public sealed class StompTcpConnector(
     IBrokerAuthenticator authenticator,
     StompServerOptions options,
     X509Certificate2? certificate,
-    ILoggerFactory loggerFactory) : IAsyncDisposable
+    ILoggerFactory loggerFactory,
+    IConnectionHandoff? handoff = null) : IAsyncDisposable
 {
     private static long s_nextConnectionId;
     private readonly ILogger _logger = loggerFactory.CreateLogger<StompTcpConnector>();
@@ -110,6 +112,43 @@ public sealed class StompTcpConnector(
         }
     }
 
+    /// <summary>
+    /// Looks at the first bytes without consuming them, unless they are the preamble (then they are consumed).
+    /// Stops looking as soon as they differ, so a STOMP client never waits on this.
+    /// </summary>
+    private static async Task<bool> StartsWithAsync(System.IO.Pipelines.PipeReader input, ReadOnlyMemory<byte> preamble, CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(stop);
+                var buffer = result.Buffer;
+                var length = (int)Math.Min(buffer.Length, preamble.Length);
+                var head = buffer.Slice(0, length).ToArray();
+                if (!preamble.Span[..length].SequenceEqual(head))
+                {
+                    input.AdvanceTo(buffer.Start);
+                    return false;
+                }
+                if (length == preamble.Length)
+                {
+                    input.AdvanceTo(buffer.GetPosition(length));
+                    return true;
+                }
+                input.AdvanceTo(buffer.Start, buffer.End);
+                if (result.IsCompleted)
+                {
+                    return false;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     private async Task ServeAsync(Socket socket, CancellationToken stop)
     {
         socket.NoDelay = true;
@@ -132,8 +171,22 @@ public sealed class StompTcpConnector(
             }
             stream = tls;
         }
+        var input = StreamTransport.CreateReader(stream);
+        if (handoff is not null && await StartsWithAsync(input, handoff.Preamble, stop))
+        {
+            try
+            {
+                await handoff.HandleAsync(stream, input, remote, stop);
+            }
+            finally
+            {
+                await input.CompleteAsync();
+                await stream.DisposeAsync();
+            }
+            return;
+        }
         var connectionId = $"{broker.Name}-{Interlocked.Increment(ref s_nextConnectionId)}";
-        await using var session = new StompSession(new StreamTransport(stream, remote), broker, authenticator, options, _sessionLogger, connectionId);
+        await using var session = new StompSession(new StreamTransport(stream, remote, input), broker, authenticator, options, _sessionLogger, connectionId);
         var run = session.RunAsync(stop);
         _sessions[session] = run;
         try

@@ -51,6 +51,10 @@ public sealed partial class StompSession
             _outbound.Writer.TryWrite(new Outbound(OutboundKind.Error, error, null, default));
             return false;
         }
+        if (_broker.ClientRefusal is { } refusal)
+        {
+            throw new StompProtocolException(refusal);
+        }
         var user = _authenticator.Authenticate(frame["login"], frame["passcode"]);
         if (user is null)
         {

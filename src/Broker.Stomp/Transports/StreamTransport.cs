@@ -4,12 +4,15 @@ using System.IO.Pipelines;
 namespace Broker.Stomp.Transports;
 
 /// <summary>STOMP over a byte stream: a socket's <see cref="System.Net.Sockets.NetworkStream"/> or a TLS stream.</summary>
-public sealed class StreamTransport(Stream stream, string remoteAddress) : StompTransport
+public sealed class StreamTransport(Stream stream, string remoteAddress, PipeReader? input = null) : StompTransport
 {
-    private readonly PipeReader _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
+    private readonly PipeReader _input = input ?? CreateReader(stream);
     private readonly PipeWriter _output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
 
     public override PipeReader Input => _input;
+
+    public static PipeReader CreateReader(Stream stream) =>
+        PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
 
     public override string RemoteAddress { get; } = remoteAddress;
 

@@ -1,3 +1,5 @@
+using Broker.Core;
+using Broker.Replication;
 using BrokerConsole.Hosting;
 
 namespace BrokerConsole.Api;
@@ -13,7 +15,7 @@ public sealed record BrokerView(
     long Connections,
     UsageView Memory,
     UsageView Store,
-    object? Replication)
+    ReplicationView Replication)
 {
     public static BrokerView From(HostedBroker hosted)
     {
@@ -21,18 +23,67 @@ public sealed record BrokerView(
         var uptime = broker.StartedAt is { } started ? (long)(broker.Clock.GetUtcNow() - started).TotalSeconds : 0;
         return new BrokerView(
             hosted.Name,
-            "master",
-            broker.State.ToString().ToLowerInvariant(),
-            0,
+            hosted.Role == BrokerRole.Master ? "master" : "slave",
+            StateOf(hosted),
+            hosted.Journal?.Epoch ?? 0,
             [.. hosted.Connectors.Select(c => new ConnectorView(c.Uri.Text, c.BoundPort, c.IsOpen))],
             uptime,
             broker.Counters.Connections,
             new UsageView(broker.Memory.Used, broker.Memory.Limit),
             new UsageView(hosted.Journal?.UsedBytes ?? 0, broker.Options.StoreLimit),
-            null);
+            ReplicationView.From(hosted));
     }
+
+    /// <summary>The state names the console and health checks use.</summary>
+    public static string StateOf(HostedBroker hosted) => hosted.Role switch
+    {
+        BrokerRole.Slave => hosted.Slave?.State switch
+        {
+            SlaveState.Syncing => "slave syncing",
+            SlaveState.InSync => "slave in sync",
+            SlaveState.MasterFailed => "promoting",
+            _ => "slave connecting",
+        },
+        _ when hosted.Broker.State != BrokerState.Started => hosted.Broker.State.ToString().ToLowerInvariant(),
+        _ when hosted.Broker.ClientRefusal is not null => "waiting for slave",
+        _ => hosted.Master?.IsInSync == true ? "master protected" : "master unprotected",
+    };
 }
 
 public sealed record ConnectorView(string Uri, int BoundPort, bool Open);
 
 public sealed record UsageView(long Used, long Limit);
+
+/// <summary>The pair as this broker sees it: its link, its partner, and how far apart they are.</summary>
+public sealed record ReplicationView(
+    string LinkState,
+    string? Partner,
+    bool InSync,
+    long LastSequence,
+    long PartnerSequence,
+    long LagRecords,
+    long LagMs,
+    long Unreplicated,
+    long SetAside)
+{
+    public static ReplicationView From(HostedBroker hosted)
+    {
+        var last = hosted.Journal?.LastSequence ?? 0;
+        if (hosted.Role == BrokerRole.Slave && hosted.Slave is { } slave)
+        {
+            var lag = Math.Max(0, slave.MasterLastSequence - last);
+            return new ReplicationView(slave.State.ToString().ToLowerInvariant(), slave.MasterName, slave.State == SlaveState.InSync,
+                last, slave.MasterLastSequence, lag, 0, 0, slave.RecordsSetAside);
+        }
+        if (hosted.Master is not { } master)
+        {
+            return new ReplicationView("none", null, false, last, 0, 0, 0, last, hosted.Slave?.RecordsSetAside ?? 0);
+        }
+        var acked = master.AckedSequence;
+        var behind = Math.Max(0, last - acked);
+        var lagMs = behind > 0 && master.LastAckAt is { } at ? (long)(DateTimeOffset.UtcNow - at).TotalMilliseconds : 0;
+        return new ReplicationView(
+            master.State switch { Broker.Replication.LinkState.InSync => "in sync", Broker.Replication.LinkState.CatchingUp => "catching up", _ => "none" },
+            master.SlaveName, master.IsInSync, last, acked, behind, lagMs, master.IsInSync ? 0 : behind, hosted.Slave?.RecordsSetAside ?? 0);
+    }
+}

@@ -36,16 +36,20 @@ public static class DiagnosticsExtensions
         return context.Response.WriteAsync(JsonSerializer.Serialize(new
         {
             status = report.Status.ToString(),
-            brokers = registry.All.Select(b => new { name = b.Name, state = b.Broker.State.ToString().ToLowerInvariant(), connectorsOpen = b.ConnectorsOpen }),
+            brokers = registry.All.Select(b => new { name = b.Name, role = b.Role.ToString().ToLowerInvariant(), state = Api.BrokerView.StateOf(b), connectorsOpen = b.ConnectorsOpen }),
         }));
     }
 
-    /// <summary>Ready when every broker has settled: started with its connectors open, or stopped on purpose.</summary>
+    /// <summary>Ready when every broker has settled: a master serving clients, a slave in sync.</summary>
+    private static bool IsSettled(HostedBroker broker) => broker.Role == BrokerRole.Slave
+        ? broker.Slave?.State == Broker.Replication.SlaveState.InSync
+        : broker.Broker.State == BrokerState.Started && broker.ConnectorsOpen && broker.Broker.ClientRefusal is null;
+
     private sealed class BrokersReadyCheck(BrokerRegistry registry) : IHealthCheck
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
-            var unsettled = registry.All.Where(b => !(b.Broker.State == BrokerState.Started && b.ConnectorsOpen)).Select(b => b.Name).ToList();
+            var unsettled = registry.All.Where(b => !IsSettled(b)).Select(b => b.Name).ToList();
             return Task.FromResult(unsettled.Count == 0
                 ? HealthCheckResult.Healthy()
                 : HealthCheckResult.Unhealthy($"not ready: {string.Join(", ", unsettled)}"));

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Broker.Core;
+using Broker.Replication;
 using Broker.Stomp.Connectors;
 
 namespace BrokerConsole.Hosting;
@@ -23,7 +24,11 @@ public static partial class BrokerConfiguration
             }
             if (TryLoad(section, errors) is { } broker)
             {
-                brokers.Add(broker);
+                brokers.Add(broker with
+                {
+                    ReplicationUser = configuration["Replication:UserName"],
+                    ReplicationPassword = configuration["Replication:Password"],
+                });
             }
         }
         if (errors.Count > 0)
@@ -43,10 +48,13 @@ public static partial class BrokerConfiguration
         }
         BrokerOptions options;
         TlsOptions? tls;
+        ReplicationOptions replication;
         try
         {
             options = new BrokerOptions();
             section.Bind(options, b => b.ErrorOnUnknownConfiguration = false);
+            replication = new ReplicationOptions();
+            section.Bind(replication, b => b.ErrorOnUnknownConfiguration = false);
             CheckUnknownKeys(section, errors);
             tls = section.GetSection("Tls").Exists() ? section.GetSection("Tls").Get<TlsOptions>(b => b.ErrorOnUnknownConfiguration = true) : null;
         }
@@ -90,11 +98,31 @@ public static partial class BrokerConfiguration
         Positive(options.TopicPendingLimit, "TopicPendingLimit");
         Positive(options.MemoryLimit, "MemoryLimit");
         Positive(options.StoreLimit, "StoreLimit", allowZero: true);
+        if (replication.MasterConnectorUri is not null && replication.MasterConnector is not null)
+        {
+            errors.Add($"{key}: MasterConnectorUri and MasterConnector are both set; use one of them");
+        }
+        if (replication.MasterUri is { } masterUri && !ConnectorUri.TryParse(masterUri, out _, out var masterError))
+        {
+            errors.Add($"{key}:{(replication.MasterConnector is null ? "MasterConnectorUri" : "MasterConnector:RemoteUri")}: {masterError}");
+        }
+        if (replication.IsSlave && replication.WaitForSlave)
+        {
+            errors.Add($"{key}:WaitForSlave: a slave does not wait for a slave (it has MasterConnectorUri)");
+        }
+        if (replication.MasterTimeout <= TimeSpan.Zero || replication.ReplicationAckTimeout <= TimeSpan.Zero)
+        {
+            errors.Add($"{key}: MasterTimeout and ReplicationAckTimeout must be above zero");
+        }
+        if (options.JournalSegmentSize < 64 * 1024)
+        {
+            errors.Add($"{key}:JournalSegmentSize: '{section["JournalSegmentSize"]}' must be at least 65536 bytes");
+        }
         if (options.DefaultPrefetch > options.MaxPrefetch)
         {
             errors.Add($"{key}:DefaultPrefetch: {options.DefaultPrefetch} is above {key}:MaxPrefetch ({options.MaxPrefetch})");
         }
-        return new BrokerDefinition(name, options, connectors, tls);
+        return new BrokerDefinition(name, options, connectors, tls, replication);
 
         void Positive(long value, string option, bool allowZero = false)
         {
@@ -108,7 +136,8 @@ public static partial class BrokerConfiguration
     /// <summary>A key the options do not know is most likely a typo: say which.</summary>
     private static void CheckUnknownKeys(IConfigurationSection section, List<string> errors)
     {
-        var known = typeof(BrokerOptions).GetProperties().Select(p => p.Name).Append("Tls").ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var known = typeof(BrokerOptions).GetProperties().Concat(typeof(ReplicationOptions).GetProperties())
+            .Where(p => p.CanWrite).Select(p => p.Name).Append("Tls").ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var child in section.GetChildren())
         {
             if (!known.Contains(child.Key))

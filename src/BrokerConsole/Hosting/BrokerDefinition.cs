@@ -4,7 +4,14 @@ using Broker.Stomp.Connectors;
 namespace BrokerConsole.Hosting;
 
 /// <summary>A configured, validated broker: its name, options and parsed connectors.</summary>
-public sealed record BrokerDefinition(string Name, BrokerOptions Options, IReadOnlyList<ConnectorUri> Connectors, TlsOptions? Tls);
+public sealed record BrokerDefinition(
+    string Name,
+    BrokerOptions Options,
+    IReadOnlyList<ConnectorUri> Connectors,
+    TlsOptions? Tls,
+    Broker.Replication.ReplicationOptions Replication,
+    string? ReplicationUser = null,
+    string? ReplicationPassword = null);
 
 /// <summary>The certificate of a broker's <c>ssl://</c> connectors: a PKCS#12 file, or a PEM certificate with its key.</summary>
 public sealed class TlsOptions

@@ -5,19 +5,29 @@ using Broker.Stomp.Sessions;
 namespace BrokerConsole.Hosting;
 
 /// <summary>The brokers this process hosts; starts them with the host and stops them with it.</summary>
-public sealed class BrokerRegistry(
-    IReadOnlyList<BrokerDefinition> definitions,
-    EventLog events,
-    IBrokerAuthenticator authenticator,
-    StompServerOptions stompOptions,
-    ILoggerFactory loggerFactory) : IHostedService
+public sealed class BrokerRegistry : IHostedService
 {
-    private readonly IReadOnlyList<HostedBroker> _brokers =
-        [.. definitions.Select(d => new HostedBroker(d, events, authenticator, stompOptions, loggerFactory))];
+    private readonly IReadOnlyList<HostedBroker> _brokers;
+
+    public BrokerRegistry(IReadOnlyList<BrokerDefinition> definitions, EventLog events, IBrokerAuthenticator authenticator,
+        StompServerOptions stompOptions, ILoggerFactory loggerFactory, IHostApplicationLifetime lifetime)
+    {
+        Events = events;
+        _brokers = [.. definitions.Select(d => new HostedBroker(d, events, authenticator, stompOptions, loggerFactory))];
+        foreach (var broker in _brokers)
+        {
+            // A broker that cannot go on (no slave within WaitForSlaveTimeout) ends the process with an error.
+            broker.Fatal += _ =>
+            {
+                Environment.ExitCode = 3;
+                lifetime.StopApplication();
+            };
+        }
+    }
 
     public IReadOnlyList<HostedBroker> All => _brokers;
 
-    public EventLog Events { get; } = events;
+    public EventLog Events { get; }
 
     public HostedBroker? Find(string name) => _brokers.FirstOrDefault(b => b.Name == name);
 

@@ -11,4 +11,13 @@ internal static partial class HostLog
 
     [LoggerMessage(5002, LogLevel.Warning, "User {User} has a default password and {Address} is not a loopback address: change the password before exposing this host")]
     public static partial void DefaultPasswordExposed(ILogger logger, string user, string address);
+
+    [LoggerMessage(5003, LogLevel.Warning, "Master failed - starting all connectors ({BrokerName})")]
+    public static partial void MasterFailed(ILogger logger, string brokerName);
+
+    [LoggerMessage(5004, LogLevel.Critical, "Start-up failed: {Reason}")]
+    public static partial void StartupFailed(ILogger logger, string reason);
+
+    [LoggerMessage(5005, LogLevel.Warning, "Broker {BrokerName}: master failed and ShutdownOnMasterFailure is set; the slave shuts down instead of taking over")]
+    public static partial void ShutdownOnMasterFailure(ILogger logger, string brokerName);
 }

@@ -1,31 +1,53 @@
+using System.IO.Pipelines;
 using System.Security.Cryptography.X509Certificates;
 using Broker.Core;
 using Broker.Core.Events;
 using Broker.Core.Security;
+using Broker.Core.Storage;
+using Broker.Replication;
 using Broker.Stomp.Connectors;
 using Broker.Stomp.Sessions;
 using Broker.Storage;
 
 namespace BrokerConsole.Hosting;
 
-/// <summary>One configured broker with its client connectors, started and stopped together.</summary>
-public sealed class HostedBroker : IAsyncDisposable
+/// <summary>What a hosted broker is in its pair.</summary>
+public enum BrokerRole
+{
+    Master,
+    Slave,
+}
+
+/// <summary>
+/// One configured broker with its journal, its client connectors and its place in a master/slave pair.
+/// A master recovers from its journal and opens its connectors; a slave follows its master over the
+/// replication link with its connectors closed, and on the master's failure is promoted: a new epoch, the
+/// standby state handed to the broker, the connectors opened. Every transition is logged and published.
+/// </summary>
+public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
 {
     private readonly ILogger _logger;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly EventLog _events;
+    private readonly CancellationTokenSource _stopping = new();
     private Journal? _journal;
+    private ReplicationMaster? _master;
+    private SlaveLink? _slave;
+    private Task? _following;
 
     public HostedBroker(BrokerDefinition definition, EventLog events, IBrokerAuthenticator authenticator,
         StompServerOptions stompOptions, ILoggerFactory loggerFactory)
     {
         Definition = definition;
+        _events = events;
         _logger = loggerFactory.CreateLogger<HostedBroker>();
         _loggerFactory = loggerFactory;
         Broker = new MessageBroker(definition.Name, definition.Options, events, loggerFactory.CreateLogger<MessageBroker>());
         var certificate = LoadCertificate(definition.Tls);
-        Connectors = [.. definition.Connectors.Select(uri => new StompTcpConnector(uri, Broker, authenticator, stompOptions, certificate, loggerFactory))];
+        Connectors = [.. definition.Connectors.Select(uri => new StompTcpConnector(uri, Broker, authenticator, stompOptions, certificate, loggerFactory, this))];
         Authenticator = authenticator;
         StompOptions = stompOptions;
+        Role = definition.Replication.IsSlave ? BrokerRole.Slave : BrokerRole.Master;
     }
 
     public BrokerDefinition Definition { get; }
@@ -40,39 +62,63 @@ public sealed class HostedBroker : IAsyncDisposable
 
     public StompServerOptions StompOptions { get; }
 
+    public BrokerRole Role { get; private set; }
+
     /// <summary>Clients are served (TCP and WebSocket) only while this is true.</summary>
     public bool ConnectorsOpen { get; private set; }
 
+    /// <summary>The broker's journal once started (null before).</summary>
+    public Journal? Journal => _journal;
+
+    /// <summary>The master side of the pair (null while this broker is a slave).</summary>
+    public ReplicationMaster? Master => _master;
+
+    /// <summary>The slave side of the pair (null for a broker that was never a slave).</summary>
+    public SlaveLink? Slave => _slave;
+
+    /// <summary>Raised when the broker cannot go on and the process should stop (WaitForSlaveTimeout passed).</summary>
+    public event Action<string>? Fatal;
+
+    ReadOnlyMemory<byte> IConnectionHandoff.Preamble => ReplicationMaster.LinkPreamble;
+
+    public Task HandleAsync(Stream stream, PipeReader input, string remoteAddress, CancellationToken cancellationToken) =>
+        _master?.HandleAsync(stream, input, remoteAddress, cancellationToken) ?? Task.CompletedTask;
+
     public async Task StartAsync()
     {
-        HostLog.BrokerStarting(_logger, Name, Definition.Options.DataDirectory);
-        if (_journal is null)
+        if (_journal is not null)
         {
-            // First start: take the data directory and rebuild the broker from its journal.
-            var options = Definition.Options;
-            _journal = Journal.Open(options.DataDirectory, Name, new JournalOptions
+            // Started again after an operator's stop: the journal and the state are still here.
+            if (Role == BrokerRole.Master)
             {
-                SegmentSize = options.JournalSegmentSize,
-                StoreLimit = options.StoreLimit,
-                SkipDamagedRecords = options.SkipDamagedRecords,
-            }, _loggerFactory.CreateLogger<Journal>());
-            Broker.Recover(_journal, _journal.Replay());
-        }
-        Broker.Start();
-        try
-        {
-            foreach (var connector in Connectors)
-            {
-                connector.Start();
+                await BecomeMasterAsync();
             }
+            return;
         }
-        catch (System.Net.Sockets.SocketException e)
+        HostLog.BrokerStarting(_logger, Name, Definition.Options.DataDirectory);
+        var options = Definition.Options;
+        _journal = Journal.Open(options.DataDirectory, Name, new JournalOptions
         {
-            await StopAsync();
-            throw new InvalidOperationException($"broker {Name} cannot open its connectors: {e.Message}", e);
+            SegmentSize = options.JournalSegmentSize,
+            StoreLimit = options.StoreLimit,
+            SkipDamagedRecords = options.SkipDamagedRecords,
+        }, _loggerFactory.CreateLogger<Journal>());
+        if (Role == BrokerRole.Slave)
+        {
+            var standby = new RecoveryState(options.MemoryLimit);
+            foreach (var (sequence, record) in _journal.Replay())
+            {
+                standby.Apply(sequence, record);
+            }
+            var replication = Definition.Replication;
+            _slave = new SlaveLink(Name, options.DataDirectory, _journal, standby, replication,
+                replication.MasterConnector?.UserName ?? Definition.ReplicationUser, replication.MasterConnector?.Password ?? Definition.ReplicationPassword,
+                Publish, _loggerFactory.CreateLogger<SlaveLink>());
+            _following = FollowMasterAsync();
+            return;
         }
-        ConnectorsOpen = true;
-        HostLog.BrokerStarted(_logger, Name);
+        Broker.Recover(CreateMasterStore(), _journal.Replay());
+        await BecomeMasterAsync();
     }
 
     public async Task StopAsync()
@@ -87,7 +133,16 @@ public sealed class HostedBroker : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync();
+        if (_following is not null)
+        {
+            await _following.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
         await StopAsync();
+        if (_master is not null)
+        {
+            await _master.DisposeAsync();
+        }
         if (_journal is not null)
         {
             await _journal.DisposeAsync();
@@ -95,8 +150,99 @@ public sealed class HostedBroker : IAsyncDisposable
         }
     }
 
-    /// <summary>The broker's journal once started (null before).</summary>
-    public Journal? Journal => _journal;
+    private ReplicatedStore CreateMasterStore()
+    {
+        _master = new ReplicationMaster(Name, _journal!, Definition.Replication, Authenticator, Publish, _loggerFactory.CreateLogger<ReplicationMaster>());
+        _master.StateChanged += state =>
+        {
+            if (state == LinkState.InSync)
+            {
+                Broker.ClientRefusal = null;
+            }
+        };
+        _master.ShutdownRequested += () => _ = StopAsync();
+        return new ReplicatedStore(_journal!, _master, Definition.Replication);
+    }
+
+    private async Task BecomeMasterAsync()
+    {
+        Broker.Start();
+        var waitForSlave = Definition.Replication.WaitForSlave && _master?.IsInSync != true;
+        if (waitForSlave)
+        {
+            // Listeners open so the slave can attach, but clients are told to wait until it is in sync.
+            Broker.ClientRefusal = "waiting for slave";
+        }
+        try
+        {
+            foreach (var connector in Connectors)
+            {
+                connector.Start();
+            }
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            await StopAsync();
+            throw new InvalidOperationException($"broker {Name} cannot open its connectors: {e.Message}", e);
+        }
+        ConnectorsOpen = true;
+        HostLog.BrokerStarted(_logger, Name);
+        if (waitForSlave)
+        {
+            _ = WaitForSlaveAsync();
+        }
+    }
+
+    private async Task WaitForSlaveAsync()
+    {
+        var timeout = Definition.Replication.WaitForSlaveTimeout;
+        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (_master?.IsInSync != true && Environment.TickCount64 < deadline && !_stopping.IsCancellationRequested)
+        {
+            await Task.Delay(50);
+        }
+        if (_master?.IsInSync == true || _stopping.IsCancellationRequested)
+        {
+            return;
+        }
+        var reason = $"broker {Name}: no slave attached and in sync within WaitForSlaveTimeout ({timeout.TotalSeconds:0} s)";
+        HostLog.StartupFailed(_logger, reason);
+        await StopAsync();
+        Fatal?.Invoke(reason);
+    }
+
+    private async Task FollowMasterAsync()
+    {
+        try
+        {
+            await _slave!.RunAsync(Definition.Options.MemoryLimit, _stopping.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        if (Definition.Replication.ShutdownOnMasterFailure)
+        {
+            HostLog.ShutdownOnMasterFailure(_logger, Name);
+            Publish(BrokerEventKind.BrokerStopped, "master failed and ShutdownOnMasterFailure is set");
+            return;
+        }
+        await PromoteAsync();
+    }
+
+    /// <summary>The slave takes over: a new epoch, the state it already holds, its connectors opened.</summary>
+    private async Task PromoteAsync()
+    {
+        Broker.Publish(BrokerEventKind.MasterFailed, "starting all connectors");
+        HostLog.MasterFailed(_logger, Name);
+        var epoch = _journal!.BeginEpoch();
+        Broker.Recover(CreateMasterStore(), _slave!.Standby);
+        Role = BrokerRole.Master;
+        await BecomeMasterAsync();
+        Publish(BrokerEventKind.Promoted, $"promoted to master at epoch {epoch}, sequence {_journal.LastSequence}");
+    }
+
+    private void Publish(BrokerEventKind kind, string detail) => Broker.Publish(kind, detail);
 
     private static X509Certificate2? LoadCertificate(TlsOptions? tls)
     {

@@ -23,7 +23,8 @@ public sealed class ApiTests : IAsyncLifetime
         var broker = Assert.Single(brokers.EnumerateArray());
         Assert.Equal("b1", broker.GetProperty("name").GetString());
         Assert.Equal("master", broker.GetProperty("role").GetString());
-        Assert.Equal("started", broker.GetProperty("state").GetString());
+        Assert.Equal("master unprotected", broker.GetProperty("state").GetString());
+        Assert.Equal("none", broker.GetProperty("replication").GetProperty("linkState").GetString());
         var connector = broker.GetProperty("connectors")[0];
         Assert.Equal(_host.StompPort(), connector.GetProperty("boundPort").GetInt32());
         Assert.True(connector.GetProperty("open").GetBoolean());

@@ -166,7 +166,7 @@ public sealed class ConnectTests
         Assert.Equal("CONNECTED", (await second.ConnectAsync()).Command);
         await using var third = await StompTestClient.ConnectTcpAsync(host.StompPort());
 
-        var reply = await third.ReceiveAsync();
+        var reply = await third.ConnectAsync();
 
         Assert.Equal("ERROR", reply.Command);
         Assert.Contains("MaxConnections", reply["message"]);

@@ -1,0 +1,99 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Text.Json;
+
+namespace Broker.Replication;
+
+/// <summary>
+/// The replication link, served on the master's client port after the preamble <c>BCREPL/1\n</c>.
+/// Every packet is <c>type (u8) | length (u32 LE) | payload</c>, one message type per packet:
+/// <code>
+///  slave  -> master   Hello      JSON: slave name, credentials, epoch history, last sequence held
+///  master -> slave    Welcome    JSON: master name, epoch, how the slave resyncs (tail or snapshot)
+///  master -> slave    Refused    JSON: why (credentials, a slave already attached...)
+///  master -> slave    Records    journal records back to back, exactly as the master's journal wrote them
+///  master -> slave    CaughtUp   u64: the sequence from which records flow live (the slave is in sync)
+///  master -> slave    Ping       u64 master's last sequence (heart-beat when idle)
+///  slave  -> master   Ack        u64 last received, u64 last durable
+/// </code>
+/// </summary>
+internal static class LinkProtocol
+{
+    public static readonly byte[] Preamble = "BCREPL/1\n"u8.ToArray();
+    public const int MaxPacket = 128 * 1024 * 1024;
+
+    public enum PacketType : byte
+    {
+        Hello = 1,
+        Welcome = 2,
+        Refused = 3,
+        Records = 4,
+        Ack = 5,
+        Ping = 6,
+        CaughtUp = 7,
+    }
+
+    public sealed record Hello(string Slave, string? UserName, string? Password, long LastSequence, long[][] Epochs);
+
+    public sealed record Welcome(string Master, long Epoch, long LastSequence, bool Snapshot, long DivergedAt, long[][] Epochs);
+
+    public sealed record Refused(string Reason);
+
+    public static byte[] Json<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value);
+
+    public static T FromJson<T>(byte[] payload) => JsonSerializer.Deserialize<T>(payload) ?? throw new InvalidDataException("empty replication packet");
+
+    public static byte[] Longs(params long[] values)
+    {
+        var bytes = new byte[values.Length * 8];
+        for (var i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * 8), values[i]);
+        }
+        return bytes;
+    }
+
+    public static long Long(byte[] payload, int index) => BinaryPrimitives.ReadInt64LittleEndian(payload.AsSpan(index * 8));
+
+    /// <summary>Writes one packet; callers serialise writers on the stream themselves.</summary>
+    public static async Task WriteAsync(Stream stream, PacketType type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        var header = new byte[5];
+        header[0] = (byte)type;
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(1), payload.Length);
+        await stream.WriteAsync(header, cancellationToken);
+        await stream.WriteAsync(payload, cancellationToken);
+    }
+
+    /// <summary>The next packet, or null when the peer closed the link.</summary>
+    public static async Task<(PacketType Type, byte[] Payload)?> ReadAsync(PipeReader input, CancellationToken cancellationToken)
+    {
+        var header = new byte[5];
+        while (true)
+        {
+            var result = await input.ReadAsync(cancellationToken);
+            var buffer = result.Buffer;
+            if (buffer.Length >= 5)
+            {
+                buffer.Slice(0, 5).CopyTo(header);
+                var length = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(1));
+                if (length < 0 || length > MaxPacket)
+                {
+                    throw new InvalidDataException($"replication packet of {length} bytes");
+                }
+                if (buffer.Length >= 5 + length)
+                {
+                    var payload = buffer.Slice(5, length).ToArray();
+                    input.AdvanceTo(buffer.GetPosition(5 + length));
+                    return ((PacketType)header[0], payload);
+                }
+            }
+            input.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                return null;
+            }
+        }
+    }
+}

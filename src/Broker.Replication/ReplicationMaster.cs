@@ -1,0 +1,425 @@
+using System.IO.Pipelines;
+using System.Threading.Channels;
+using Broker.Core.Events;
+using Broker.Core.Security;
+using Broker.Storage;
+using Broker.Stomp.Connectors;
+using Microsoft.Extensions.Logging;
+
+namespace Broker.Replication;
+
+/// <summary>The master's view of its slave link.</summary>
+public enum LinkState
+{
+    /// <summary>No slave attached.</summary>
+    None,
+
+    /// <summary>A slave is attached and receiving what it lacks; it does not protect sends yet.</summary>
+    CatchingUp,
+
+    /// <summary>The slave has everything; sends wait for it (per <see cref="ReplicationAckMode"/>).</summary>
+    InSync,
+}
+
+/// <summary>
+/// The master side of pure master/slave: serves a slave's link on the master's own client port (after the
+/// replication preamble), streams what the slave lacks from the journal files, then every new record live as
+/// the journal writes it, and completes waiting sends as the slave's acks arrive. A slave that stops
+/// answering for <see cref="ReplicationOptions.ReplicationAckTimeout"/> is detached, so sends never hang.
+/// </summary>
+public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
+{
+    private const int MaxRecordsPacket = 1024 * 1024;
+    private readonly Lock _lock = new();
+    private readonly SortedDictionary<long, Waiter> _waiters = [];
+    private readonly string _brokerName;
+    private readonly Journal _journal;
+    private readonly ReplicationOptions _options;
+    private readonly IBrokerAuthenticator _authenticator;
+    private readonly Action<BrokerEventKind, string> _publish;
+    private readonly ILogger _logger;
+    private readonly ITimer _ackTimeoutCheck;
+    private Link? _link;
+    private long _ackedSequence;
+
+    public ReplicationMaster(string brokerName, Journal journal, ReplicationOptions options, IBrokerAuthenticator authenticator,
+        Action<BrokerEventKind, string> publish, ILogger logger)
+    {
+        _brokerName = brokerName;
+        _journal = journal;
+        _options = options;
+        _authenticator = authenticator;
+        _publish = publish;
+        _logger = logger;
+        journal.RecordAppended = OnRecordAppended;
+        _ackTimeoutCheck = TimeProvider.System.CreateTimer(_ => DetachIfStalled(), null, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
+    }
+
+    public ReadOnlyMemory<byte> Preamble => LinkProtocol.Preamble;
+
+    /// <summary>The bytes a slave's link starts with on the master's client port.</summary>
+    public static ReadOnlyMemory<byte> LinkPreamble => LinkProtocol.Preamble;
+
+    public LinkState State => _link?.State ?? LinkState.None;
+
+    public bool IsInSync => State == LinkState.InSync;
+
+    public string? SlaveName => _link?.SlaveName;
+
+    /// <summary>The last sequence the slave confirmed (durable, or received, per the ack mode).</summary>
+    public long AckedSequence => Interlocked.Read(ref _ackedSequence);
+
+    /// <summary>When the last ack came; lag in time is measured from here.</summary>
+    public DateTimeOffset? LastAckAt { get; private set; }
+
+    /// <summary>Raised (outside locks) when a slave comes into sync, and when one is lost.</summary>
+    public event Action<LinkState>? StateChanged;
+
+    /// <summary>Raised when an in-sync slave is lost and <see cref="ReplicationOptions.ShutdownOnSlaveFailure"/> is set.</summary>
+    public event Action? ShutdownRequested;
+
+    /// <summary>Completes once the attached, in-sync slave holds <paramref name="sequence"/> (at once when there is none).</summary>
+    public Task WaitForAck(long sequence)
+    {
+        lock (_lock)
+        {
+            if (_link is not { State: LinkState.InSync } || sequence <= _ackedSequence)
+            {
+                return Task.CompletedTask;
+            }
+            if (!_waiters.TryGetValue(sequence, out var waiter))
+            {
+                _waiters[sequence] = waiter = new Waiter(Environment.TickCount64);
+            }
+            return waiter.Completion.Task;
+        }
+    }
+
+    public async Task HandleAsync(Stream stream, PipeReader input, string remoteAddress, CancellationToken cancellationToken)
+    {
+        using var handshakeTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        handshakeTimeout.CancelAfter(TimeSpan.FromSeconds(10));
+        LinkProtocol.Hello hello;
+        try
+        {
+            if (await LinkProtocol.ReadAsync(input, handshakeTimeout.Token) is not ({ } type, var payload) || type != LinkProtocol.PacketType.Hello)
+            {
+                return;
+            }
+            hello = LinkProtocol.FromJson<LinkProtocol.Hello>(payload);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            return;
+        }
+        var user = _authenticator.Authenticate(hello.UserName, hello.Password);
+        var refusal = user is null ? $"replication login failed for user '{hello.UserName}': unknown user or wrong password"
+            : !user.Can(Permission.Replicate) ? $"user '{user.Name}' does not hold the replication role"
+            : null;
+        var link = new Link(hello.Slave, stream);
+        lock (_lock)
+        {
+            refusal ??= _link is not null ? $"slave {_link.SlaveName} is already attached to {_brokerName}" : null;
+            if (refusal is null)
+            {
+                _link = link;
+                _ackedSequence = 0;
+            }
+        }
+        if (refusal is not null)
+        {
+            ReplicationLog.ReplicationLoginRefused(_logger, _brokerName, remoteAddress, refusal);
+            await LinkProtocol.WriteAsync(stream, LinkProtocol.PacketType.Refused, LinkProtocol.Json(new LinkProtocol.Refused(refusal)), cancellationToken);
+            return;
+        }
+        var reason = "the link closed";
+        try
+        {
+            reason = await ServeAsync(link, hello, input, remoteAddress, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidDataException or ObjectDisposedException)
+        {
+            reason = e is OperationCanceledException ? "the master is stopping" : e.Message;
+        }
+        finally
+        {
+            Detach(link, reason);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _ackTimeoutCheck.DisposeAsync();
+        _journal.RecordAppended = null;
+        if (_link is { } link)
+        {
+            Detach(link, "the master is stopping");
+        }
+    }
+
+    private async Task<string> ServeAsync(Link link, LinkProtocol.Hello hello, PipeReader input, string remoteAddress, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, link.Closing.Token);
+        var divergedAt = DivergencePoint(hello);
+        var snapshot = divergedAt <= hello.LastSequence || hello.LastSequence + 1 < _journal.HistoryStart;
+        var from = snapshot ? 1 : hello.LastSequence + 1;
+        await link.WriteAsync(LinkProtocol.PacketType.Welcome, LinkProtocol.Json(new LinkProtocol.Welcome(
+            _brokerName, _journal.Epoch, _journal.LastSequence, snapshot, divergedAt, EpochArray())), stop.Token);
+        ReplicationLog.SlaveAttached(_logger, _brokerName, hello.Slave, remoteAddress, from, snapshot ? "snapshot" : "tail");
+        _publish(BrokerEventKind.SlaveAttached, $"slave {hello.Slave} from {remoteAddress}");
+        _publish(BrokerEventKind.ResyncStarted, $"slave {hello.Slave} resyncing from sequence {from}{(snapshot ? " (snapshot)" : "")}");
+        var receiving = ReceiveAcksAsync(link, input, stop.Token);
+        var sending = SendAsync(link, from, snapshot, stop.Token);
+        var first = await Task.WhenAny(receiving, sending);
+        await link.Closing.CancelAsync();
+        return await first;
+    }
+
+    /// <summary>Catch-up from the files, then live: the switch happens under the journal's lock, so nothing falls between.</summary>
+    private async Task<string> SendAsync(Link link, long from, bool snapshot, CancellationToken cancellationToken)
+    {
+        var batch = new MemoryStream();
+        var next = from;
+        if (snapshot)
+        {
+            foreach (var raw in _journal.ReadRawFrom(1, snapshot: true))
+            {
+                next = await Buffer(raw);
+            }
+        }
+        while (true)
+        {
+            foreach (var raw in _journal.ReadRawFrom(next, snapshot: false))
+            {
+                next = await Buffer(raw);
+            }
+            await Flush();
+            var caughtUp = next;
+            if (_journal.UnderLock(last => caughtUp > last && link.GoLive()))
+            {
+                break;
+            }
+            await _journal.WhenDurable(_journal.LastSequence).WaitAsync(cancellationToken);
+        }
+        link.LiveFrom = next;
+        await link.WriteAsync(LinkProtocol.PacketType.CaughtUp, LinkProtocol.Longs(next), cancellationToken);
+        var heartbeat = _options.MasterTimeout / 4;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var reader = link.Live.Reader;
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            idle.CancelAfter(heartbeat);
+            try
+            {
+                await reader.WaitToReadAsync(idle.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                await link.WriteAsync(LinkProtocol.PacketType.Ping, LinkProtocol.Longs(_journal.LastSequence), cancellationToken);
+                continue;
+            }
+            while (batch.Length < MaxRecordsPacket && reader.TryRead(out var bytes))
+            {
+                batch.Write(bytes);
+            }
+            await Flush();
+        }
+        return "the master is stopping";
+
+        async ValueTask<long> Buffer(RawRecord raw)
+        {
+            batch.Write(raw.Bytes);
+            if (batch.Length >= MaxRecordsPacket)
+            {
+                await Flush();
+            }
+            return raw.Sequence + RecordCodec.SequenceCount(raw.Bytes);
+        }
+
+        async ValueTask Flush()
+        {
+            if (batch.Length > 0)
+            {
+                await link.WriteAsync(LinkProtocol.PacketType.Records, batch.GetBuffer().AsMemory(0, (int)batch.Length), cancellationToken);
+                batch.SetLength(0);
+            }
+        }
+    }
+
+    private async Task<string> ReceiveAcksAsync(Link link, PipeReader input, CancellationToken cancellationToken)
+    {
+        while (await LinkProtocol.ReadAsync(input, cancellationToken) is ({ } type, var payload))
+        {
+            if (type != LinkProtocol.PacketType.Ack)
+            {
+                return $"unexpected {type} packet from the slave";
+            }
+            var acked = _options.ReplicationAck == ReplicationAckMode.Received ? LinkProtocol.Long(payload, 0) : LinkProtocol.Long(payload, 1);
+            Acknowledge(link, acked);
+        }
+        return "the slave closed the link";
+    }
+
+    private void Acknowledge(Link link, long acked)
+    {
+        List<Waiter> done = [];
+        var nowInSync = false;
+        lock (_lock)
+        {
+            if (_link != link)
+            {
+                return;
+            }
+            _ackedSequence = Math.Max(_ackedSequence, acked);
+            LastAckAt = DateTimeOffset.UtcNow;
+            if (link.State == LinkState.CatchingUp && link.LiveFrom > 0 && acked >= link.LiveFrom - 1)
+            {
+                link.State = LinkState.InSync;
+                nowInSync = true;
+            }
+            while (_waiters.Count > 0 && _waiters.First() is var first && first.Key <= _ackedSequence)
+            {
+                done.Add(first.Value);
+                _waiters.Remove(first.Key);
+            }
+        }
+        foreach (var waiter in done)
+        {
+            waiter.Completion.TrySetResult();
+        }
+        if (nowInSync)
+        {
+            ReplicationLog.SlaveInSync(_logger, _brokerName, link.SlaveName, acked);
+            _publish(BrokerEventKind.SlaveInSync, $"slave {link.SlaveName} in sync at sequence {acked}");
+            _publish(BrokerEventKind.ResyncFinished, $"slave {link.SlaveName} caught up");
+            StateChanged?.Invoke(LinkState.InSync);
+        }
+    }
+
+    private void OnRecordAppended(long sequence, int count, ReadOnlySpan<byte> bytes)
+    {
+        // Under the journal's lock, in sequence order: only copy.
+        if (_link is { IsLive: true } link)
+        {
+            link.Live.Writer.TryWrite(bytes.ToArray());
+        }
+    }
+
+    private void DetachIfStalled()
+    {
+        Link? stalled = null;
+        lock (_lock)
+        {
+            if (_link is { } link && _waiters.Count > 0
+                && Environment.TickCount64 - _waiters.First().Value.Since > _options.ReplicationAckTimeout.TotalMilliseconds)
+            {
+                stalled = link;
+            }
+        }
+        if (stalled is not null)
+        {
+            Detach(stalled, $"no acknowledgement within ReplicationAckTimeout ({_options.ReplicationAckTimeout.TotalSeconds:0.#} s)");
+        }
+    }
+
+    /// <summary>Lets go of a slave: its waiting sends complete on the master's own durability, and the pair is unprotected.</summary>
+    private void Detach(Link link, string reason)
+    {
+        List<Waiter> released;
+        bool wasInSync;
+        lock (_lock)
+        {
+            if (_link != link)
+            {
+                return;
+            }
+            _link = null;
+            wasInSync = link.State == LinkState.InSync;
+            released = [.. _waiters.Values];
+            _waiters.Clear();
+        }
+        link.Close();
+        foreach (var waiter in released)
+        {
+            waiter.Completion.TrySetResult();
+        }
+        ReplicationLog.SlaveDetached(_logger, _brokerName, link.SlaveName, reason);
+        _publish(BrokerEventKind.SlaveDetached, $"slave {link.SlaveName}: {reason}");
+        _publish(BrokerEventKind.Unprotected, $"{_journal.LastSequence - AckedSequence} records not replicated");
+        StateChanged?.Invoke(LinkState.None);
+        if (wasInSync && _options.ShutdownOnSlaveFailure)
+        {
+            ShutdownRequested?.Invoke();
+        }
+    }
+
+    /// <summary>The first sequence the slave holds that this journal's history does not share (beyond its last when none).</summary>
+    private long DivergencePoint(LinkProtocol.Hello hello)
+    {
+        var slaveEpochs = hello.Epochs.Select(e => (Epoch: e[0], First: e[1])).ToList();
+        long SlaveEpochAt(long sequence) => slaveEpochs.LastOrDefault(e => e.First <= sequence, slaveEpochs.FirstOrDefault()).Epoch;
+        var candidates = slaveEpochs.Select(e => e.First).Concat(_journal.Epochs.Entries.Select(e => e.FirstSequence))
+            .Append(_journal.LastSequence + 1).Where(c => c >= 1 && c <= hello.LastSequence).Order();
+        foreach (var candidate in candidates)
+        {
+            if (candidate > _journal.LastSequence || SlaveEpochAt(candidate) != _journal.Epochs.EpochAt(candidate))
+            {
+                return candidate;
+            }
+        }
+        return hello.LastSequence + 1;
+    }
+
+    private long[][] EpochArray() => [.. _journal.Epochs.Entries.Select(e => new[] { e.Epoch, e.FirstSequence })];
+
+    private sealed record Waiter(long Since)
+    {
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class Link(string slaveName, Stream stream)
+    {
+        private readonly SemaphoreSlim _write = new(1, 1);
+        private int _live;
+
+        public string SlaveName { get; } = slaveName;
+
+        public LinkState State { get; set; } = LinkState.CatchingUp;
+
+        public long LiveFrom { get; set; }
+
+        public bool IsLive => Volatile.Read(ref _live) == 1;
+
+        public Channel<byte[]> Live { get; } = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+
+        public CancellationTokenSource Closing { get; } = new();
+
+        /// <summary>Called under the journal's lock: from here on every appended record is queued for the slave.</summary>
+        public bool GoLive()
+        {
+            Volatile.Write(ref _live, 1);
+            return true;
+        }
+
+        public async Task WriteAsync(LinkProtocol.PacketType type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+        {
+            await _write.WaitAsync(cancellationToken);
+            try
+            {
+                await LinkProtocol.WriteAsync(stream, type, payload, cancellationToken);
+                await stream.FlushAsync(cancellationToken);
+            }
+            finally
+            {
+                _write.Release();
+            }
+        }
+
+        public void Close()
+        {
+            Closing.Cancel();
+            Live.Writer.TryComplete();
+            stream.Dispose();
+        }
+    }
+}

@@ -1,0 +1,285 @@
+using System.IO.Pipelines;
+using System.Net.Security;
+using System.Net.Sockets;
+using Broker.Core.Events;
+using Broker.Core.Storage;
+using Broker.Storage;
+using Broker.Stomp.Connectors;
+using Microsoft.Extensions.Logging;
+
+namespace Broker.Replication;
+
+/// <summary>A slave's view of its link.</summary>
+public enum SlaveState
+{
+    Connecting,
+    Syncing,
+    InSync,
+    MasterFailed,
+}
+
+/// <summary>
+/// The slave side: connects to the master's client connector, logs in with a replication user, tells the
+/// master the last sequence it holds, then appends what the master ships to its own journal (same bytes,
+/// same sequence numbers) and folds it into the standby state it will serve from if promoted. Returns when
+/// the master is lost after the link was established (link closed, or silent past the master timeout).
+/// </summary>
+public sealed class SlaveLink(
+    string slaveName,
+    string dataDirectory,
+    Journal journal,
+    RecoveryState initialState,
+    ReplicationOptions options,
+    string? userName,
+    string? password,
+    Action<BrokerEventKind, string> publish,
+    ILogger logger)
+{
+    private readonly string _masterUri = options.MasterUri!;
+
+    public SlaveState State { get; private set; } = SlaveState.Connecting;
+
+    /// <summary>The standby state: everything the master shipped, folded, ready for promotion.</summary>
+    public RecoveryState Standby { get; private set; } = initialState;
+
+    public string? MasterName { get; private set; }
+
+    public long MasterLastSequence { get; private set; }
+
+    public long LastReceivedSequence => journal.LastSequence;
+
+    public DateTimeOffset? LastHeardAt { get; private set; }
+
+    /// <summary>Follows the master until it fails (then returns) or <paramref name="cancellationToken"/> fires (then throws).</summary>
+    public async Task RunAsync(long memoryLimit, CancellationToken cancellationToken)
+    {
+        if (!ConnectorUri.TryParse(_masterUri, out var uri, out var error))
+        {
+            throw new InvalidOperationException(error);
+        }
+        ReplicationLog.StartingSlaveConnection(logger, slaveName, _masterUri);
+        var established = false;
+        var retry = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Stream stream;
+            try
+            {
+                stream = await ConnectAsync(uri, cancellationToken);
+            }
+            catch (Exception e) when (e is SocketException or IOException or System.Security.Authentication.AuthenticationException
+                                         or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                if (established)
+                {
+                    Fail($"cannot reconnect: {e.Message}");
+                    return;
+                }
+                // The master is not up yet: a slave waits for it, it never takes over a master it has not known.
+                await Task.Delay(retry, cancellationToken);
+                retry = TimeSpan.FromMilliseconds(Math.Min(retry.TotalMilliseconds * 2, 2000));
+                continue;
+            }
+            await using (stream)
+            {
+                var outcome = await FollowAsync(stream, memoryLimit, cancellationToken);
+                if (outcome is null)
+                {
+                    // Refused (credentials, another slave): stay a slave and ask again later.
+                    await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+                    continue;
+                }
+                established = true;
+                Fail(outcome);
+                return;
+            }
+        }
+    }
+
+    /// <returns>Why the link was lost, or null when the master refused us.</returns>
+    private async Task<string?> FollowAsync(Stream stream, long memoryLimit, CancellationToken cancellationToken)
+    {
+        var input = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
+        await stream.WriteAsync(LinkProtocol.Preamble, cancellationToken);
+        await LinkProtocol.WriteAsync(stream, LinkProtocol.PacketType.Hello, LinkProtocol.Json(new LinkProtocol.Hello(
+            slaveName, userName, password, journal.LastSequence,
+            [.. journal.Epochs.Entries.Select(e => new[] { e.Epoch, e.FirstSequence })])), cancellationToken);
+        await stream.FlushAsync(cancellationToken);
+        using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            handshake.CancelAfter(TimeSpan.FromSeconds(10));
+            (LinkProtocol.PacketType Type, byte[] Payload)? reply;
+            try
+            {
+                reply = await LinkProtocol.ReadAsync(input, handshake.Token);
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                ReplicationLog.SlaveRefused(logger, slaveName, _masterUri, $"no answer to the handshake: {e.Message}");
+                return null;
+            }
+            switch (reply)
+            {
+                case (LinkProtocol.PacketType.Refused, var payload):
+                    ReplicationLog.SlaveRefused(logger, slaveName, _masterUri, LinkProtocol.FromJson<LinkProtocol.Refused>(payload).Reason);
+                    return null;
+                case (LinkProtocol.PacketType.Welcome, var payload):
+                    var welcome = LinkProtocol.FromJson<LinkProtocol.Welcome>(payload);
+                    MasterName = welcome.Master;
+                    MasterLastSequence = welcome.LastSequence;
+                    ReplicationLog.SlaveConnectionEstablished(logger, slaveName, _masterUri);
+                    State = SlaveState.Syncing;
+                    if (welcome.Snapshot)
+                    {
+                        await TakeSnapshotAsync(welcome, memoryLimit);
+                    }
+                    break;
+                default:
+                    ReplicationLog.SlaveRefused(logger, slaveName, _masterUri, "the master did not answer the handshake");
+                    return null;
+            }
+        }
+        return await ReceiveAsync(stream, input, cancellationToken);
+    }
+
+    private async Task TakeSnapshotAsync(LinkProtocol.Welcome welcome, long memoryLimit)
+    {
+        ReplicationLog.TakingSnapshot(logger, slaveName, welcome.Master);
+        var divergent = welcome.DivergedAt <= journal.LastSequence ? journal.LastSequence - welcome.DivergedAt + 1 : 0;
+        string? setAside = null;
+        if (divergent > 0)
+        {
+            // Records only this copy has (it went on alone): never served, kept for the operator, counted.
+            setAside = Path.Combine(dataDirectory, "set-aside", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-from-{welcome.DivergedAt}");
+            ReplicationLog.RecordsSetAside(logger, slaveName, divergent, welcome.DivergedAt, setAside);
+            publish(BrokerEventKind.RecordsSetAside, $"{divergent} records from sequence {welcome.DivergedAt} set aside in {setAside}");
+            RecordsSetAside += divergent;
+        }
+        await journal.ResetAsync(setAside);
+        Standby = new RecoveryState(memoryLimit);
+        _snapshotting = true;
+    }
+
+    private bool _snapshotting;
+
+    /// <summary>Records this broker wrote that its master's history lacked, set aside over its life.</summary>
+    public long RecordsSetAside { get; private set; }
+
+    private async Task<string> ReceiveAsync(Stream stream, PipeReader input, CancellationToken cancellationToken)
+    {
+        var write = new SemaphoreSlim(1, 1);
+        try
+        {
+            while (true)
+            {
+                using var silence = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                silence.CancelAfter(options.MasterTimeout);
+                (LinkProtocol.PacketType Type, byte[] Payload)? packet;
+                try
+                {
+                    packet = await LinkProtocol.ReadAsync(input, silence.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    return $"no heart-beat from the master within {options.MasterTimeout.TotalMilliseconds:0} ms";
+                }
+                LastHeardAt = DateTimeOffset.UtcNow;
+                switch (packet)
+                {
+                    case null:
+                        return "the master closed the link";
+                    case (LinkProtocol.PacketType.Records, var payload):
+                        var durable = Apply(payload);
+                        // Received first (for ReplicationAck: Received), durable once it is on disk.
+                        await Ack(journal.LastSequence, journal.DurableSequence);
+                        await durable;
+                        await Ack(journal.LastSequence, journal.DurableSequence);
+                        break;
+                    case (LinkProtocol.PacketType.CaughtUp, var payload):
+                        _snapshotting = false;
+                        State = SlaveState.InSync;
+                        ReplicationLog.SlaveCaughtUp(logger, slaveName, MasterName ?? "?", LinkProtocol.Long(payload, 0) - 1);
+                        publish(BrokerEventKind.ResyncFinished, $"in sync with {MasterName} at sequence {LinkProtocol.Long(payload, 0) - 1}");
+                        await Ack(journal.LastSequence, journal.DurableSequence);
+                        break;
+                    case (LinkProtocol.PacketType.Ping, var payload):
+                        MasterLastSequence = LinkProtocol.Long(payload, 0);
+                        await Ack(journal.LastSequence, journal.DurableSequence);
+                        break;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ObjectDisposedException)
+        {
+            return e.Message;
+        }
+
+        async Task Ack(long received, long durable)
+        {
+            await write.WaitAsync(cancellationToken);
+            try
+            {
+                await LinkProtocol.WriteAsync(stream, LinkProtocol.PacketType.Ack, LinkProtocol.Longs(received, durable), cancellationToken);
+                await stream.FlushAsync(cancellationToken);
+            }
+            finally
+            {
+                write.Release();
+            }
+        }
+    }
+
+    /// <summary>Appends each shipped record to the journal and folds it into the standby state.</summary>
+    private Task Apply(byte[] payload)
+    {
+        var durable = Task.CompletedTask;
+        var offset = 0;
+        while (offset + RecordCodec.HeaderSize <= payload.Length)
+        {
+            var header = RecordCodec.ReadHeader(payload.AsSpan(offset));
+            var raw = payload.AsSpan(offset, header.TotalLength);
+            var (ticket, record) = journal.AppendReplicated(raw, allowGap: _snapshotting);
+            if (record is not null)
+            {
+                Standby.Apply(header.Sequence, record);
+            }
+            durable = ticket.Durable;
+            MasterLastSequence = Math.Max(MasterLastSequence, header.Sequence);
+            offset += header.TotalLength;
+        }
+        return durable;
+    }
+
+    private void Fail(string reason)
+    {
+        ReplicationLog.LinkLost(logger, slaveName, _masterUri, reason);
+        State = SlaveState.MasterFailed;
+        publish(BrokerEventKind.MasterFailed, $"{MasterName ?? _masterUri}: {reason}");
+    }
+
+    private static async Task<Stream> ConnectAsync(ConnectorUri uri, CancellationToken cancellationToken)
+    {
+        var tcp = new TcpClient { NoDelay = true };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        try
+        {
+            await tcp.ConnectAsync(uri.Host, uri.Port, timeout.Token);
+        }
+        catch
+        {
+            tcp.Dispose();
+            throw;
+        }
+        Stream stream = tcp.GetStream();
+        if (uri.Tls)
+        {
+            // The link is authenticated by the replication login; the master's certificate is not pinned here.
+            var tls = new SslStream(stream, false, (_, _, _, _) => true);
+            await tls.AuthenticateAsClientAsync(uri.Host);
+            stream = tls;
+        }
+        return stream;
+    }
+}

@@ -1,0 +1,318 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace BrokerConsole.Tests.Infrastructure;
+
+/// <summary>How to start a <see cref="BrokerProcess"/>.</summary>
+public sealed record BrokerProcessOptions
+{
+    /// <summary>Extra command-line settings, such as <c>--Brokers:b1:StoreLimit=1048576</c>.</summary>
+    public IReadOnlyList<string> Settings { get; init; } = [];
+
+    /// <summary>Another broker's data directory (then this one is not deleted at disposal); default: a folder of our own.</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>
+    /// Mounts a private tmpfs of this many MiB on the data directory, in a mount namespace of the child's own
+    /// (<c>unshare -m</c>; needs root): the broker sees a small disk that fills up.
+    /// </summary>
+    public int? TmpfsMegabytes { get; init; }
+}
+
+/// <summary>
+/// The built host (<c>BrokerConsole.dll</c>) as a real child process with broker <c>b1</c>: its own temp folder,
+/// a STOMP port picked at the first start (port 0, read back from the log) and kept across restarts, readiness
+/// taken from the log line and a TCP connect, <see cref="Kill"/> = SIGKILL. Disposing kills it and deletes the
+/// folder. Everything it printed, across every run, is in <see cref="Output"/> for assertion messages.
+/// </summary>
+public sealed partial class BrokerProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan DefaultStartTimeout = TimeSpan.FromSeconds(60);
+    private readonly BrokerProcessOptions _options;
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+    private TaskCompletionSource<int>? _listening;
+    private int _runs;
+
+    private BrokerProcess(BrokerProcessOptions options)
+    {
+        _options = options;
+        Root = Directory.CreateTempSubdirectory("brokerconsole-proc-").FullName;
+        DataDirectory = options.DataDirectory ?? Path.Combine(Root, "data", "b1");
+        Directory.CreateDirectory(DataDirectory);
+    }
+
+    public string Root { get; }
+
+    public string DataDirectory { get; }
+
+    /// <summary>The STOMP port: 0 before the first start, then the same for every restart.</summary>
+    public int Port { get; private set; }
+
+    public int ProcessId => _process?.Id ?? 0;
+
+    public bool HasExited => _process is null || _process.HasExited;
+
+    public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
+
+    public string Output
+    {
+        get { lock (_output) { return _output.ToString(); } }
+    }
+
+    /// <summary>The host assembly built with the same configuration (Debug or Release) as these tests.</summary>
+    public static string HostAssembly { get; } = FindHostAssembly();
+
+    /// <summary>Creates the broker and starts it; throws (with its output) when it does not become ready.</summary>
+    public static async Task<BrokerProcess> StartAsync(BrokerProcessOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var broker = new BrokerProcess(options ?? new BrokerProcessOptions());
+        try
+        {
+            await broker.StartAsync(cancellationToken);
+            return broker;
+        }
+        catch
+        {
+            await broker.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A broker that is not started yet (for one that is expected to refuse to start).</summary>
+    public static BrokerProcess Create(BrokerProcessOptions? options = null) => new(options ?? new BrokerProcessOptions());
+
+    /// <summary>(Re)starts on the same data directory and port and waits until it accepts connections.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (!await TryStartAsync(cancellationToken))
+        {
+            throw new InvalidOperationException($"the broker exited with code {ExitCode} before it was ready{Environment.NewLine}{Describe()}");
+        }
+    }
+
+    /// <summary>True once ready; false when the process exited first (see <see cref="ExitCode"/>). Throws on timeout.</summary>
+    public async Task<bool> TryStartAsync(CancellationToken cancellationToken = default)
+    {
+        if (!HasExited)
+        {
+            throw new InvalidOperationException("the broker is already running");
+        }
+        _process?.Dispose();
+        var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _listening = listening;
+        var process = new Process { StartInfo = CreateStartInfo() };
+        process.OutputDataReceived += (_, e) => OnLine(listening, e.Data);
+        process.ErrorDataReceived += (_, e) => OnLine(listening, e.Data);
+        process.Start();
+        _process = process;
+        Append($"=== run {++_runs}: pid {process.Id}: {string.Join(' ', process.StartInfo.ArgumentList.Prepend(process.StartInfo.FileName))}");
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(DefaultStartTimeout);
+        try
+        {
+            var exited = process.WaitForExitAsync(deadline.Token);
+            var first = await Task.WhenAny(listening.Task, exited);
+            if (first == exited)
+            {
+                await exited;
+                return false;
+            }
+            var port = await listening.Task;
+            Port = port;
+            await WaitForConnectorAsync(port, process, deadline.Token);
+            return !process.HasExited;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            Kill();
+            throw new TimeoutException($"the broker was not ready within {DefaultStartTimeout.TotalSeconds} s{Environment.NewLine}{Describe()}");
+        }
+    }
+
+    /// <summary>SIGKILL (the whole tree), then waits until the process is gone.</summary>
+    public void Kill()
+    {
+        if (_process is not { } process)
+        {
+            return;
+        }
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                Append($"=== SIGKILL pid {process.Id}");
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited meanwhile.
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            // Exiting right now.
+        }
+        process.WaitForExit(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Waits for the process to exit by itself and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(CancellationToken cancellationToken)
+    {
+        var process = _process ?? throw new InvalidOperationException("never started");
+        await process.WaitForExitAsync(cancellationToken);
+        return process.ExitCode;
+    }
+
+    /// <summary>For assertion messages: the folders, state and everything printed.</summary>
+    public string Describe() =>
+        $"broker process: data {DataDirectory}, port {Port}, pid {ProcessId}, {(HasExited ? $"exited ({ExitCode})" : "running")}{Environment.NewLine}--- output ---{Environment.NewLine}{Output}";
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        if (_process is { } process)
+        {
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await process.WaitForExitAsync(grace.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // A pipe still held open; nothing more to read.
+            }
+            process.Dispose();
+        }
+        try
+        {
+            // Our folder only: a data directory borrowed from another broker lives elsewhere.
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The OS cleans temp folders.
+        }
+    }
+
+    private ProcessStartInfo CreateStartInfo()
+    {
+        List<string> arguments =
+        [
+            HostAssembly,
+            "--urls=http://127.0.0.1:0",
+            // The appsettings.json beside the assembly defines the amq1M/amq1S pair on well-known ports: not here.
+            "--Brokers:amq1M:Enabled=false",
+            "--Brokers:amq1S:Enabled=false",
+            $"--Brokers:b1:Connectors:0=tcp://127.0.0.1:{Port}",
+            $"--Brokers:b1:DataDirectory={DataDirectory}",
+            "--Security:Users:admin:Password=admin", "--Security:Users:admin:Roles:0=admin",
+            $"--Logging:Directory={Path.Combine(Root, "logs")}",
+            .. _options.Settings,
+        ];
+        var dotnet = DotnetHost();
+        var info = _options.TmpfsMegabytes is { } megabytes
+            ? new ProcessStartInfo("unshare")
+            {
+                ArgumentList =
+                {
+                    "-m", "--propagation", "private", "sh", "-c",
+                    $"mount -t tmpfs -o size={megabytes}m tmpfs \"$0\" && exec \"$@\"",
+                    DataDirectory, dotnet,
+                },
+            }
+            : new ProcessStartInfo(dotnet);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+        info.UseShellExecute = false;
+        info.RedirectStandardInput = true;
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.StandardOutputEncoding = Encoding.UTF8;
+        info.StandardErrorEncoding = Encoding.UTF8;
+        info.WorkingDirectory = Root;
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment.Remove("DOTNET_RUNNING_IN_CONTAINER");
+        return info;
+    }
+
+    private void OnLine(TaskCompletionSource<int> listening, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        Append(line);
+        if (ListeningLine().Match(line) is { Success: true } match)
+        {
+            listening.TrySetResult(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    private void Append(string line)
+    {
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private static async Task WaitForConnectorAsync(int port, Process process, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (process.HasExited)
+            {
+                return;
+            }
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpClient();
+                await probe.ConnectAsync("127.0.0.1", port, cancellationToken);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                await Task.Delay(20, cancellationToken);
+            }
+        }
+    }
+
+    private static string DotnetHost() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
+        : Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path
+        : "dotnet";
+
+    private static string FindHostAssembly()
+    {
+        var configuration = typeof(BrokerProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "BrokerConsole.sln")))
+            {
+                var built = Path.Combine(directory.FullName, "src", "BrokerConsole", "bin", configuration, "net10.0", "BrokerConsole.dll");
+                if (File.Exists(built))
+                {
+                    return built;
+                }
+                break;
+            }
+        }
+        var beside = Path.Combine(AppContext.BaseDirectory, "BrokerConsole.dll");
+        return File.Exists(beside) && File.Exists(Path.Combine(AppContext.BaseDirectory, "BrokerConsole.runtimeconfig.json"))
+            ? beside
+            : throw new FileNotFoundException($"BrokerConsole.dll ({configuration}) not found above {AppContext.BaseDirectory}; build the solution first");
+    }
+
+    [GeneratedRegex(@"Listening for connections at: tcp://[^\s]*:(\d+)")]
+    private static partial Regex ListeningLine();
+}
