@@ -147,6 +147,46 @@ public sealed partial class MessageBroker : IAsyncDisposable
             ? [.. q.Queue.Browse().Select(m => new BrowsedMessage(m.IsPaged ? Store!.ReadMessage(m.StoreSequence) : m.Message, m.DeliveryCount))]
             : [];
 
+    /// <summary>Deletes one waiting message; false when no such message waits in the queue.</summary>
+    public bool DeleteMessage(string queue, string messageId) =>
+        _destinations.TryGetValue(DestinationName.Queue(queue), out var destination) && destination is QueueDestination q
+        && q.Queue.RemoveWaiting(messageId, RemovalReason.Deleted, out _);
+
+    /// <summary>
+    /// Moves (or copies) one waiting message to another destination as a new message with a new id; the
+    /// original keeps its headers. A move removes it from its queue first, so it is never in both.
+    /// </summary>
+    public async Task<string?> MoveMessageAsync(string queue, string messageId, DestinationName target, bool copy)
+    {
+        EnsureStarted();
+        if (!_destinations.TryGetValue(DestinationName.Queue(queue), out var destination) || destination is not QueueDestination q)
+        {
+            return null;
+        }
+        Message? original;
+        if (copy)
+        {
+            original = q.Queue.Browse().Select(m => m.IsPaged ? Store!.ReadMessage(m.StoreSequence) : m.Message).FirstOrDefault(m => m.MessageId == messageId);
+        }
+        else if (!q.Queue.RemoveWaiting(messageId, RemovalReason.DeadLettered, out original))
+        {
+            original = null;
+        }
+        if (original is null)
+        {
+            return null;
+        }
+        // A new message: the producer's duplicate-filter marks belong to the original.
+        var moved = original with
+        {
+            MessageId = NextMessageId(),
+            Destination = target,
+            Headers = [.. original.Headers.Where(h => h.Key is not (DuplicateFilter.ProducerIdHeader or DuplicateFilter.ProducerSequenceHeader))],
+        };
+        await Send(moved);
+        return moved.MessageId;
+    }
+
     public int Purge(string queue) =>
         _destinations.TryGetValue(DestinationName.Queue(queue), out var destination) && destination is QueueDestination q
             ? q.Queue.Purge()

@@ -30,6 +30,8 @@ public static class BrokerConsoleApp
         app.UseAuthorization();
         app.MapBrokerDiagnostics();
         app.MapBrokerApi();
+        app.MapQueueApi();
+        app.MapOperatorApi();
         app.MapStompWebSockets();
         app.WarnAboutExposedDefaultPasswords();
         return app;

@@ -190,6 +190,24 @@ internal sealed class MessageQueue
         }
     }
 
+    /// <summary>Removes one waiting message by id; false when it is not waiting here (absent, or out with a consumer).</summary>
+    public bool RemoveWaiting(string messageId, RemovalReason reason, out Message? removed)
+    {
+        lock (SyncRoot)
+        {
+            removed = null;
+            var queued = _pending.FirstOrDefault(q => q.Message.MessageId == messageId);
+            if (queued is null)
+            {
+                return false;
+            }
+            _pending.Remove(queued);
+            removed = queued.IsPaged ? _context.Store!.ReadMessage(queued.StoreSequence) : queued.Message;
+            Remove([queued], reason);
+            return true;
+        }
+    }
+
     /// <summary>Removes every waiting message (messages in flight stay with their consumers).</summary>
     public int Purge(RemovalReason reason = RemovalReason.Purged)
     {

@@ -35,7 +35,7 @@ public sealed record BrokerView(
     }
 
     /// <summary>The state names the console and health checks use.</summary>
-    public static string StateOf(HostedBroker hosted) => hosted.Role switch
+    public static string StateOf(HostedBroker hosted) => hosted.StoppedByOperator ? "stopped" : hosted.Role switch
     {
         BrokerRole.Slave => hosted.Slave?.State switch
         {

@@ -41,9 +41,9 @@ public static class DiagnosticsExtensions
     }
 
     /// <summary>Ready when every broker has settled: a master serving clients, a slave in sync.</summary>
-    private static bool IsSettled(HostedBroker broker) => broker.Role == BrokerRole.Slave
+    private static bool IsSettled(HostedBroker broker) => broker.StoppedByOperator || (broker.Role == BrokerRole.Slave
         ? broker.Slave?.State == Broker.Replication.SlaveState.InSync
-        : broker.Broker.State == BrokerState.Started && broker.ConnectorsOpen && broker.Broker.ClientRefusal is null;
+        : broker.Broker.State == BrokerState.Started && broker.ConnectorsOpen && broker.Broker.ClientRefusal is null);
 
     private sealed class BrokersReadyCheck(BrokerRegistry registry) : IHealthCheck
     {

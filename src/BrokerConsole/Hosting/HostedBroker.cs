@@ -34,6 +34,7 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
     private ReplicationMaster? _master;
     private SlaveLink? _slave;
     private Task? _following;
+    private CancellationTokenSource? _follow;
 
     public HostedBroker(BrokerDefinition definition, EventLog events, IBrokerAuthenticator authenticator,
         StompServerOptions stompOptions, ILoggerFactory loggerFactory)
@@ -76,6 +77,9 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
     /// <summary>The slave side of the pair (null for a broker that was never a slave).</summary>
     public SlaveLink? Slave => _slave;
 
+    /// <summary>Stopped on purpose by an operator (health counts it as settled).</summary>
+    public bool StoppedByOperator { get; private set; }
+
     /// <summary>Raised when the broker cannot go on and the process should stop (WaitForSlaveTimeout passed).</summary>
     public event Action<string>? Fatal;
 
@@ -114,11 +118,64 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
             _slave = new SlaveLink(Name, options.DataDirectory, _journal, standby, replication,
                 replication.MasterConnector?.UserName ?? Definition.ReplicationUser, replication.MasterConnector?.Password ?? Definition.ReplicationPassword,
                 Publish, _loggerFactory.CreateLogger<SlaveLink>());
-            _following = FollowMasterAsync();
+            Follow();
             return;
         }
         Broker.Recover(CreateMasterStore(), _journal.Replay());
         await BecomeMasterAsync();
+    }
+
+    /// <summary>An operator's stop: a master closes its connectors and stops dispatching; a slave stops following.</summary>
+    public async Task StopByOperatorAsync()
+    {
+        StoppedByOperator = true;
+        if (Role == BrokerRole.Slave && _follow is { } follow)
+        {
+            await follow.CancelAsync();
+            await _following!.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        await StopAsync();
+        Publish(BrokerEventKind.BrokerStopped, "stopped by an operator");
+    }
+
+    /// <summary>An operator's start after a stop: a master serves again, a slave follows its master again.</summary>
+    public async Task StartByOperatorAsync()
+    {
+        StoppedByOperator = false;
+        if (Role == BrokerRole.Slave)
+        {
+            if (_following is null || _following.IsCompleted)
+            {
+                Follow();
+            }
+            return;
+        }
+        if (Broker.State != BrokerState.Started)
+        {
+            await BecomeMasterAsync();
+        }
+    }
+
+    /// <summary>An operator's promotion of a slave: it stops following and takes over with a new epoch.</summary>
+    public async Task PromoteByOperatorAsync()
+    {
+        if (Role != BrokerRole.Slave || _slave is null)
+        {
+            throw new InvalidOperationException($"broker {Name} is already a master");
+        }
+        if (_follow is { } follow)
+        {
+            await follow.CancelAsync();
+            await _following!.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        StoppedByOperator = false;
+        await PromoteAsync("promoted by an operator");
+    }
+
+    private void Follow()
+    {
+        _follow = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        _following = FollowMasterAsync(_follow.Token);
     }
 
     public async Task StopAsync()
@@ -211,11 +268,11 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
         Fatal?.Invoke(reason);
     }
 
-    private async Task FollowMasterAsync()
+    private async Task FollowMasterAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await _slave!.RunAsync(Definition.Options.MemoryLimit, _stopping.Token);
+            await _slave!.RunAsync(Definition.Options.MemoryLimit, cancellationToken);
         }
         catch (OperationCanceledException)
         {
@@ -227,19 +284,19 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
             Publish(BrokerEventKind.BrokerStopped, "master failed and ShutdownOnMasterFailure is set");
             return;
         }
-        await PromoteAsync();
+        Broker.Publish(BrokerEventKind.MasterFailed, "starting all connectors");
+        HostLog.MasterFailed(_logger, Name);
+        await PromoteAsync("the master failed");
     }
 
     /// <summary>The slave takes over: a new epoch, the state it already holds, its connectors opened.</summary>
-    private async Task PromoteAsync()
+    private async Task PromoteAsync(string why)
     {
-        Broker.Publish(BrokerEventKind.MasterFailed, "starting all connectors");
-        HostLog.MasterFailed(_logger, Name);
         var epoch = _journal!.BeginEpoch();
         Broker.Recover(CreateMasterStore(), _slave!.Standby);
         Role = BrokerRole.Master;
         await BecomeMasterAsync();
-        Publish(BrokerEventKind.Promoted, $"promoted to master at epoch {epoch}, sequence {_journal.LastSequence}");
+        Publish(BrokerEventKind.Promoted, $"{why}: promoted to master at epoch {epoch}, sequence {_journal.LastSequence}");
     }
 
     private void Publish(BrokerEventKind kind, string detail) => Broker.Publish(kind, detail);

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using BrokerConsole.Tests.Infrastructure;
+
+namespace BrokerConsole.Tests.Host;
+
+public sealed class QueueApiTests : IAsyncLifetime
+{
+    private TestHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await TestHost.StartAsync();
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    private async Task<JsonElement> GetAsync(string path, string user = "admin") =>
+        JsonDocument.Parse(await _host.CreateHttpClient(user).GetStringAsync(path)).RootElement;
+
+    private async Task<JsonElement> SendAsync(string queue, object request)
+    {
+        using var http = _host.CreateHttpClient();
+        var response = await http.PostAsJsonAsync($"/api/brokers/b1/queues/{queue}/messages", request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+    }
+
+    [Fact]
+    public async Task Send_CountCopies_ThenBrowsePagedWithoutConsuming()
+    {
+        var sent = await SendAsync("orders", new { body = "hello <b>", headers = new Dictionary<string, string> { ["x-kind"] = "test" }, persistent = true, count = 25 });
+
+        Assert.Equal(25, sent.GetProperty("sent").GetInt32());
+        var page = await GetAsync("/api/brokers/b1/queues/orders/messages?offset=20&limit=10", "viewer");
+        Assert.Equal(25, page.GetProperty("total").GetInt32());
+        Assert.Equal(5, page.GetProperty("items").GetArrayLength());
+        var first = page.GetProperty("items")[0];
+        Assert.Equal("hello <b>", first.GetProperty("body").GetString());
+        Assert.Equal("text", first.GetProperty("bodyEncoding").GetString());
+        Assert.Equal("test", first.GetProperty("headers").GetProperty("x-kind").GetString());
+        Assert.Equal(25, (await GetAsync("/api/brokers/b1/queues/orders/messages")).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task Browse_FilterMatchesHeadersAndBody()
+    {
+        await SendAsync("mixed", new { body = "apple pie" });
+        await SendAsync("mixed", new { body = "plain", headers = new Dictionary<string, string> { ["fruit"] = "apple" } });
+        await SendAsync("mixed", new { body = "other" });
+
+        var page = await GetAsync("/api/brokers/b1/queues/mixed/messages?filter=apple");
+
+        Assert.Equal(2, page.GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task BinaryBody_Base64RoundTrip()
+    {
+        await SendAsync("bin", new { body = Convert.ToBase64String(new byte[] { 0, 1, 2, 255 }), bodyEncoding = "base64" });
+
+        var item = (await GetAsync("/api/brokers/b1/queues/bin/messages")).GetProperty("items")[0];
+
+        Assert.Equal("base64", item.GetProperty("bodyEncoding").GetString());
+        Assert.Equal(new byte[] { 0, 1, 2, 255 }, Convert.FromBase64String(item.GetProperty("body").GetString()!));
+    }
+
+    [Fact]
+    public async Task DeleteMoveCopyPurgeAndDeleteQueue()
+    {
+        var ids = (await SendAsync("work", new { body = "m", count = 4 })).GetProperty("messageIds").EnumerateArray().Select(e => e.GetString()!).ToList();
+        using var http = _host.CreateHttpClient();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync($"/api/brokers/b1/queues/work/messages/{ids[0]}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.DeleteAsync($"/api/brokers/b1/queues/work/messages/{ids[0]}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync($"/api/brokers/b1/queues/work/messages/{ids[1]}/move", new { target = "elsewhere" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync($"/api/brokers/b1/queues/work/messages/{ids[2]}/copy", new { target = "/queue/elsewhere" })).StatusCode);
+        Assert.Equal(2, (await GetAsync("/api/brokers/b1/queues/work/messages")).GetProperty("total").GetInt32());
+        Assert.Equal(2, (await GetAsync("/api/brokers/b1/queues/elsewhere/messages")).GetProperty("total").GetInt32());
+
+        var purge = JsonDocument.Parse(await (await http.DeleteAsync("/api/brokers/b1/queues/work/messages")).Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(2, purge.GetProperty("purged").GetInt32());
+        Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync("/api/brokers/b1/queues/elsewhere")).StatusCode);
+        Assert.DoesNotContain((await GetAsync("/api/brokers/b1/destinations")).GetProperty("items").EnumerateArray(), d => d.GetProperty("name").GetString() == "elsewhere");
+        Assert.Contains("AUDIT admin purge b1/queue/work", _host.ReadLog());
+    }
+
+    [Fact]
+    public async Task Viewer_MayReadButNotChange()
+    {
+        using var viewer = _host.CreateHttpClient("viewer");
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsJsonAsync("/api/brokers/b1/queues/q/messages", new { body = "x" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.DeleteAsync("/api/brokers/b1/queues/q/messages")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync("/api/brokers/b1/stop", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task StopAndStart_ClosesAndReopensTheConnector()
+    {
+        using var http = _host.CreateHttpClient();
+
+        var stopped = JsonDocument.Parse(await (await http.PostAsync("/api/brokers/b1/stop", null)).Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("stopped", stopped.GetProperty("state").GetString());
+        await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => StompTestClient.ConnectTcpAsync(_host.StompPort()));
+        Assert.Equal(HttpStatusCode.OK, (await _host.CreateHttpClient(user: null).GetAsync("/health/ready")).StatusCode);
+
+        var started = JsonDocument.Parse(await (await http.PostAsync("/api/brokers/b1/start", null)).Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("master unprotected", started.GetProperty("state").GetString());
+        await using var client = await StompTestClient.ConnectTcpAsync(_host.StompPort());
+        Assert.Equal("CONNECTED", (await client.ConnectAsync()).Command);
+    }
+
+    [Fact]
+    public async Task Promote_AMaster_Conflict()
+    {
+        using var http = _host.CreateHttpClient();
+
+        var response = await http.PostAsync("/api/brokers/b1/promote", null);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("already a master", await response.Content.ReadAsStringAsync());
+    }
+}
