@@ -144,7 +144,7 @@ public sealed partial class MessageBroker : IAsyncDisposable
     /// <summary>The messages of a queue in dispatch order, waiting or in flight; consumes nothing.</summary>
     public IReadOnlyList<BrowsedMessage> Browse(string queue) =>
         _destinations.TryGetValue(DestinationName.Queue(queue), out var destination) && destination is QueueDestination q
-            ? [.. q.Queue.Browse().Select(m => new BrowsedMessage(m.IsPaged ? Store!.ReadMessage(m.StoreSequence) : m.Message, m.DeliveryCount))]
+            ? [.. q.Queue.Browse().Select(m => new BrowsedMessage(m.Load(Store), m.DeliveryCount))]
             : [];
 
     /// <summary>Deletes one waiting message; false when no such message waits in the queue.</summary>
@@ -166,7 +166,7 @@ public sealed partial class MessageBroker : IAsyncDisposable
         Message? original;
         if (copy)
         {
-            original = q.Queue.Browse().Select(m => m.IsPaged ? Store!.ReadMessage(m.StoreSequence) : m.Message).FirstOrDefault(m => m.MessageId == messageId);
+            original = q.Queue.Browse().Select(m => m.Load(Store)).FirstOrDefault(m => m.MessageId == messageId);
         }
         else if (!q.Queue.RemoveWaiting(messageId, RemovalReason.DeadLettered, out original))
         {

@@ -79,7 +79,7 @@ public sealed class Consumer
     {
         lock (Queue.SyncRoot)
         {
-            return _byTag.TryGetValue(tag, out var node) ? node.Value.Message.StoreSequence : null;
+            return _byTag.TryGetValue(tag, out var node) ? node.Value.Queued.StoreSequence : null;
         }
     }
 
@@ -112,13 +112,13 @@ public sealed class Consumer
         if (!cumulative)
         {
             Remove(target);
-            taken.Add(target.Value.Message);
+            taken.Add(target.Value.Queued);
             return taken;
         }
         while (_inFlight.First is { } node)
         {
             Remove(node);
-            taken.Add(node.Value.Message);
+            taken.Add(node.Value.Queued);
             if (node == target)
             {
                 break;
@@ -129,13 +129,13 @@ public sealed class Consumer
 
     internal List<QueuedMessage> UntrackAll()
     {
-        var all = _inFlight.Select(f => f.Message).ToList();
+        var all = _inFlight.Select(f => f.Queued).ToList();
         _inFlight.Clear();
         _byTag.Clear();
         return all;
     }
 
-    internal IEnumerable<QueuedMessage> InFlightMessages => _inFlight.Select(f => f.Message);
+    internal IEnumerable<QueuedMessage> InFlightMessages => _inFlight.Select(f => f.Queued);
 
     private void Remove(LinkedListNode<InFlight> node)
     {
@@ -143,5 +143,5 @@ public sealed class Consumer
         _byTag.Remove(node.Value.Tag);
     }
 
-    private readonly record struct InFlight(long Tag, QueuedMessage Message);
+    private readonly record struct InFlight(long Tag, QueuedMessage Queued);
 }

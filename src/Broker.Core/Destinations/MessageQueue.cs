@@ -196,13 +196,13 @@ internal sealed class MessageQueue
         lock (SyncRoot)
         {
             removed = null;
-            var queued = _pending.FirstOrDefault(q => q.Message.MessageId == messageId);
+            var queued = _pending.FirstOrDefault(q => q.Load(_context.Store).MessageId == messageId);
             if (queued is null)
             {
                 return false;
             }
             _pending.Remove(queued);
-            removed = queued.IsPaged ? _context.Store!.ReadMessage(queued.StoreSequence) : queued.Message;
+            removed = queued.Load(_context.Store);
             Remove([queued], reason);
             return true;
         }
@@ -230,7 +230,7 @@ internal sealed class MessageQueue
             List<QueuedMessage>? expired = null;
             foreach (var queued in _pending)
             {
-                if (queued.Message.IsExpired(now))
+                if (queued.IsExpired(now))
                 {
                     (expired ??= []).Add(queued);
                 }
@@ -299,7 +299,7 @@ internal sealed class MessageQueue
             full = 0;
             var queued = _pending.Min!;
             _pending.Remove(queued);
-            if (queued.Message.IsExpired(now))
+            if (queued.IsExpired(now))
             {
                 Expire(queued, ref dead);
                 continue;
@@ -311,7 +311,7 @@ internal sealed class MessageQueue
                 // Not awaited: it only makes a restart or a failover mark this delivery as a redelivery.
                 _context.Append(new MessageDeliveredRecord(Key, queued.StoreSequence, queued.DeliveryCount));
             }
-            var message = queued.IsPaged ? _context.Store!.ReadMessage(queued.StoreSequence) : queued.Message;
+            var message = queued.Load(_context.Store);
             var tag = consumer.Track(queued);
             consumer.Sink.Deliver(consumer, new Delivery(message, tag, redelivered, queued.DeliveryCount));
         }
@@ -370,7 +370,7 @@ internal sealed class MessageQueue
         if (limit.Policy == SlowConsumerPolicy.DropOldest)
         {
             // Dispatch order puts higher priorities first; the oldest is the lowest sequence.
-            var oldest = _pending.Min!.Message.Priority == _pending.Max!.Message.Priority ? _pending.Min : _pending.MinBy(q => q.Sequence)!;
+            var oldest = _pending.Min!.Priority == _pending.Max!.Priority ? _pending.Min : _pending.MinBy(q => q.Sequence)!;
             _pending.Remove(oldest);
             Remove([oldest], RemovalReason.Discarded);
             Discarded++;
@@ -400,7 +400,7 @@ internal sealed class MessageQueue
         {
             foreach (var (queued, reason) in _messages)
             {
-                var message = queued.IsPaged ? context.Store!.ReadMessage(queued.StoreSequence) : queued.Message;
+                var message = queued.Load(context.Store);
                 context.DeadLetter(source.Name, message, reason);
             }
         }

@@ -1,21 +1,29 @@
 using Broker.Core.Messages;
+using Broker.Core.Storage;
 
 namespace Broker.Core.Destinations;
 
-/// <summary>A message's life in one queue: its place, its journal record, and how often it went out.</summary>
+/// <summary>
+/// A message's life in one queue: its place, its journal record, and how often it went out. Past the memory
+/// limit a journaled message is paged: only what dispatch needs (priority, expiry, place) stays in memory,
+/// and the message itself is read back from the journal when it is delivered or browsed.
+/// </summary>
 internal sealed class QueuedMessage
 {
+    private readonly Message? _message;
+
     public QueuedMessage(Message message, long sequence, long storeSequence, bool paged)
     {
         Sequence = sequence;
         StoreSequence = storeSequence;
-        // A paged message keeps its headers in memory and leaves its body in the journal until dispatch.
-        Message = paged ? message with { Body = ReadOnlyMemory<byte>.Empty } : message;
-        IsPaged = paged;
-        Size = Message.Size;
+        Priority = message.Priority;
+        Expires = message.Expires;
+        _message = paged ? null : message;
+        Size = paged ? PagedSize : message.Size;
     }
 
-    public Message Message { get; }
+    /// <summary>What a paged message costs in memory, counted against the limit all the same.</summary>
+    public const long PagedSize = 96;
 
     /// <summary>Enqueue order. A message returned to the queue keeps it, and so keeps its place.</summary>
     public long Sequence { get; }
@@ -23,20 +31,29 @@ internal sealed class QueuedMessage
     /// <summary>The sequence of its <c>MessageAddedRecord</c>; 0 for a message that is not journaled.</summary>
     public long StoreSequence { get; }
 
+    public byte Priority { get; }
+
+    /// <summary>Unix milliseconds after which it must not be delivered; 0 = never.</summary>
+    public long Expires { get; }
+
     public bool IsStored => StoreSequence > 0;
 
-    /// <summary>The body is in the journal only; it is read back for each delivery.</summary>
-    public bool IsPaged { get; }
+    public bool IsPaged => _message is null;
 
-    /// <summary>What it costs in memory (headers only, when paged).</summary>
+    /// <summary>What it costs in memory.</summary>
     public long Size { get; }
 
     public int DeliveryCount { get; set; }
 
+    public bool IsExpired(long nowMs) => Expires > 0 && nowMs >= Expires;
+
+    /// <summary>The message, from memory or, when paged, from the journal.</summary>
+    public Message Load(IMessageStore? store) => _message ?? store!.ReadMessage(StoreSequence);
+
     /// <summary>Higher priority first, then enqueue order.</summary>
     public static IComparer<QueuedMessage> DispatchOrder { get; } = Comparer<QueuedMessage>.Create(static (a, b) =>
     {
-        var byPriority = b.Message.Priority.CompareTo(a.Message.Priority);
+        var byPriority = b.Priority.CompareTo(a.Priority);
         return byPriority != 0 ? byPriority : a.Sequence.CompareTo(b.Sequence);
     });
 }

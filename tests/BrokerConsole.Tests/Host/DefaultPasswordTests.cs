@@ -9,7 +9,7 @@ public sealed class DefaultPasswordTests
     public async Task DefaultPasswordOnAllInterfaces_Warns()
     {
         await using var host = await TestHost.StartAsync("--Brokers:b1:Connectors:0=tcp://0.0.0.0:0", "--Brokers:b1:DataDirectory={root}/b1");
-        var log = host.ReadLog();
+        var log = await host.WaitForLogAsync("default password");
         Assert.Contains("default password", log);
     }
 

@@ -80,7 +80,7 @@ public sealed class QueueApiTests : IAsyncLifetime
         Assert.Equal(2, purge.GetProperty("purged").GetInt32());
         Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync("/api/brokers/b1/queues/elsewhere")).StatusCode);
         Assert.DoesNotContain((await GetAsync("/api/brokers/b1/destinations")).GetProperty("items").EnumerateArray(), d => d.GetProperty("name").GetString() == "elsewhere");
-        Assert.Contains("AUDIT admin purge b1/queue/work", _host.ReadLog());
+        Assert.Contains("AUDIT admin purge b1/queue/work", await _host.WaitForLogAsync("AUDIT admin purge b1/queue/work"));
     }
 
     [Fact]

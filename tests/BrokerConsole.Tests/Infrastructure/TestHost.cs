@@ -78,6 +78,19 @@ public sealed class TestHost : IAsyncDisposable
         return text.ToString();
     }
 
+    /// <summary>Waits (up to 10 s) until the host's log contains <paramref name="text"/>; the log sink may lag a moment.</summary>
+    public async Task<string> WaitForLogAsync(string text)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var log = ReadLog();
+        while (!log.Contains(text, StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            log = ReadLog();
+        }
+        return log;
+    }
+
     public HttpClient CreateHttpClient(string? user = "admin", string? password = null)
     {
         var client = new HttpClient { BaseAddress = HttpUri, Timeout = TimeSpan.FromSeconds(30) };

@@ -1,0 +1,115 @@
+using System.Globalization;
+
+namespace BrokerBench;
+
+public sealed class BenchOptions
+{
+    public string Command { get; set; } = "run";
+    public string Host { get; set; } = "127.0.0.1";
+    public int Port { get; set; } = 61613;
+    public string Login { get; set; } = "admin";
+    public string Passcode { get; set; } = "admin";
+    public string VirtualHost { get; set; } = "localhost";
+    public string? Destination { get; set; }
+    public int Producers { get; set; } = 1;
+    public int Consumers { get; set; } = 1;
+    public int Size { get; set; } = 1024;
+    public bool Persistent { get; set; }
+    public bool Receipts { get; set; }
+    public int Tx { get; set; }
+    public long Count { get; set; }
+    public double Duration { get; set; }
+    public int Prefetch { get; set; } = 1000;
+    public string Ack { get; set; } = "client";
+    public int AckEvery { get; set; }
+    public double Rate { get; set; }
+    public bool Json { get; set; }
+    public double IdleTimeout { get; set; } = 15;
+    public string? Dir { get; set; }
+    public double Seconds { get; set; } = 5;
+    public int Pid { get; set; }
+    public bool ZeroFill { get; set; }
+    public string Label { get; set; } = "";
+
+    public const string Usage = """
+        BrokerBench: a STOMP load generator that verifies every message arrived exactly once.
+
+        brokerbench run    [connection] [load] (--count N | --duration S)   producers and consumers at once
+        brokerbench fill   [connection] [load] --count N                    queue N persistent messages, then exit
+        brokerbench drain  [connection] --count N [--consumers M]           consume N messages and verify them
+        brokerbench fsync-ceiling --dir DIR [--seconds S] [--zero-fill]    4 KiB write + fdatasync per op, ops/s
+        brokerbench rss --pid PID                                           resident memory (VmRSS) in MiB
+
+        connection: --host 127.0.0.1 --port 61613 --login admin --passcode admin --vhost localhost
+                    --destination /queue/NAME (default: a fresh /queue/bench.<run> for run; required for fill/drain)
+        load:       --producers N (1) --consumers M (1) --size BYTES (1024) --persistent
+                    --receipts (wait for a RECEIPT per message) --tx K (transactions of K messages, receipt on COMMIT)
+                    --rate MSG_PER_S (fixed total rate; default as fast as possible)
+                    --prefetch P (1000, sent as activemq.prefetchSize) --ack auto|client|client-individual (client)
+                    --ack-every N (cumulative ACK every N messages; default prefetch/4)
+                    --idle-timeout S (15: consumers give up after S seconds without a message)
+        output:     --json (one JSON object on stdout) --label TEXT
+        exit code:  0 ok, 1 verification failed (missing or duplicate messages), 2 usage, 3 broker/connection error
+        """;
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var o = new BenchOptions();
+        int i = 0;
+        if (args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal))
+        {
+            o.Command = args[0];
+            i = 1;
+        }
+        for (; i < args.Length; i++)
+        {
+            string a = args[i];
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{a} needs a value");
+            int NextInt() => int.Parse(Next(), CultureInfo.InvariantCulture);
+            double NextDouble() => double.Parse(Next(), CultureInfo.InvariantCulture);
+            switch (a)
+            {
+                case "--host": o.Host = Next(); break;
+                case "--port": o.Port = NextInt(); break;
+                case "--login": o.Login = Next(); break;
+                case "--passcode": o.Passcode = Next(); break;
+                case "--vhost": o.VirtualHost = Next(); break;
+                case "--destination": o.Destination = Next(); break;
+                case "--producers": o.Producers = NextInt(); break;
+                case "--consumers": o.Consumers = NextInt(); break;
+                case "--size": o.Size = NextInt(); break;
+                case "--persistent": o.Persistent = true; break;
+                case "--receipts": o.Receipts = true; break;
+                case "--tx": o.Tx = NextInt(); break;
+                case "--count": o.Count = long.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--duration": o.Duration = NextDouble(); break;
+                case "--prefetch": o.Prefetch = NextInt(); break;
+                case "--ack": o.Ack = Next(); break;
+                case "--ack-every": o.AckEvery = NextInt(); break;
+                case "--rate": o.Rate = NextDouble(); break;
+                case "--json": o.Json = true; break;
+                case "--idle-timeout": o.IdleTimeout = NextDouble(); break;
+                case "--dir": o.Dir = Next(); break;
+                case "--seconds": o.Seconds = NextDouble(); break;
+                case "--pid": o.Pid = NextInt(); break;
+                case "--zero-fill": o.ZeroFill = true; break;
+                case "--label": o.Label = Next(); break;
+                case "-h" or "--help": o.Command = "help"; break;
+                default: throw new ArgumentException($"unknown option {a}");
+            }
+        }
+        if (o.Ack is not ("auto" or "client" or "client-individual"))
+        {
+            throw new ArgumentException("--ack must be auto, client or client-individual");
+        }
+        if (o.Producers < 0 || o.Consumers < 0 || o.Size < 0 || o.Tx < 0 || o.Prefetch < 1)
+        {
+            throw new ArgumentException("negative producers, consumers, size or tx, or prefetch below 1");
+        }
+        if (o.AckEvery <= 0)
+        {
+            o.AckEvery = Math.Max(1, o.Prefetch / 4);
+        }
+        return o;
+    }
+}

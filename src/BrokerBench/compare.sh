@@ -1,0 +1,360 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: Debian's ActiveMQ and our broker, one after the other, on this machine.
+#
+#   src/BrokerBench/compare.sh [--out FILE] [--reps N] [--duration S] [--million] [--keep] [--skip-build]
+#
+# Installs the `activemq` package when missing, builds our host and BrokerBench in Release, starts ActiveMQ
+# privately (its own conf, KahaDB and STOMP port in a temp folder; stopped by PID), runs the scenarios, stops it,
+# then starts our host on free ports with a temp data directory and runs the same. Prints a Markdown table
+# (medians of --reps runs) and writes it to --out. Figures are noisy on a shared 2-core machine: compare
+# ratios measured in one run, not absolute numbers across runs.
+#
+# Scenarios (1 KiB bodies):
+#   (a) non-persistent, 1 producer -> 1 consumer, as fast as possible
+#   (a') non-persistent, fixed 5,000 msg/s: end-to-end latency
+#   (b) persistent, 1 producer waiting for a receipt per message, 1 consumer
+#   (c) persistent, 8 producers with receipts, 2 consumers
+#   (d) 100,000 persistent messages queued (fill), broker resident memory while they sit, then drained
+#   (e) fdatasync ceiling: 4 KiB write + fdatasync loop over a preallocated, zero-filled file in the broker's data
+#       directory, measured for 2 s right before and right after each (b), since the disk's speed drifts with what
+#       else runs on the machine; (e') the same over a file only fallocate'd (unwritten extents, as the journal's
+#       segments are created): each fdatasync then also commits an extent conversion
+#   --million: 1,000,000 x 1 KiB persistent messages queued in our broker, resident memory, then drained
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+OUT=""
+REPS=3
+DURATION=5
+MILLION=0
+KEEP=0
+BUILD=1
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --out) OUT="$2"; shift 2 ;;
+    --reps) REPS="$2"; shift 2 ;;
+    --duration) DURATION="$2"; shift 2 ;;
+    --million) MILLION=1; shift ;;
+    --keep) KEEP=1; shift ;;
+    --skip-build) BUILD=0; shift ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+if [[ -n "$OUT" && "$OUT" != /* ]]; then OUT="$PWD/$OUT"; fi
+
+WORK="$(mktemp -d /tmp/brokerbench.XXXXXX)"
+RESULTS="$WORK/results.jsonl"
+: > "$RESULTS"
+AMQ_PID=""
+OURS_PID=""
+
+stop_pid() { # pid name
+  local pid="$1" name="$2"
+  [[ -n "$pid" ]] || return 0
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "$name (pid $pid) did not stop in 10 s; killing it" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+  fi
+}
+
+cleanup() {
+  local rc=$?
+  stop_pid "$AMQ_PID" ActiveMQ
+  stop_pid "$OURS_PID" "our broker"
+  if [[ $KEEP -eq 1 || $rc -ne 0 ]]; then
+    echo "work directory kept: $WORK" >&2
+  else
+    rm -rf "$WORK"
+  fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_port() { # port seconds pid
+  local port="$1" seconds="$2" pid="$3"
+  for _ in $(seq 1 $((seconds * 10))); do
+    if ! kill -0 "$pid" 2>/dev/null; then return 1; fi
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# --- prerequisites ---------------------------------------------------------------------------------------------
+if ! dpkg -s activemq >/dev/null 2>&1 || [[ ! -f /usr/share/activemq/bin/activemq.jar ]]; then
+  log "installing Debian's activemq package"
+  SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y activemq >"$WORK/apt.log" 2>&1 || {
+    $SUDO apt-get update >>"$WORK/apt.log" 2>&1
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y activemq >>"$WORK/apt.log" 2>&1
+  }
+fi
+command -v java >/dev/null || { echo "java not found (ActiveMQ needs it)" >&2; exit 1; }
+command -v jq >/dev/null || { echo "jq not found" >&2; exit 1; }
+
+if [[ $BUILD -eq 1 ]]; then
+  log "building our host and BrokerBench (Release)"
+  dotnet build -c Release "$ROOT/src/BrokerConsole/BrokerConsole.csproj" -nologo -v q >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
+  dotnet build -c Release "$ROOT/src/BrokerBench/BrokerBench.csproj" -nologo -v q >>"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
+fi
+HOST_DLL="$ROOT/src/BrokerConsole/bin/Release/net10.0/BrokerConsole.dll"
+BENCH_DLL="$ROOT/src/BrokerBench/bin/Release/net10.0/BrokerBench.dll"
+bench() { dotnet "$BENCH_DLL" "$@"; }
+
+# --- one broker's scenarios ------------------------------------------------------------------------------------
+# Each bench call appends one JSON line (labelled broker:scenario:rep) to $RESULTS; a failing run is recorded,
+# reported and does not stop the script.
+record() { # label, then bench arguments
+  local label="$1"; shift
+  local out rc=0
+  out="$(bench "$@" --json --label "$label" 2>"$WORK/bench.err")" || rc=$?
+  if [[ -n "$out" ]]; then
+    echo "$out" >> "$RESULTS"
+  fi
+  if [[ $rc -ne 0 ]]; then
+    log "  $label FAILED (exit $rc): $(tail -c 600 "$WORK/bench.err" | tr '\n' ' ') $(jq -r '.error // empty' <<<"$out" 2>/dev/null)"
+    echo "{\"label\":\"$label\",\"failed\":$rc}" >> "$RESULTS"
+  else
+    log "  $label: $(jq -c 'with_entries(select(.key|IN("msgPerSec","sendRate","receiveRate","latencyP50Ms","latencyP99Ms","receiptP50Ms","missing","duplicates","value","unit")))' <<<"$out")"
+  fi
+  return 0
+}
+
+run_scenarios() { # name port pid datadir
+  local b="$1" port="$2" pid="$3" data="$4"
+  local c=(--port "$port")
+  log "$b: warm-up"
+  bench run "${c[@]}" --duration 3 >/dev/null 2>&1 || log "  warm-up run failed"
+  bench run "${c[@]}" --duration 2 --persistent --receipts --producers 4 >/dev/null 2>&1 || log "  warm-up run failed"
+  for rep in $(seq 1 "$REPS"); do
+    log "$b: repetition $rep of $REPS"
+    record "$b:a:$rep" run "${c[@]}" --duration "$DURATION"
+    record "$b:a5k:$rep" run "${c[@]}" --duration 3 --rate 5000
+    record "$b:e:$rep" fsync-ceiling --dir "$data" --seconds 2 --zero-fill
+    record "$b:b:$rep" run "${c[@]}" --duration "$DURATION" --persistent --receipts
+    record "$b:e:$rep" fsync-ceiling --dir "$data" --seconds 2 --zero-fill
+    record "$b:ef:$rep" fsync-ceiling --dir "$data" --seconds 2
+    record "$b:c:$rep" run "${c[@]}" --duration "$DURATION" --persistent --receipts --producers 8 --consumers 2
+    local q="/queue/bench.fill.$rep.$RANDOM"
+    record "$b:dfill:$rep" fill "${c[@]}" --destination "$q" --count 100000 --size 1024
+    sleep 1
+    record "$b:drss:$rep" rss --pid "$pid"
+    record "$b:ddrain:$rep" drain "${c[@]}" --destination "$q" --count 100000
+  done
+}
+
+# --- ActiveMQ --------------------------------------------------------------------------------------------------
+AMQ_DIR="$WORK/activemq"
+AMQ_PORT="$(free_port)"
+mkdir -p "$AMQ_DIR/conf" "$AMQ_DIR/data"
+cp /etc/activemq/instances-available/main/log4j2.properties "$AMQ_DIR/conf/"
+cat > "$AMQ_DIR/conf/activemq.xml" <<EOF
+<beans xmlns="http://www.springframework.org/schema/beans"
+       xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+       xsi:schemaLocation="http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans-2.0.xsd
+                           http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd">
+  <broker xmlns="http://activemq.apache.org/schema/core" useJmx="false" brokerName="bench" dataDirectory="$AMQ_DIR/data">
+    <persistenceAdapter>
+      <kahaDB directory="$AMQ_DIR/data/kahadb"/>
+    </persistenceAdapter>
+    <transportConnectors>
+      <transportConnector name="stomp" uri="stomp://127.0.0.1:$AMQ_PORT?maximumConnections=1000&amp;wireFormat.maxFrameSize=104857600"/>
+    </transportConnectors>
+  </broker>
+</beans>
+EOF
+log "starting ActiveMQ on 127.0.0.1:$AMQ_PORT (data in $AMQ_DIR)"
+(
+  cd "$AMQ_DIR"
+  exec java -Xms64M -Xmx1G \
+    --add-reads=java.xml=java.logging \
+    --add-opens java.base/java.security=ALL-UNNAMED \
+    --add-opens java.base/java.net=ALL-UNNAMED \
+    --add-opens java.base/java.lang=ALL-UNNAMED \
+    --add-opens java.base/java.util=ALL-UNNAMED \
+    --add-opens java.naming/javax.naming.spi=ALL-UNNAMED \
+    --add-opens java.rmi/sun.rmi.transport.tcp=ALL-UNNAMED \
+    --add-opens java.base/java.util.concurrent=ALL-UNNAMED \
+    --add-opens java.base/java.util.concurrent.atomic=ALL-UNNAMED \
+    --add-exports=java.base/sun.net.www.protocol.http=ALL-UNNAMED \
+    --add-exports=java.base/sun.net.www.protocol.https=ALL-UNNAMED \
+    --add-exports=java.base/sun.net.www.protocol.jar=ALL-UNNAMED \
+    --add-exports=jdk.xml.dom/org.w3c.dom.html=ALL-UNNAMED \
+    --add-exports=jdk.naming.rmi/com.sun.jndi.url.rmi=ALL-UNNAMED \
+    -Dactivemq.home=/usr/share/activemq -Dactivemq.base="$AMQ_DIR" -Dactivemq.conf="$AMQ_DIR/conf" \
+    -Dactivemq.data="$AMQ_DIR/data" \
+    -jar /usr/share/activemq/bin/activemq.jar start "xbean:file:$AMQ_DIR/conf/activemq.xml"
+) >"$AMQ_DIR/console.log" 2>&1 &
+AMQ_PID=$!
+if ! wait_port "$AMQ_PORT" 90 "$AMQ_PID"; then
+  echo "ActiveMQ did not open its STOMP port; console output:" >&2
+  tail -40 "$AMQ_DIR/console.log" >&2
+  exit 1
+fi
+log "ActiveMQ up (pid $AMQ_PID)"
+run_scenarios activemq "$AMQ_PORT" "$AMQ_PID" "$AMQ_DIR/data"
+log "stopping ActiveMQ"
+stop_pid "$AMQ_PID" ActiveMQ
+AMQ_PID=""
+
+# --- our broker ------------------------------------------------------------------------------------------------
+OURS_DIR="$WORK/ours"
+mkdir -p "$OURS_DIR/data" "$OURS_DIR/logs"
+OURS_PORT="$(free_port)"
+OURS_HTTP="$(free_port)"
+log "starting our broker on 127.0.0.1:$OURS_PORT (data in $OURS_DIR/data)"
+(
+  cd "$ROOT"
+  exec dotnet "$HOST_DLL" --urls="http://127.0.0.1:$OURS_HTTP" \
+    "--Brokers:amq1M:Connectors:0=tcp://127.0.0.1:$OURS_PORT" \
+    "--Brokers:amq1M:DataDirectory=$OURS_DIR/data" "--Logging:Directory=$OURS_DIR/logs"
+) >"$OURS_DIR/console.log" 2>&1 &
+OURS_PID=$!
+if ! wait_port "$OURS_PORT" 60 "$OURS_PID"; then
+  echo "our broker did not open its STOMP port; console output:" >&2
+  tail -40 "$OURS_DIR/console.log" >&2
+  exit 1
+fi
+log "our broker up (pid $OURS_PID)"
+run_scenarios ours "$OURS_PORT" "$OURS_PID" "$OURS_DIR/data"
+if [[ $MILLION -eq 1 ]]; then
+  log "ours: 1,000,000 x 1 KiB persistent messages"
+  record "ours:mfill:1" fill --port "$OURS_PORT" --destination /queue/bench.million --count 1000000 --size 1024
+  sleep 2
+  record "ours:mrss:1" rss --pid "$OURS_PID"
+  record "ours:mdrain:1" drain --port "$OURS_PORT" --destination /queue/bench.million --count 1000000 --idle-timeout 30
+fi
+if grep -qE "\b(WARN|ERROR|FATAL|Unhandled)\b" "$OURS_DIR/console.log"; then
+  log "our broker logged warnings or errors:"
+  grep -E "\b(WARN|ERROR|FATAL|Unhandled)\b" "$OURS_DIR/console.log" | head -20 >&2
+fi
+log "stopping our broker"
+stop_pid "$OURS_PID" "our broker"
+OURS_PID=""
+
+# --- the table -------------------------------------------------------------------------------------------------
+TABLE="$WORK/table.md"
+python3 - "$RESULTS" "$REPS" "$DURATION" "$MILLION" > "$TABLE" <<'PY'
+import json, statistics, sys, platform, os, datetime
+path, reps, duration, million = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4] == "1"
+runs, failures = {}, {}
+for line in open(path):
+    line = line.strip()
+    if not line:
+        continue
+    r = json.loads(line)
+    broker, scen, _ = r["label"].split(":")
+    if "failed" in r:
+        failures.setdefault((broker, scen), []).append(r["failed"])
+        continue
+    runs.setdefault((broker, scen), []).append(r)
+    if r.get("verified") is False or r.get("error"):
+        failures.setdefault((broker, scen), []).append(f"missing {r.get('missing')}, dup {r.get('duplicates')}, {r.get('error') or ''}".strip(", "))
+
+def med(broker, scen, key):
+    vals = [r[key] for r in runs.get((broker, scen), []) if r.get(key) is not None and not r.get("error")]
+    return statistics.median(vals) if vals else None
+
+def fmt(v, unit=""):
+    if v is None:
+        return "–"
+    if abs(v) >= 100:
+        return f"{v:,.0f}{unit}"
+    return f"{v:.2f}{unit}"
+
+def ratio(a, b):
+    return f"{a / b:.2f}×" if a is not None and b not in (None, 0) else "–"
+
+rows = []
+def row(name, scen, key, unit="", lower_better=False):
+    o, a = med("ours", scen, key), med("activemq", scen, key)
+    note = " (lower is better)" if lower_better else ""
+    rows.append(f"| {name}{note} | {fmt(o, unit)} | {fmt(a, unit)} | {ratio(o, a)} |")
+
+row("(a) non-persistent 1→1, msg/s", "a", "msgPerSec")
+row("(a) MB/s", "a", "mbPerSec")
+row("(a) end-to-end p50 ms", "a", "latencyP50Ms", lower_better=True)
+row("(a') fixed 5,000 msg/s, end-to-end p50 ms", "a5k", "latencyP50Ms", lower_better=True)
+row("(a') fixed 5,000 msg/s, end-to-end p99 ms", "a5k", "latencyP99Ms", lower_better=True)
+row("(b) persistent 1 producer, receipt per message, msg/s", "b", "msgPerSec")
+row("(b) receipt p50 ms", "b", "receiptP50Ms", lower_better=True)
+row("(b) receipt p99 ms", "b", "receiptP99Ms", lower_better=True)
+row("(c) persistent 8 producers w/ receipts, 2 consumers, msg/s", "c", "msgPerSec")
+row("(c) receipt p50 ms", "c", "receiptP50Ms", lower_better=True)
+row("(c) end-to-end p99 ms", "c", "latencyP99Ms", lower_better=True)
+row("(d) 100,000 persistent queued: fill msg/s", "dfill", "sendRate")
+row("(d) resident memory while queued, MiB", "drss", "value", lower_better=True)
+row("(d) drain msg/s", "ddrain", "receiveRate")
+row("(e) fdatasync ceiling (4 KiB write + fdatasync)/s, zero-filled file, same fs", "e", "value")
+row("(e') the same over a fallocate'd file (unwritten extents)", "ef", "value")
+bo, be = med("ours", "b", "msgPerSec"), med("ours", "e", "value")
+ba, bea = med("activemq", "b", "msgPerSec"), med("activemq", "e", "value")
+rows.append(f"| (b)/(e): receipted persistent msg/s over the fdatasync ceiling | {ratio(bo, be)} | {ratio(ba, bea)} | – |")
+co_, ca_ = med("ours", "c", "msgPerSec"), med("activemq", "c", "msgPerSec")
+rows.append(f"| (c)/(e): 8 producers' msg/s over the single-writer fdatasync ceiling | {ratio(co_, be)} | {ratio(ca_, bea)} | – |")
+if million:
+    rows.append(f"| 1,000,000 × 1 KiB persistent queued: fill msg/s | {fmt(med('ours', 'mfill', 'sendRate'))} | – | – |")
+    rows.append(f"| 1,000,000 × 1 KiB persistent queued: resident MiB | {fmt(med('ours', 'mrss', 'value'))} | – | – |")
+    rows.append(f"| 1,000,000 × 1 KiB persistent: drain msg/s | {fmt(med('ours', 'mdrain', 'receiveRate'))} | – | – |")
+
+print(f"Benchmark {datetime.datetime.now().isoformat(timespec='seconds')} on {platform.node()} ({os.cpu_count()} cores), "
+      f"1 KiB bodies, medians of {reps} runs of {duration} s, brokers run one after the other (ActiveMQ first).")
+print()
+print("| scenario | ours | ActiveMQ | ours/ActiveMQ |")
+print("|---|---|---|---|")
+for r in rows:
+    print(r)
+print()
+goals = []
+def goal(text, ok):
+    goals.append(f"- {text}: {'met' if ok else 'NOT met' if ok is not None else 'not measured'}")
+def cmp(a, b, k):
+    return None if a is None or b in (None, 0) else a >= k * b
+goal(f"(b) ≥ 0.75 × (e) — {ratio(bo, be)}", cmp(bo, be, 0.75))
+co, ca = med("ours", "c", "msgPerSec"), med("activemq", "c", "msgPerSec")
+goal(f"(c) ≥ 3 × ActiveMQ — {ratio(co, ca)}", cmp(co, ca, 3))
+ao, aa = med("ours", "a", "msgPerSec"), med("activemq", "a", "msgPerSec")
+goal(f"(a) ≥ 2 × ActiveMQ — {ratio(ao, aa)}", cmp(ao, aa, 2))
+mr = med("ours", "mrss", "value")
+goal(f"1,000,000 × 1 KiB persistent queued under 400 MiB resident — {fmt(mr, ' MiB')}" + ("" if million else " (run with --million)"),
+     None if mr is None else mr < 400)
+print("Individual runs (ours; ActiveMQ), to judge the noise:")
+print()
+for name, scen, key in [("(a) msg/s", "a", "msgPerSec"), ("(a') p99 ms", "a5k", "latencyP99Ms"), ("(b) msg/s", "b", "msgPerSec"),
+                        ("(c) msg/s", "c", "msgPerSec"), ("(d) fill msg/s", "dfill", "sendRate"), ("(d) RSS MiB", "drss", "value"),
+                        ("(d) drain msg/s", "ddrain", "receiveRate"), ("(e) ops/s", "e", "value"), ("(e') ops/s", "ef", "value")]:
+    def vals(b):
+        return ", ".join(fmt(r.get(key)) for r in runs.get((b, scen), [])) or "–"
+    print(f"- {name}: {vals('ours')}; {vals('activemq')}")
+print()
+print("Goals:")
+print("\n".join(goals))
+verified = sum(1 for v in runs.values() for r in v if r.get("verified"))
+print()
+if failures:
+    print("Failures (verification or errors):")
+    for (b, s), f in sorted(failures.items()):
+        print(f"- {b} {s}: {f}")
+else:
+    print(f"Every run verified: each message arrived exactly once ({verified} verified runs).")
+PY
+cat "$TABLE"
+if [[ -n "$OUT" ]]; then
+  cp "$TABLE" "$OUT"
+  log "table written to $OUT"
+fi
+cp "$RESULTS" "${OUT:-$WORK/table.md}.jsonl" 2>/dev/null || true
