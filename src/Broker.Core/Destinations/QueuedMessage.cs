@@ -23,7 +23,7 @@ internal sealed class QueuedMessage
     }
 
     /// <summary>What a paged message costs in memory, counted against the limit all the same.</summary>
-    public const long PagedSize = 96;
+    public const long PagedSize = 200;
 
     /// <summary>Enqueue order. A message returned to the queue keeps it, and so keeps its place.</summary>
     public long Sequence { get; }

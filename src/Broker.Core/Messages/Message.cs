@@ -29,8 +29,11 @@ public sealed record Message
     /// <summary>Unix milliseconds after which it must not be delivered; 0 = never expires.</summary>
     public long Expires { get; init; }
 
-    /// <summary>What the message costs in memory, as counted against the broker's limit.</summary>
-    public long Size => Body.Length + 64 + Headers.Sum(h => (long)(h.Key.Length + h.Value.Length) * 2);
+    /// <summary>
+    /// What the message costs in memory, as counted against the broker's limit: the body, the header strings,
+    /// and about 512 bytes of objects around them (the message, its id, header array, queue entry, index entry).
+    /// </summary>
+    public long Size => Body.Length + 512 + Headers.Sum(h => (long)(h.Key.Length + h.Value.Length) * 2 + 48);
 
     public bool IsExpired(long nowMs) => Expires > 0 && nowMs >= Expires;
 
