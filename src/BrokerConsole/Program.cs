@@ -4,7 +4,8 @@ try
 {
     var app = BrokerConsoleApp.Create(args);
     await app.RunAsync();
-    return 0;
+    // A broker that could not go on (no slave within WaitForSlaveTimeout) set a non-zero exit code.
+    return Environment.ExitCode;
 }
 catch (Exception e) when (e is BrokerConsole.Hosting.BrokerConfigurationException
     or Broker.Storage.StoreLockedException or Broker.Storage.JournalCorruptException)
