@@ -70,5 +70,15 @@ public sealed class ReplicationOptions
 
     public bool IsSlave => MasterConnectorUri is not null || MasterConnector is not null;
 
+    /// <summary>These settings for a broker that (re)joins <paramref name="masterUri"/> as its slave.</summary>
+    public ReplicationOptions AsSlaveOf(string masterUri)
+    {
+        var copy = (ReplicationOptions)MemberwiseClone();
+        copy.MasterConnectorUri = masterUri;
+        copy.MasterConnector = null;
+        copy.WaitForSlave = false;
+        return copy;
+    }
+
     public string? MasterUri => MasterConnector?.RemoteUri ?? MasterConnectorUri;
 }

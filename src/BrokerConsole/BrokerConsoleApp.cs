@@ -32,6 +32,7 @@ public static class BrokerConsoleApp
         app.MapBrokerApi();
         app.MapQueueApi();
         app.MapOperatorApi();
+        app.MapPeerApi();
         app.MapStompWebSockets();
         app.WarnAboutExposedDefaultPasswords();
         return app;

@@ -20,6 +20,19 @@ public static class OperatorApi
             statusCode: StatusCodes.Status501NotImplemented));
     }
 
+    /// <summary>What a peer asks before opening its connectors (fencing): who is master here, at which epoch and sequence.</summary>
+    public static void MapPeerApi(this WebApplication app) =>
+        app.MapGet("/api/replication/peers", (BrokerRegistry registry) => registry.All.Select(b => new PeerView(
+            b.Name,
+            b.Role == BrokerRole.Master ? "master" : "slave",
+            b.ConnectorsOpen,
+            b.Journal?.Epoch ?? 0,
+            b.Journal?.LastSequence ?? 0,
+            b.Connectors.FirstOrDefault()?.BoundPort ?? 0)))
+        .RequireAuthorization(SecurityExtensions.ReplicatePolicy);
+
+    public sealed record PeerView(string Name, string Role, bool Serving, long Epoch, long LastSequence, int Port);
+
     private static async Task<IResult> ActAsync(string name, string action, Func<HostedBroker, Task> act, HttpContext http, BrokerRegistry registry, ILoggerFactory loggers)
     {
         if (registry.Find(name) is not { } broker)

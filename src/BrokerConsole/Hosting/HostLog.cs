@@ -20,4 +20,10 @@ internal static partial class HostLog
 
     [LoggerMessage(5005, LogLevel.Warning, "Broker {BrokerName}: master failed and ShutdownOnMasterFailure is set; the slave shuts down instead of taking over")]
     public static partial void ShutdownOnMasterFailure(ILogger logger, string brokerName);
+
+    [LoggerMessage(5006, LogLevel.Warning, "Broker {BrokerName}: peer {Peer} is master at a later epoch; rejoining it as slave instead of starting as a second master")]
+    public static partial void RejoiningAsSlave(ILogger logger, string brokerName, string peer);
+
+    [LoggerMessage(5007, LogLevel.Warning, "Broker {BrokerName}: peer {Peer} unreachable within PeerTimeout ({Reason}); starting as master")]
+    public static partial void PeerUnreachable(ILogger logger, string brokerName, string peer, string reason);
 }

@@ -77,7 +77,7 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
     /// <summary>The slave side of the pair (null for a broker that was never a slave).</summary>
     public SlaveLink? Slave => _slave;
 
-    /// <summary>Stopped on purpose by an operator (health counts it as settled).</summary>
+    /// <summary>Stopped on purpose, by an operator or by ShutdownOnMasterFailure (health counts it as settled).</summary>
     public bool StoppedByOperator { get; private set; }
 
     /// <summary>Raised when the broker cannot go on and the process should stop (WaitForSlaveTimeout passed).</summary>
@@ -107,6 +107,15 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
             StoreLimit = options.StoreLimit,
             SkipDamagedRecords = options.SkipDamagedRecords,
         }, _loggerFactory.CreateLogger<Journal>());
+        var replication = Definition.Replication;
+        if (Role == BrokerRole.Master && replication.Peer is { } peer && await FindNewerMasterAsync(peer) is { } newerMaster)
+        {
+            // Fencing: the partner took over while this broker was away; rejoin it as its slave.
+            HostLog.RejoiningAsSlave(_logger, Name, newerMaster);
+            Publish(BrokerEventKind.Demoted, $"the partner at {newerMaster} is master at a later epoch; rejoining as its slave");
+            replication = replication.AsSlaveOf(newerMaster);
+            Role = BrokerRole.Slave;
+        }
         if (Role == BrokerRole.Slave)
         {
             var standby = new RecoveryState(options.MemoryLimit);
@@ -114,7 +123,6 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
             {
                 standby.Apply(sequence, record);
             }
-            var replication = Definition.Replication;
             _slave = new SlaveLink(Name, options.DataDirectory, _journal, standby, replication,
                 replication.MasterConnector?.UserName ?? Definition.ReplicationUser, replication.MasterConnector?.Password ?? Definition.ReplicationPassword,
                 Publish, _loggerFactory.CreateLogger<SlaveLink>());
@@ -170,6 +178,40 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
         }
         StoppedByOperator = false;
         await PromoteAsync("promoted by an operator");
+    }
+
+    /// <summary>
+    /// Asks the partner's HTTP address who is master there, before this broker opens its connectors. The
+    /// higher (epoch, sequence) is master: a partner that is ahead is returned (as its client connector's URI).
+    /// An unreachable partner is waited for up to <see cref="ReplicationOptions.PeerTimeout"/>, then this broker
+    /// starts as master with a warning.
+    /// </summary>
+    private async Task<string?> FindNewerMasterAsync(string peer)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(peer), Timeout = TimeSpan.FromSeconds(2) };
+        var token = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{Definition.ReplicationUser}:{Definition.ReplicationPassword}"));
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", token);
+        var deadline = DateTime.UtcNow + Definition.Replication.PeerTimeout;
+        while (true)
+        {
+            try
+            {
+                var peers = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<List<Api.OperatorApi.PeerView>>(http, "/api/replication/peers", _stopping.Token) ?? [];
+                var ours = (_journal!.Epoch, _journal.LastSequence);
+                var newer = peers.Where(p => p.Name != Name && p.Role == "master" && p.Serving && (p.Epoch, p.LastSequence).CompareTo(ours) > 0)
+                    .OrderByDescending(p => (p.Epoch, p.LastSequence)).FirstOrDefault();
+                return newer is null ? null : $"tcp://{new Uri(peer).Host}:{newer.Port}";
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    HostLog.PeerUnreachable(_logger, Name, peer, e.Message);
+                    return null;
+                }
+                await Task.Delay(500, _stopping.Token);
+            }
+        }
     }
 
     private void Follow()
@@ -280,6 +322,7 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
         }
         if (Definition.Replication.ShutdownOnMasterFailure)
         {
+            StoppedByOperator = true;
             HostLog.ShutdownOnMasterFailure(_logger, Name);
             Publish(BrokerEventKind.BrokerStopped, "master failed and ShutdownOnMasterFailure is set");
             return;

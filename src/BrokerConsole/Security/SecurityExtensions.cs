@@ -7,6 +7,7 @@ public static class SecurityExtensions
 {
     public const string ViewPolicy = "view";
     public const string AdministerPolicy = "administer";
+    public const string ReplicatePolicy = "replicate";
 
     public static WebApplicationBuilder AddBrokerSecurity(this WebApplicationBuilder builder)
     {
@@ -17,7 +18,8 @@ public static class SecurityExtensions
             .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(BasicAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(ViewPolicy, p => p.RequireAuthenticatedUser().RequireRole(RolesHolding(Permission.View)))
-            .AddPolicy(AdministerPolicy, p => p.RequireAuthenticatedUser().RequireRole(RolesHolding(Permission.Administer)));
+            .AddPolicy(AdministerPolicy, p => p.RequireAuthenticatedUser().RequireRole(RolesHolding(Permission.Administer)))
+            .AddPolicy(ReplicatePolicy, p => p.RequireAuthenticatedUser().RequireRole(RolesHolding(Permission.Replicate)));
         return builder;
     }
 

@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Net.Http.Headers;
 using System.Reflection;
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace BrokerConsole.Tests.Infrastructure;
@@ -19,6 +21,12 @@ public sealed record BrokerProcessOptions
     /// (<c>unshare -m</c>; needs root): the broker sees a small disk that fills up.
     /// </summary>
     public int? TmpfsMegabytes { get; init; }
+
+    /// <summary>
+    /// A slave (its settings carry <c>MasterConnectorUri</c>): its STOMP connector stays closed until promotion,
+    /// so it is ready once its HTTP API listens; <see cref="BrokerProcess.WaitForStompAsync"/> waits for the connector.
+    /// </summary>
+    public bool Slave { get; init; }
 }
 
 /// <summary>
@@ -30,8 +38,9 @@ public sealed record BrokerProcessOptions
 public sealed partial class BrokerProcess : IAsyncDisposable
 {
     private static readonly TimeSpan DefaultStartTimeout = TimeSpan.FromSeconds(60);
-    private readonly BrokerProcessOptions _options;
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private readonly StringBuilder _output = new();
+    private BrokerProcessOptions _options;
     private Process? _process;
     private TaskCompletionSource<int>? _listening;
     private int _runs;
@@ -52,6 +61,22 @@ public sealed partial class BrokerProcess : IAsyncDisposable
     public int Port { get; private set; }
 
     public int ProcessId => _process?.Id ?? 0;
+
+    /// <summary>How the next (re)start runs; change it to restart a former master as a slave, say.</summary>
+    public BrokerProcessOptions Options
+    {
+        get => _options;
+        set => _options = value;
+    }
+
+    /// <summary>The HTTP API of the current run (<c>http://127.0.0.1:PORT</c>), null before it listens.</summary>
+    public Uri? HttpBase { get; private set; }
+
+    /// <summary>How many characters of <see cref="Output"/> there are now: a mark to wait for later lines from.</summary>
+    public int OutputLength
+    {
+        get { lock (_output) { return _output.Length; } }
+    }
 
     public bool HasExited => _process is null || _process.HasExited;
 
@@ -103,6 +128,7 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         _process?.Dispose();
         var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         _listening = listening;
+        HttpBase = null;
         var process = new Process { StartInfo = CreateStartInfo() };
         process.OutputDataReceived += (_, e) => OnLine(listening, e.Data);
         process.ErrorDataReceived += (_, e) => OnLine(listening, e.Data);
@@ -118,6 +144,20 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         try
         {
             var exited = process.WaitForExitAsync(deadline.Token);
+            if (_options.Slave)
+            {
+                // Its connector opens at promotion only: ready once the HTTP API answers.
+                while (HttpBase is null)
+                {
+                    if (process.HasExited)
+                    {
+                        await exited;
+                        return false;
+                    }
+                    await Task.Delay(20, deadline.Token);
+                }
+                return !process.HasExited;
+            }
             var first = await Task.WhenAny(listening.Task, exited);
             if (first == exited)
             {
@@ -250,11 +290,18 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         {
             return;
         }
-        Append(line);
         if (ListeningLine().Match(line) is { Success: true } match)
         {
-            listening.TrySetResult(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            var port = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            // Also later in a run: a slave's connector opens (on a port of its own choosing) when it is promoted.
+            Port = port;
+            listening.TrySetResult(port);
         }
+        if (HttpLine().Match(line) is { Success: true } http)
+        {
+            HttpBase = new Uri(http.Groups[1].Value);
+        }
+        Append(line);
     }
 
     private void Append(string line)
@@ -313,6 +360,114 @@ public sealed partial class BrokerProcess : IAsyncDisposable
             : throw new FileNotFoundException($"BrokerConsole.dll ({configuration}) not found above {AppContext.BaseDirectory}; build the solution first");
     }
 
+    /// <summary>Waits until <paramref name="text"/> appears in the output after <paramref name="since"/> (an <see cref="OutputLength"/> mark).</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout, int since = 0, CancellationToken cancellationToken = default)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var output = Output;
+            if (output.IndexOf(text, Math.Min(since, output.Length), StringComparison.Ordinal) >= 0)
+            {
+                return;
+            }
+            if (deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException($"'{text}' not logged within {timeout.TotalSeconds:0.#} s{Environment.NewLine}{Describe()}");
+            }
+            await Task.Delay(25, cancellationToken);
+        }
+    }
+
+    /// <summary>True when <paramref name="text"/> appears in the output after the mark <paramref name="since"/>.</summary>
+    public bool Logged(string text, int since = 0)
+    {
+        var output = Output;
+        return output.IndexOf(text, Math.Min(since, output.Length), StringComparison.Ordinal) >= 0;
+    }
+
+    /// <summary><c>GET /api/brokers/b1</c> as admin.</summary>
+    public async Task<JsonElement> GetViewAsync(CancellationToken cancellationToken = default)
+    {
+        // A master is ready once its STOMP connector listens; Kestrel may log its address a moment later.
+        var wait = Stopwatch.StartNew();
+        while (HttpBase is null && !HasExited && wait.Elapsed < DefaultStartTimeout)
+        {
+            await Task.Delay(20, cancellationToken);
+        }
+        var address = HttpBase ?? throw new InvalidOperationException($"the HTTP API is not listening{Environment.NewLine}{Describe()}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(address, "/api/brokers/b1"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:admin")));
+        using var response = await Http.SendAsync(request, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement.Clone();
+    }
+
+    /// <summary>Polls the API until <paramref name="condition"/> holds; throws with the last view and the output on timeout.</summary>
+    public async Task<JsonElement> WaitForViewAsync(Func<JsonElement, bool> condition, TimeSpan timeout, string what, CancellationToken cancellationToken = default)
+    {
+        var deadline = Stopwatch.StartNew();
+        JsonElement? last = null;
+        while (true)
+        {
+            if (HasExited)
+            {
+                throw new InvalidOperationException($"waiting for {what}: the broker exited{Environment.NewLine}{Describe()}");
+            }
+            try
+            {
+                var view = await GetViewAsync(cancellationToken);
+                last = view;
+                if (condition(view))
+                {
+                    return view;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Starting or stopping: ask again.
+            }
+            if (deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException($"not {what} within {timeout.TotalSeconds:0.#} s; last view: {last}{Environment.NewLine}{Describe()}");
+            }
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    /// <summary>Waits until the STOMP connector (opened by a promotion, say) accepts a CONNECT; returns the port.</summary>
+    public async Task<int> WaitForStompAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var deadline = Stopwatch.StartNew();
+        string? lastError = null;
+        while (deadline.Elapsed < timeout)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (Port > 0 && !HasExited)
+            {
+                try
+                {
+                    await using var client = await StompTestClient.ConnectTcpAsync(Port);
+                    var reply = await client.ConnectAsync("admin");
+                    if (reply.Command == "CONNECTED")
+                    {
+                        return Port;
+                    }
+                    lastError = reply.Command + " " + reply["message"];
+                }
+                catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or EndOfStreamException or OperationCanceledException)
+                {
+                    lastError = e.Message;
+                }
+            }
+            await Task.Delay(10, cancellationToken);
+        }
+        throw new TimeoutException($"STOMP CONNECT not accepted within {timeout.TotalSeconds:0.#} s (last: {lastError}){Environment.NewLine}{Describe()}");
+    }
+
     [GeneratedRegex(@"Listening for connections at: tcp://[^\s]*:(\d+)")]
     private static partial Regex ListeningLine();
+
+    [GeneratedRegex(@"Now listening on: (http://[^\s]+)")]
+    private static partial Regex HttpLine();
 }
