@@ -198,7 +198,7 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
             {
                 var peers = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<List<Api.OperatorApi.PeerView>>(http, "/api/replication/peers", _stopping.Token) ?? [];
                 var ours = (_journal!.Epoch, _journal.LastSequence);
-                var newer = peers.Where(p => p.Name != Name && p.Role == "master" && p.Serving && (p.Epoch, p.LastSequence).CompareTo(ours) > 0)
+                var newer = peers.Where(p => p.Role == "master" && p.Serving && (p.Epoch, p.LastSequence).CompareTo(ours) > 0)
                     .OrderByDescending(p => (p.Epoch, p.LastSequence)).FirstOrDefault();
                 return newer is null ? null : $"tcp://{new Uri(peer).Host}:{newer.Port}";
             }
