@@ -355,6 +355,7 @@ public sealed partial class Journal : IMessageStore
                     _inFlightBatch = null;
                 }
                 batch.TrySetResult();
+                ZeroAhead();
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
             {
@@ -380,6 +381,45 @@ public sealed partial class Journal : IMessageStore
             return action(_nextSequence - 1);
         }
     }
+
+    /// <summary>
+    /// Writes zeros (and syncs them) a little ahead of the data in the active segment. Preallocated blocks are
+    /// "unwritten" until first written, and a sync that first writes one must also commit that change, about
+    /// halving how many syncs a second the disk does; zeroing ahead moves that cost off the commit path. Only
+    /// the flusher writes to segments, so the zeros always land before the data that later covers them.
+    /// </summary>
+    private void ZeroAhead()
+    {
+        Segment segment;
+        long from, to;
+        lock (_lock)
+        {
+            segment = _segments[^1];
+            from = Math.Max(segment.ZeroedTo, segment.FlushedOffset);
+            if (from - segment.WriteOffset >= ZeroAheadChunk / 2 || from >= segment.Size)
+            {
+                return;
+            }
+            to = Math.Min(segment.Size, from + ZeroAheadChunk);
+        }
+        try
+        {
+            RandomAccess.Write(segment.Handle, Zeros.AsSpan(0, (int)(to - from)), from);
+            Native.DataSync(segment.Handle);
+        }
+        catch (IOException)
+        {
+            // Only an optimisation: the data path works without it.
+            return;
+        }
+        lock (_lock)
+        {
+            segment.ZeroedTo = to;
+        }
+    }
+
+    private const int ZeroAheadChunk = 4 * 1024 * 1024;
+    private static readonly byte[] Zeros = new byte[ZeroAheadChunk];
 
     private static TaskCompletionSource NewBatch() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 

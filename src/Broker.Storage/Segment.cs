@@ -41,6 +41,9 @@ internal sealed class Segment : IDisposable
     /// <summary>Where the next record goes (appends are assigned here, under the journal's lock).</summary>
     public long WriteOffset { get; set; } = FileHeaderSize;
 
+    /// <summary>Up to where the file's blocks have been written (with data or zeros) and synced; see the flusher.</summary>
+    public long ZeroedTo { get; set; }
+
     /// <summary>Bytes that have been written to the file (possibly not yet synced).</summary>
     public long FlushedOffset { get; set; } = FileHeaderSize;
 
