@@ -18,7 +18,9 @@ public static class BrokerHostingExtensions
                 Path.Combine(builder.Configuration["Logging:Directory"] ?? "logs", "brokerconsole-.log"),
                 rollingInterval: RollingInterval.Day,
                 retainedFileCountLimit: 14,
-                outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff zzz} [{Level:u3}] {SourceContext} {Message:lj} {Properties:j}{NewLine}{Exception}"));
+                outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff zzz} [{Level:u3}] {SourceContext} {Message:lj} {Properties:j}{NewLine}{Exception}"),
+            // Each host keeps its own logger: several hosts in one process (tests) must not share the static one.
+            preserveStaticLogger: true);
         return builder;
     }
 
