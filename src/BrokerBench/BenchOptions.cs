@@ -30,6 +30,11 @@ public sealed class BenchOptions
     public int Pid { get; set; }
     public bool ZeroFill { get; set; }
     public string Label { get; set; } = "";
+    public int Rounds { get; set; } = 20;
+    public string? Dll { get; set; }
+    public int Reps { get; set; } = 3;
+    public double Warmup { get; set; } = 2;
+    public bool Keep { get; set; }
 
     public const string Usage = """
         BrokerBench: a STOMP load generator that verifies every message arrived exactly once.
@@ -39,6 +44,10 @@ public sealed class BenchOptions
         brokerbench drain  [connection] --count N [--consumers M]           consume N messages and verify them
         brokerbench fsync-ceiling --dir DIR [--seconds S] [--zero-fill]    4 KiB write + fdatasync per op, ops/s
         brokerbench rss --pid PID                                           resident memory (VmRSS) in MiB
+        brokerbench failover [--rounds N (20)] [--dll HOST.dll] [--keep]    master/slave pair as two processes: SIGKILL the
+                    master under persistent receipted traffic; time to the slave accepting STOMP and to the first receipt
+        brokerbench pair [--reps N (3)] [--duration S (5)] [--warmup S (2)] [--dll HOST.dll]
+                    scenarios (b) and (c) against a lone master and against a master with its slave in sync; ratio
 
         connection: --host 127.0.0.1 --port 61613 --login admin --passcode admin --vhost localhost
                     --destination /queue/NAME (default: a fresh /queue/bench.<run> for run; required for fill/drain)
@@ -94,6 +103,11 @@ public sealed class BenchOptions
                 case "--pid": o.Pid = NextInt(); break;
                 case "--zero-fill": o.ZeroFill = true; break;
                 case "--label": o.Label = Next(); break;
+                case "--rounds": o.Rounds = NextInt(); break;
+                case "--dll": o.Dll = Next(); break;
+                case "--reps": o.Reps = NextInt(); break;
+                case "--warmup": o.Warmup = NextDouble(); break;
+                case "--keep": o.Keep = true; break;
                 case "-h" or "--help": o.Command = "help"; break;
                 default: throw new ArgumentException($"unknown option {a}");
             }

@@ -31,6 +31,12 @@ public sealed class LoadRunner
     private string? _error;
     private string _server = "";
 
+    /// <summary>The figures of the finished run (also when it failed).</summary>
+    public BenchResult? Result { get; private set; }
+
+    /// <summary>Print nothing; the caller reads <see cref="Result"/>.</summary>
+    public bool Quiet { get; init; }
+
     public LoadRunner(BenchOptions o, string mode)
     {
         _o = o;
@@ -443,7 +449,11 @@ public sealed class LoadRunner
             Verified = verified,
             Error = _error,
         };
-        if (_o.Json)
+        Result = result;
+        if (Quiet)
+        {
+        }
+        else if (_o.Json)
         {
             Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(result, BenchJson.Default.BenchResult));
         }
@@ -526,4 +536,6 @@ public sealed class SimpleResult
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(BenchResult))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(SimpleResult))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(FailoverResult))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(PairResult))]
 public sealed partial class BenchJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -25,6 +25,10 @@ try
             return FsyncCeiling.Run(o);
         case "rss":
             return Rss.Run(o);
+        case "failover":
+            return await FailoverBench.RunAsync(o);
+        case "pair":
+            return await PairBench.RunAsync(o);
         case "help":
             Console.WriteLine(BenchOptions.Usage);
             return 0;
