@@ -54,7 +54,7 @@ public sealed class TestHost : IAsyncDisposable
         }
     }
 
-    private static async Task<TestHost> StartAsync(int port, params string[] settings)
+    public static async Task<TestHost> StartAsync(int port, params string[] settings)
     {
         var root = Directory.CreateTempSubdirectory("broker-client-test-").FullName;
         var args = new List<string>
