@@ -10,11 +10,15 @@ public sealed record SendOptions
     /// <summary>Persistent, text/plain, no extra headers.</summary>
     public static SendOptions Default { get; } = new();
 
-    /// <summary>
-    /// Persistent messages (the default) are sent with a receipt that <c>SendAsync</c> awaits, and are resent after
-    /// a failover until it comes. Non-persistent ones are written and forgotten.
-    /// </summary>
+    /// <summary>The <c>persistent</c> header: the broker stores the message (default true).</summary>
     public bool Persistent { get; init; } = true;
+
+    /// <summary>
+    /// Ask for a receipt and complete only when it comes (default: as <see cref="Persistent"/>). Such a SEND is
+    /// stamped with <c>producer-id</c>/<c>producer-seq</c> and resent after a failover until its receipt arrives;
+    /// one without is written once and forgotten.
+    /// </summary>
+    public bool? AwaitReceipt { get; init; }
 
     /// <summary>The <c>content-type</c> header.</summary>
     public string? ContentType { get; init; } = "text/plain";
@@ -45,8 +49,9 @@ public sealed partial class StompConnection
         SendAsync(destination, Encoding.UTF8.GetBytes(body), options, cancellationToken);
 
     /// <summary>
-    /// Sends a message to <paramref name="destination"/> (<c>/queue/X</c> or <c>/topic/X</c>). A persistent one
-    /// completes when the broker's RECEIPT arrives, across failovers; a non-persistent one when it is written.
+    /// Sends a message to <paramref name="destination"/> (<c>/queue/X</c> or <c>/topic/X</c>). A persistent one (or
+    /// any with <see cref="SendOptions.AwaitReceipt"/>) completes when the broker's RECEIPT arrives, across
+    /// failovers; any other when it is written.
     /// While reconnecting it waits up to the failover <c>timeout</c>, then throws <see cref="TimeoutException"/>.
     /// Throws <see cref="StompErrorException"/> when the broker refuses it.
     /// Cancelling stops the wait; a message already written may still be delivered.
@@ -67,7 +72,7 @@ public sealed partial class StompConnection
                 {
                     continue;
                 }
-                if (!options.Persistent)
+                if (!(options.AwaitReceipt ?? options.Persistent))
                 {
                     await link.WriteAsync(new StompFrame("SEND", [.. headers], body), CancellationToken.None);
                     Interlocked.Increment(ref _sent);
