@@ -117,6 +117,7 @@ public sealed partial class StompConnection
                 }
                 _link = link;
                 _lastEndpoint = link.Endpoint;
+                _planned = false;
                 if (!startup)
                 {
                     _reconnects++;
