@@ -154,7 +154,7 @@ public sealed partial class StompConnection
         bool planned;
         lock (_stateLock)
         {
-            if (!ReferenceEquals(_link, link) || _state != StompConnectionState.Connected)
+            if (!ReferenceEquals(_link, link) || _state != StompConnectionState.Connected || _disconnecting)
             {
                 return;
             }

@@ -45,6 +45,7 @@ public sealed partial class StompConnection : IAsyncDisposable
     private BrokerEndpoint? _lastEndpoint;
     private long _outage;
     private bool _planned;
+    private bool _disconnecting;
     private long _nextReceipt;
     private long _nextId;
 
@@ -161,6 +162,8 @@ public sealed partial class StompConnection : IAsyncDisposable
                 return;
             }
             link = _state == StompConnectionState.Connected ? _link : null;
+            // The broker closes the link after the DISCONNECT receipt: that close is not a failure to recover from.
+            _disconnecting = true;
         }
         if (link is not null)
         {
