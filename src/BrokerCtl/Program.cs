@@ -1,0 +1,1 @@
+return await BrokerCtl.BrokerCtlApp.RunAsync(args, Console.Out, Console.Error);
