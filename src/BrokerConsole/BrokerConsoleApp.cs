@@ -1,6 +1,7 @@
 using BrokerConsole.Api;
 using BrokerConsole.Diagnostics;
 using BrokerConsole.Hosting;
+using BrokerConsole.Monitoring;
 using BrokerConsole.Security;
 
 namespace BrokerConsole;
@@ -22,6 +23,7 @@ public static class BrokerConsoleApp
         builder.AddBrokerLogging();
         builder.AddBrokerSecurity();
         builder.AddBrokers();
+        builder.AddBrokerMonitoring();
         builder.Services.AddBrokerDiagnostics();
 
         var app = builder.Build();
@@ -34,6 +36,7 @@ public static class BrokerConsoleApp
         app.MapOperatorApi();
         app.MapPeerApi();
         app.MapStompWebSockets();
+        app.MapMonitorHub();
         app.WarnAboutExposedDefaultPasswords();
         return app;
     }
