@@ -1,6 +1,8 @@
 using BrokerConsole.Api;
+using BrokerConsole.Components;
 using BrokerConsole.Diagnostics;
 using BrokerConsole.Hosting;
+using BrokerConsole.Monitoring;
 using BrokerConsole.Security;
 
 namespace BrokerConsole;
@@ -18,22 +20,30 @@ public static class BrokerConsoleApp
             // The repository's top-level appsettings.json and wwwroot/ are found from the working directory,
             // or beside the assembly when run from elsewhere (published, Docker).
             ContentRootPath = contentRoot ?? ResolveContentRoot(),
+            // Not the entry assembly's name: under a test runner that is "testhost", and the static assets
+            // manifests are named after this assembly.
+            ApplicationName = typeof(BrokerConsoleApp).Assembly.GetName().Name,
         });
         builder.AddBrokerLogging();
         builder.AddBrokerSecurity();
         builder.AddBrokers();
+        builder.AddBrokerMonitoring();
+        builder.AddBrokerConsoleUi();
         builder.Services.AddBrokerDiagnostics();
 
         var app = builder.Build();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseAntiforgery();
         app.MapBrokerDiagnostics();
         app.MapBrokerApi();
         app.MapQueueApi();
         app.MapOperatorApi();
         app.MapPeerApi();
         app.MapStompWebSockets();
+        app.MapMonitorHub();
+        app.MapBrokerConsoleUi();
         app.WarnAboutExposedDefaultPasswords();
         return app;
     }

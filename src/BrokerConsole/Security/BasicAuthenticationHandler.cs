@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Security.Claims;
 using System.Text;
 using System.Text.Encodings.Web;
 using Broker.Core.Security;
@@ -16,6 +15,7 @@ public sealed class BasicAuthenticationHandler(
     IBrokerAuthenticator users) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Basic";
+    public const string Challenge = "Basic realm=\"BrokerConsole\", charset=\"UTF-8\"";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -39,15 +39,13 @@ public sealed class BasicAuthenticationHandler(
         {
             return Task.FromResult(AuthenticateResult.Fail("unknown user or wrong password"));
         }
-        var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, user.Name), .. user.Roles.Select(r => new Claim(ClaimTypes.Role, r))], SchemeName);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(BrokerPrincipal.Create(user, SchemeName), SchemeName)));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
-        Response.Headers.WWWAuthenticate = "Basic realm=\"BrokerConsole\", charset=\"UTF-8\"";
+        Response.Headers.WWWAuthenticate = Challenge;
         return Task.CompletedTask;
     }
 }

@@ -1,5 +1,6 @@
 using Broker.Core.Security;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 
 namespace BrokerConsole.Security;
 
@@ -8,19 +9,55 @@ public static class SecurityExtensions
     public const string ViewPolicy = "view";
     public const string AdministerPolicy = "administer";
     public const string ReplicatePolicy = "replicate";
+    public const string CookieScheme = "Cookie";
+    public const string BasicOrCookieScheme = "BasicOrCookie";
 
     public static WebApplicationBuilder AddBrokerSecurity(this WebApplicationBuilder builder)
     {
         var options = ConfiguredUsers.Load(builder.Configuration);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<IBrokerAuthenticator>(new ConfiguredUsers(options));
-        builder.Services.AddAuthentication(BasicAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(BasicAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthentication(BasicOrCookieScheme)
+            // Scripts send Basic on every request; the console's browser carries the login cookie.
+            .AddPolicyScheme(BasicOrCookieScheme, null, o => o.ForwardDefaultSelector = context =>
+                context.Request.Headers.Authorization.Count > 0 ? BasicAuthenticationHandler.SchemeName : CookieScheme)
+            .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(BasicAuthenticationHandler.SchemeName, null)
+            .AddCookie(CookieScheme, ConfigureCookie);
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(ViewPolicy, p => p.RequireAuthenticatedUser().RequireRole(RolesHolding(Permission.View)))
             .AddPolicy(AdministerPolicy, p => p.RequireAuthenticatedUser().RequireRole(RolesHolding(Permission.Administer)))
             .AddPolicy(ReplicatePolicy, p => p.RequireAuthenticatedUser().RequireRole(RolesHolding(Permission.Replicate)));
         return builder;
+    }
+
+    private static void ConfigureCookie(CookieAuthenticationOptions options)
+    {
+        options.LoginPath = "/login";
+        options.AccessDeniedPath = "/login";
+        options.Cookie.Name = "BrokerConsole";
+        options.Cookie.HttpOnly = true;
+        options.Cookie.SameSite = SameSiteMode.Strict;
+        options.SlidingExpiration = true;
+        options.ExpireTimeSpan = TimeSpan.FromHours(8);
+        // Scripts and hub clients must see 401/403 (shared/API.md), never a redirect to an HTML form.
+        options.Events.OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized);
+        options.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);
+    }
+
+    private static Task RedirectOrStatus(RedirectContext<CookieAuthenticationOptions> context, int status)
+    {
+        var path = context.Request.Path;
+        if (path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs"))
+        {
+            context.Response.StatusCode = status;
+            if (status == StatusCodes.Status401Unauthorized)
+            {
+                context.Response.Headers.WWWAuthenticate = BasicAuthenticationHandler.Challenge;
+            }
+            return Task.CompletedTask;
+        }
+        context.Response.Redirect(context.RedirectUri);
+        return Task.CompletedTask;
     }
 
     private static string[] RolesHolding(Permission permission) =>

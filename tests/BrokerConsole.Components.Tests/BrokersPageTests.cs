@@ -1,0 +1,60 @@
+using BrokerConsole.Components.Pages;
+
+namespace BrokerConsole.Components.Tests;
+
+public sealed class BrokersPageTests : ConsoleContext
+{
+    [Fact]
+    public void Brokers_Snapshot_RendersRows()
+    {
+        var cut = Render<Brokers>();
+
+        Monitor.Brokers.Writer.TryWrite([FakeMonitorSource.Broker("amq1M", connections: 7), FakeMonitorSource.Broker("amq1S")]);
+
+        cut.WaitForState(() => cut.Markup.Contains("amq1S", StringComparison.Ordinal));
+        Assert.Contains("amq1M", cut.Markup, StringComparison.Ordinal);
+        Assert.Contains("master unprotected", cut.Markup, StringComparison.Ordinal);
+        Assert.Contains("1 MiB of 256 MiB", cut.Markup, StringComparison.Ordinal);
+        Assert.Contains("open on 61613", cut.Markup, StringComparison.Ordinal);
+        Assert.Contains("in sync with amq1S", cut.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Brokers_NewSnapshotPushed_UpdatesLive()
+    {
+        var cut = Render<Brokers>();
+        Monitor.Brokers.Writer.TryWrite([FakeMonitorSource.Broker("amq1M", state: "master unprotected")]);
+        cut.WaitForState(() => cut.Markup.Contains("master unprotected", StringComparison.Ordinal));
+
+        Monitor.Brokers.Writer.TryWrite([FakeMonitorSource.Broker("amq1M", state: "master protected"), FakeMonitorSource.Broker("late", state: "stopped")]);
+
+        cut.WaitForState(() => cut.Markup.Contains("master protected", StringComparison.Ordinal));
+        Assert.DoesNotContain("master unprotected", cut.Markup, StringComparison.Ordinal);
+        Assert.Contains("late", cut.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Brokers_NameWithScript_RenderedEncoded()
+    {
+        var cut = Render<Brokers>();
+
+        Monitor.Brokers.Writer.TryWrite([FakeMonitorSource.Broker("<script>alert(1)</script>")]);
+
+        cut.WaitForState(() => cut.Markup.Contains("alert(1)", StringComparison.Ordinal));
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", cut.Markup, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("script"));
+    }
+
+    [Fact]
+    public async Task Brokers_Disposed_SubscriptionCancelled()
+    {
+        var cut = Render<Brokers>();
+        Monitor.Brokers.Writer.TryWrite([FakeMonitorSource.Broker("amq1M")]);
+        cut.WaitForState(() => cut.Markup.Contains("amq1M", StringComparison.Ordinal));
+        Assert.Equal(1, Monitor.Watchers);
+
+        await DisposeComponentsAsync();
+
+        Assert.Equal(0, Monitor.Watchers);
+    }
+}

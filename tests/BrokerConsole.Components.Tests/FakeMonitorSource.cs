@@ -1,0 +1,50 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Broker.Core.Events;
+using BrokerConsole.Api;
+using BrokerConsole.Monitoring;
+
+namespace BrokerConsole.Components.Tests;
+
+/// <summary>An <see cref="IMonitorSource"/> the test drives: whatever is written to the channels reaches the page.</summary>
+internal sealed class FakeMonitorSource : IMonitorSource
+{
+    private int _watchers;
+
+    public Channel<IReadOnlyList<BrokerView>> Brokers { get; } = Channel.CreateUnbounded<IReadOnlyList<BrokerView>>();
+
+    public Channel<IReadOnlyList<BrokerEvent>> Events { get; } = Channel.CreateUnbounded<IReadOnlyList<BrokerEvent>>();
+
+    public IReadOnlyList<BrokerEvent> EventSnapshot { get; set; } = [];
+
+    /// <summary>Subscriptions currently open; a disposed page must leave none behind.</summary>
+    public int Watchers => Volatile.Read(ref _watchers);
+
+    public IAsyncEnumerable<IReadOnlyList<BrokerView>> WatchBrokers(CancellationToken cancellationToken) => Read(Brokers.Reader, cancellationToken);
+
+    public (IReadOnlyList<BrokerEvent> Snapshot, IAsyncEnumerable<IReadOnlyList<BrokerEvent>> Changes) WatchEvents(CancellationToken cancellationToken) =>
+        (EventSnapshot, Read(Events.Reader, cancellationToken));
+
+    private async IAsyncEnumerable<T> Read<T>(ChannelReader<T> reader, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _watchers);
+        try
+        {
+            await foreach (var item in reader.ReadAllAsync(cancellationToken))
+            {
+                yield return item;
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _watchers);
+        }
+    }
+
+    public static BrokerView Broker(string name, string state = "master unprotected", long connections = 0) => new(
+        name, "master", state, 3, [new ConnectorView("tcp://127.0.0.1:61613", 61613, true)], 10, connections,
+        new UsageView(1 << 20, 256L << 20), new UsageView(0, 1L << 30),
+        new ReplicationView("in sync", "amq1S", true, 100, 100, 0, 0, 0, 0));
+
+    public static BrokerEvent Event(string broker, BrokerEventKind kind, string detail) => new(DateTimeOffset.UtcNow, broker, kind, detail);
+}
