@@ -51,6 +51,9 @@ public sealed partial class MessageBroker : IAsyncDisposable
 
     public DuplicateFilter Duplicates { get; }
 
+    /// <summary>How recent transactions ended, for a COMMIT repeated after a reconnection.</summary>
+    public TransactionOutcomes TransactionOutcomes { get; } = new();
+
     public TimeProvider Clock => _context.Clock;
 
     /// <summary>When set, new client connections are refused with this reason (a master waiting for its slave).</summary>

@@ -24,9 +24,21 @@ public sealed partial class StompSession
     private void Commit(StompFrame frame)
     {
         var id = RequireTransactionHeader(frame);
+        if (!_transactions.ContainsKey(id) && _broker.TransactionOutcomes.TryGet(_user!.Name, id, out var committed))
+        {
+            // A COMMIT repeated after a reconnection: answer with how the transaction ended.
+            if (!committed)
+            {
+                throw new BrokerException($"transaction '{id}' was rolled back");
+            }
+            EnqueueReceipt(frame, _broker.Store?.WhenDurable(_broker.Store.LastSequence));
+            return;
+        }
         var transaction = RequireTransaction(id);
         _transactions.Remove(id);
-        EnqueueReceipt(frame, transaction.Commit());
+        var durable = transaction.Commit();
+        _broker.TransactionOutcomes.Record(_user!.Name, id, committed: true);
+        EnqueueReceipt(frame, durable);
     }
 
     private void Abort(StompFrame frame)
@@ -35,6 +47,7 @@ public sealed partial class StompSession
         var transaction = RequireTransaction(id);
         _transactions.Remove(id);
         transaction.Rollback();
+        _broker.TransactionOutcomes.Record(_user!.Name, id, committed: false);
         EnqueueReceipt(frame);
     }
 

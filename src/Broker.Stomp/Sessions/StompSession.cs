@@ -103,9 +103,10 @@ public sealed partial class StompSession : IAsyncDisposable
     /// <summary>Returns in-flight messages and rolls back open transactions: the connection is gone.</summary>
     private void ReleaseBrokerState()
     {
-        foreach (var transaction in _transactions.Values)
+        foreach (var (id, transaction) in _transactions)
         {
             transaction.Rollback();
+            _broker.TransactionOutcomes.Record(_user!.Name, id, committed: false);
         }
         _transactions.Clear();
         foreach (var subscription in _subscriptions.Values)

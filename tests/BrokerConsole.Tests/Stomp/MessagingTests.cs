@@ -282,6 +282,33 @@ public sealed class MessagingTests : IAsyncLifetime
         Assert.Equal("after", Encoding.UTF8.GetString((await reader.ReceiveAsync()).Body.Span));
     }
 
+    [Fact]
+    public async Task Commit_RepeatedAfterReconnecting_ReceiptForCommittedErrorForRolledBack()
+    {
+        await using (var first = await ConnectAsync())
+        {
+            await first.SendAsync("BEGIN", ("transaction", "done"));
+            await first.SendTextAsync("/queue/idempotent", "once", ("transaction", "done"));
+            await first.SendAsync("COMMIT", ("transaction", "done"), ("receipt", "c1"));
+            Assert.Equal("c1", (await first.ReceiveAsync())["receipt-id"]);
+            await first.SendAsync("BEGIN", ("transaction", "lost"));
+            await first.SendTextAsync("/queue/idempotent", "never", ("transaction", "lost"), ("receipt", "s"));
+            await first.ReceiveAsync();
+            await first.SendAsync("DISCONNECT", ("receipt", "bye"));
+            await first.ReceiveAsync();
+        }
+        await using var again = await ConnectAsync();
+        await again.SendAsync("COMMIT", ("transaction", "done"), ("receipt", "c2"));
+        Assert.Equal("c2", (await again.ReceiveAsync())["receipt-id"]);
+
+        await again.SendAsync("COMMIT", ("transaction", "lost"), ("receipt", "c3"));
+        var error = await again.ReceiveAsync();
+
+        Assert.Equal("ERROR", error.Command);
+        Assert.Contains("rolled back", error["message"]);
+        Assert.Equal(1, _host.Registry.Find("b1")!.Broker.GetDestination(Broker.Core.Messages.DestinationName.Queue("idempotent"))!.Pending);
+    }
+
     [Theory]
     [InlineData("1.0")]
     [InlineData("1.1")]
