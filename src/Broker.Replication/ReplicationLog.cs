@@ -11,9 +11,6 @@ internal static partial class ReplicationLog
     [LoggerMessage(4001, LogLevel.Information, "Slave connection between {Slave} and {MasterUri} has been established")]
     public static partial void SlaveConnectionEstablished(ILogger logger, string slave, string masterUri);
 
-    [LoggerMessage(4002, LogLevel.Warning, "Master failed - starting all connectors")]
-    public static partial void MasterFailed(ILogger logger);
-
     [LoggerMessage(4003, LogLevel.Error, "Slave connection between {Slave} and {MasterUri} refused: {Reason}")]
     public static partial void SlaveRefused(ILogger logger, string slave, string masterUri, string reason);
 

@@ -12,12 +12,12 @@ public static class BrokerApi
         var api = app.MapGroup("/api").RequireAuthorization(SecurityExtensions.ViewPolicy);
         api.MapGet("/brokers", (BrokerRegistry registry) => registry.All.Select(BrokerView.From));
         api.MapGet("/brokers/{name}", (string name, BrokerRegistry registry) =>
-            registry.Find(name) is { } broker ? Results.Ok(BrokerView.From(broker)) : NotFound(name));
+            registry.Find(name) is { } broker ? Results.Ok(BrokerView.From(broker)) : ApiResults.UnknownBroker(name));
         api.MapGet("/brokers/{name}/destinations", (string name, string? kind, string? search, int? offset, int? limit, BrokerRegistry registry) =>
         {
             if (registry.Find(name) is not { } broker)
             {
-                return NotFound(name);
+                return ApiResults.UnknownBroker(name);
             }
             DestinationKind? wanted;
             switch (kind)
@@ -25,11 +25,11 @@ public static class BrokerApi
                 case null or "": wanted = null; break;
                 case "queue": wanted = DestinationKind.Queue; break;
                 case "topic": wanted = DestinationKind.Topic; break;
-                default: return Results.Problem(detail: $"kind '{kind}' must be queue or topic", statusCode: StatusCodes.Status400BadRequest);
+                default: return ApiResults.BadRequest($"kind '{kind}' must be queue or topic");
             }
             if (offset < 0 || limit is < 1 or > 1000)
             {
-                return Results.Problem(detail: "offset must be 0 or more and limit 1 to 1000", statusCode: StatusCodes.Status400BadRequest);
+                return ApiResults.BadRequest("offset must be 0 or more and limit 1 to 1000");
             }
             var matching = broker.Broker.GetDestinations()
                 .Where(d => wanted is null || d.Kind == wanted)
@@ -59,6 +59,4 @@ public static class BrokerApi
         }));
     }
 
-    private static IResult NotFound(string name) =>
-        Results.Problem(detail: $"no broker named '{name}' in this process", statusCode: StatusCodes.Status404NotFound);
 }

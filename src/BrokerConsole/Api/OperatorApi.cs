@@ -37,7 +37,7 @@ public static class OperatorApi
     {
         if (registry.Find(name) is not { } broker)
         {
-            return Results.Problem(detail: $"no broker named '{name}' in this process", statusCode: StatusCodes.Status404NotFound);
+            return ApiResults.UnknownBroker(name);
         }
         try
         {
@@ -45,7 +45,7 @@ public static class OperatorApi
         }
         catch (InvalidOperationException e)
         {
-            return Results.Problem(detail: e.Message, statusCode: StatusCodes.Status409Conflict);
+            return ApiResults.Conflict(e.Message);
         }
         QueueApi.Audit(http, loggers, action, name, "");
         return Results.Ok(new { state = BrokerView.StateOf(broker) });

@@ -19,13 +19,13 @@ public static class QueueApi
 
         view.MapGet("/queues/{q}/messages", (string b, string q, int? offset, int? limit, string? filter, BrokerRegistry registry) =>
         {
-            if (Find(registry, b) is not { } broker)
+            if (registry.Find(b) is not { } broker)
             {
-                return NotFound($"no broker named '{b}' in this process");
+                return ApiResults.UnknownBroker(b);
             }
             if (offset < 0 || limit is < 1 or > MaxPage)
             {
-                return BadRequest($"offset must be 0 or more and limit 1 to {MaxPage}");
+                return ApiResults.BadRequest($"offset must be 0 or more and limit 1 to {MaxPage}");
             }
             var matching = broker.Broker.Browse(q).Where(m => Matches(m.Message, filter)).ToList();
             return Results.Ok(new
@@ -42,9 +42,9 @@ public static class QueueApi
 
         admin.MapDelete("/queues/{q}/messages", (string b, string q, HttpContext http, BrokerRegistry registry, ILoggerFactory loggers) =>
         {
-            if (Find(registry, b) is not { } broker)
+            if (registry.Find(b) is not { } broker)
             {
-                return NotFound($"no broker named '{b}' in this process");
+                return ApiResults.UnknownBroker(b);
             }
             var purged = broker.Broker.Purge(q);
             Audit(http, loggers, "purge", $"{b}/queue/{q}", $"{purged} messages");
@@ -53,13 +53,13 @@ public static class QueueApi
 
         admin.MapDelete("/queues/{q}/messages/{id}", (string b, string q, string id, HttpContext http, BrokerRegistry registry, ILoggerFactory loggers) =>
         {
-            if (Find(registry, b) is not { } broker)
+            if (registry.Find(b) is not { } broker)
             {
-                return NotFound($"no broker named '{b}' in this process");
+                return ApiResults.UnknownBroker(b);
             }
             if (!broker.Broker.DeleteMessage(q, id))
             {
-                return NotFound($"message '{id}' is not waiting in queue '{q}' (absent, or out with a consumer)");
+                return ApiResults.NotFound($"message '{id}' is not waiting in queue '{q}' (absent, or out with a consumer)");
             }
             Audit(http, loggers, "delete-message", $"{b}/queue/{q}/{id}", "");
             return Results.NoContent();
@@ -72,13 +72,13 @@ public static class QueueApi
 
         admin.MapDelete("/queues/{q}", (string b, string q, HttpContext http, BrokerRegistry registry, ILoggerFactory loggers) =>
         {
-            if (Find(registry, b) is not { } broker)
+            if (registry.Find(b) is not { } broker)
             {
-                return NotFound($"no broker named '{b}' in this process");
+                return ApiResults.UnknownBroker(b);
             }
             if (!broker.Broker.DeleteDestination(DestinationName.Queue(q)))
             {
-                return NotFound($"no queue named '{q}'");
+                return ApiResults.NotFound($"no queue named '{q}'");
             }
             Audit(http, loggers, "delete-queue", $"{b}/queue/{q}", "");
             return Results.NoContent();
@@ -95,17 +95,17 @@ public static class QueueApi
 
     private static async Task<IResult> SendAsync(BrokerRegistry registry, string b, DestinationName destination, SendRequest request, HttpContext http)
     {
-        if (Find(registry, b) is not { } broker)
+        if (registry.Find(b) is not { } broker)
         {
-            return NotFound($"no broker named '{b}' in this process");
+            return ApiResults.UnknownBroker(b);
         }
         if (!DestinationName.IsValidName(destination.Name, out var nameError))
         {
-            return BadRequest($"destination '{destination.Name}': {nameError}");
+            return ApiResults.BadRequest($"destination '{destination.Name}': {nameError}");
         }
         if (request.Count is < 1 or > 100_000 || request.Priority is < 0 or > 9 || request.TtlMs < 0)
         {
-            return BadRequest("count must be 1 to 100000, priority 0 to 9, ttlMs 0 or more");
+            return ApiResults.BadRequest("count must be 1 to 100000, priority 0 to 9, ttlMs 0 or more");
         }
         byte[] body;
         try
@@ -119,7 +119,7 @@ public static class QueueApi
         }
         catch (FormatException e)
         {
-            return BadRequest(e.Message);
+            return ApiResults.BadRequest(e.Message);
         }
         var count = request.Count ?? 1;
         var ids = new List<string>(count);
@@ -150,7 +150,7 @@ public static class QueueApi
         }
         catch (BrokerException e)
         {
-            return Results.Problem(detail: e.Message, statusCode: StatusCodes.Status409Conflict);
+            return ApiResults.Conflict(e.Message);
         }
         Audit(http, http.RequestServices.GetRequiredService<ILoggerFactory>(), "send", $"{b}{destination}", $"{count} messages");
         return Results.Ok(new { sent = ids.Count, messageIds = ids });
@@ -158,18 +158,18 @@ public static class QueueApi
 
     private static async Task<IResult> MoveAsync(BrokerRegistry registry, string b, string q, string id, MoveRequest request, bool copy, HttpContext http, ILoggerFactory loggers)
     {
-        if (Find(registry, b) is not { } broker)
+        if (registry.Find(b) is not { } broker)
         {
-            return NotFound($"no broker named '{b}' in this process");
+            return ApiResults.UnknownBroker(b);
         }
         if (!DestinationName.TryParse(request.Target.StartsWith('/') ? request.Target : "/queue/" + request.Target, out var target, out var error))
         {
-            return BadRequest($"target: {error}");
+            return ApiResults.BadRequest($"target: {error}");
         }
         var newId = await broker.Broker.MoveMessageAsync(q, id, target, copy);
         if (newId is null)
         {
-            return NotFound($"message '{id}' is not waiting in queue '{q}'");
+            return ApiResults.NotFound($"message '{id}' is not waiting in queue '{q}'");
         }
         Audit(http, loggers, copy ? "copy-message" : "move-message", $"{b}/queue/{q}/{id}", $"to {target}");
         return Results.Ok(new { messageId = newId });
@@ -205,9 +205,4 @@ public static class QueueApi
         };
     }
 
-    private static HostedBroker? Find(BrokerRegistry registry, string name) => registry.Find(name);
-
-    private static IResult NotFound(string detail) => Results.Problem(detail: detail, statusCode: StatusCodes.Status404NotFound);
-
-    private static IResult BadRequest(string detail) => Results.Problem(detail: detail, statusCode: StatusCodes.Status400BadRequest);
 }

@@ -294,15 +294,36 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
 
     private async Task WaitForSlaveAsync()
     {
+        var master = _master!;
         var timeout = Definition.Replication.WaitForSlaveTimeout;
-        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        while (_master?.IsInSync != true && Environment.TickCount64 < deadline && !_stopping.IsCancellationRequested)
+        var inSync = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnStateChanged(LinkState state)
         {
-            await Task.Delay(50);
+            if (state == LinkState.InSync)
+            {
+                inSync.TrySetResult();
+            }
         }
-        if (_master?.IsInSync == true || _stopping.IsCancellationRequested)
+        master.StateChanged += OnStateChanged;
+        try
+        {
+            if (!master.IsInSync)
+            {
+                await inSync.Task.WaitAsync(timeout, _stopping.Token);
+            }
+            return;
+        }
+        catch (OperationCanceledException)
         {
             return;
+        }
+        catch (TimeoutException)
+        {
+            // Falls through to give up below.
+        }
+        finally
+        {
+            master.StateChanged -= OnStateChanged;
         }
         var reason = $"broker {Name}: no slave attached and in sync within WaitForSlaveTimeout ({timeout.TotalSeconds:0} s)";
         HostLog.StartupFailed(_logger, reason);
@@ -327,7 +348,7 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
             Publish(BrokerEventKind.BrokerStopped, "master failed and ShutdownOnMasterFailure is set");
             return;
         }
-        Broker.Publish(BrokerEventKind.MasterFailed, "starting all connectors");
+        // The link already published MasterFailed with its reason; the log keeps ActiveMQ's wording.
         HostLog.MasterFailed(_logger, Name);
         await PromoteAsync("the master failed");
     }

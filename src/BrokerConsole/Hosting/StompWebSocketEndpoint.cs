@@ -14,7 +14,7 @@ public static class StompWebSocketEndpoint
         {
             if (registry.Find(name) is not { } broker)
             {
-                return Results.Problem(detail: $"no broker named '{name}' in this process", statusCode: StatusCodes.Status404NotFound);
+                return Api.ApiResults.UnknownBroker(name);
             }
             if (!broker.ConnectorsOpen)
             {
@@ -22,7 +22,7 @@ public static class StompWebSocketEndpoint
             }
             if (!context.WebSockets.IsWebSocketRequest)
             {
-                return Results.Problem(detail: "a WebSocket upgrade is required", statusCode: StatusCodes.Status400BadRequest);
+                return Api.ApiResults.BadRequest("a WebSocket upgrade is required");
             }
             var requested = context.WebSockets.WebSocketRequestedProtocols;
             var subprotocol = Subprotocols.FirstOrDefault(requested.Contains);
