@@ -15,9 +15,8 @@ public static class OperatorApi
             ActAsync(b, "stop", broker => broker.StopByOperatorAsync(), http, registry, loggers));
         admin.MapPost("/start", (string b, HttpContext http, BrokerRegistry registry, ILoggerFactory loggers) =>
             ActAsync(b, "start", broker => broker.StartByOperatorAsync(), http, registry, loggers));
-        admin.MapPost("/switchover", (string b) => Results.Problem(
-            detail: $"planned switchover of {b} is not available yet: promote the slave instead (clients reconnect by their failover URI)",
-            statusCode: StatusCodes.Status501NotImplemented));
+        admin.MapPost("/switchover", (string b, HttpContext http, BrokerRegistry registry, ILoggerFactory loggers) =>
+            ActAsync(b, "switchover", broker => broker.SwitchoverByOperatorAsync(), http, registry, loggers));
     }
 
     /// <summary>What a peer asks before opening its connectors (fencing): who is master here, at which epoch and sequence.</summary>

@@ -181,6 +181,13 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
     }
 
     /// <summary>
+    /// A planned switchover, asked of either broker of a pair: the master stops taking writes, its slave
+    /// catches up, the roles swap and clients are told to reconnect. Returns when the slave serves.
+    /// </summary>
+    public Task SwitchoverByOperatorAsync() =>
+        throw new InvalidOperationException($"planned switchover of {Name} is not available yet: promote the slave instead");
+
+    /// <summary>
     /// Asks the partner's HTTP address who is master there, before this broker opens its connectors. The
     /// higher (epoch, sequence) is master: a partner that is ahead is returned (as its client connector's URI).
     /// An unreachable partner is waited for up to <see cref="ReplicationOptions.PeerTimeout"/>, then this broker
