@@ -17,6 +17,9 @@ internal sealed class BrokerContext(BrokerOptions options, TimeProvider clock, I
     /// <summary>Where persistent messages are journaled; null for a memory-only broker.</summary>
     public IMessageStore? Store { get; set; } = store;
 
+    /// <summary>Set while a planned switchover fixes the store's last record: nothing is dispatched or expired.</summary>
+    public volatile bool Quiesced;
+
     public long NowMs => Clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>Moves a message that could not be consumed from <paramref name="queue"/> to <c>DLQ.&lt;queue&gt;</c>.</summary>

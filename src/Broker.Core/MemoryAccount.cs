@@ -13,6 +13,9 @@ public sealed class MemoryAccount(long limit)
 
     public bool IsFull => Used >= Limit;
 
+    /// <summary>Back to nothing held, for a broker that let go of all its messages at once.</summary>
+    public void Reset() => Interlocked.Exchange(ref _used, 0);
+
     public void Add(long bytes) => Interlocked.Add(ref _used, bytes);
 
     public void Release(long bytes)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Broker.Core.Consumers;
 using Broker.Core.Destinations;
 using Broker.Core.Events;
+using Broker.Core.Handover;
 using Broker.Core.Messages;
 using Broker.Core.Storage;
 using Broker.Core.Transactions;
@@ -56,8 +57,8 @@ public sealed partial class MessageBroker : IAsyncDisposable
 
     public TimeProvider Clock => _context.Clock;
 
-    /// <summary>When set, new client connections are refused with this reason (a master waiting for its slave).</summary>
-    public string? ClientRefusal { get; set; }
+    /// <summary>When set, new client connections are refused (a master waiting for its slave, or handing over).</summary>
+    public ClientRefusal? ClientRefusal { get; set; }
 
     /// <summary>Raised after every state change, outside any lock.</summary>
     public event Action<MessageBroker, BrokerState>? StateChanged;
@@ -303,6 +304,10 @@ public sealed partial class MessageBroker : IAsyncDisposable
 
     private void Sweep()
     {
+        if (_context.Quiesced)
+        {
+            return;
+        }
         try
         {
             foreach (var destination in _destinations.Values)
@@ -323,6 +328,10 @@ public sealed partial class MessageBroker : IAsyncDisposable
         if (State != BrokerState.Started)
         {
             throw new BrokerException($"broker {Name} is {State.ToString().ToLowerInvariant()}");
+        }
+        if (_context.Quiesced)
+        {
+            throw new BrokerException($"broker {Name} is handing over to its partner");
         }
     }
 

@@ -16,6 +16,10 @@ namespace Broker.Replication;
 ///  master -> slave    CaughtUp   u64: the sequence from which records flow live (the slave is in sync)
 ///  master -> slave    Ping       u64 master's last sequence (heart-beat when idle)
 ///  slave  -> master   Ack        u64 last received, u64 last durable
+///  slave  -> master   SwitchoverRequest   (empty) the slave asks the master to hand over (operator, failback)
+///  master -> slave    Handover   u64: the master's final sequence; it takes no more writes
+///  slave  -> master   TakenOver  JSON: the slave serves now on this port (or why it refused)
+///  slave  -> master   Promoting  JSON: an operator promotes the slave; the master must stop serving and rejoin it
 /// </code>
 /// </summary>
 internal static class LinkProtocol
@@ -32,6 +36,10 @@ internal static class LinkProtocol
         Ack = 5,
         Ping = 6,
         CaughtUp = 7,
+        SwitchoverRequest = 8,
+        Handover = 9,
+        TakenOver = 10,
+        Promoting = 11,
     }
 
     public sealed record Hello(string Slave, string? UserName, string? Password, long LastSequence, long[][] Epochs);
@@ -39,6 +47,12 @@ internal static class LinkProtocol
     public sealed record Welcome(string Master, long Epoch, long LastSequence, bool Snapshot, long DivergedAt, long[][] Epochs);
 
     public sealed record Refused(string Reason);
+
+    /// <summary>The slave's answer to a handover: its client port once it serves, or why it did not take over.</summary>
+    public sealed record TakenOver(int Port, string? Refusal);
+
+    /// <summary>An operator promotes the slave: the master is fenced and rejoins it on this client port.</summary>
+    public sealed record Promoting(long Epoch, int Port);
 
     public static byte[] Json<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value);
 

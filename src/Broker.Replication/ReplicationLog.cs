@@ -37,4 +37,7 @@ internal static partial class ReplicationLog
 
     [LoggerMessage(4011, LogLevel.Information, "Broker {Slave}: taking a snapshot from master {Master}")]
     public static partial void TakingSnapshot(ILogger logger, string slave, string master);
+
+    [LoggerMessage(4012, LogLevel.Warning, "Broker {Slave}: master {Master} hands over at sequence {Sequence}; taking over")]
+    public static partial void TakingOver(ILogger logger, string slave, string master, long sequence);
 }

@@ -39,8 +39,10 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
     private readonly Action<BrokerEventKind, string> _publish;
     private readonly ILogger _logger;
     private readonly ITimer _ackTimeoutCheck;
+    private readonly RecordSizes _sizes = new();
     private Link? _link;
     private long _ackedSequence;
+    private long _appendedBytes;
 
     public ReplicationMaster(string brokerName, Journal journal, ReplicationOptions options, IBrokerAuthenticator authenticator,
         Action<BrokerEventKind, string> publish, ILogger logger)
@@ -77,6 +79,63 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
 
     /// <summary>Raised when an in-sync slave is lost and <see cref="ReplicationOptions.ShutdownOnSlaveFailure"/> is set.</summary>
     public event Action? ShutdownRequested;
+
+    /// <summary>Raised when the slave asks for a planned switchover (an operator on its side, or failback).</summary>
+    public event Action? SwitchoverRequested;
+
+    /// <summary>Raised when an operator promotes the slave while this master lives: the partner's URI to rejoin as its slave.</summary>
+    public event Action<string>? PartnerPromoted;
+
+    /// <summary>Bytes of journal records the slave has not confirmed yet (at least; while unprotected, of the recent ones).</summary>
+    public long LagBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _appendedBytes - _sizes.ConfirmedBytes;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The master's half of a planned switchover, once its broker takes no more writes: waits until the
+    /// in-sync slave holds the final record, hands over, and returns the URI the slave now serves clients on.
+    /// </summary>
+    /// <exception cref="HandoverException">The slave refused (nothing changed) or the link was lost (the slave may serve).</exception>
+    public async Task<string> HandOverAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var link = _link is { State: LinkState.InSync } inSync ? inSync : throw new HandoverException("no slave is attached and in sync", linkLost: false);
+        var last = _journal.LastSequence;
+        try
+        {
+            await Task.WhenAll(_journal.WhenDurable(last), WaitForAck(last)).WaitAsync(timeout, cancellationToken);
+            if (_link != link)
+            {
+                throw new HandoverException($"slave {link.SlaveName} left before it held sequence {last}", linkLost: false);
+            }
+            await link.WriteAsync(LinkProtocol.PacketType.Handover, LinkProtocol.Longs(last), cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            throw new HandoverException($"slave {link.SlaveName} did not confirm sequence {last} within {timeout.TotalSeconds:0.#} s", linkLost: false);
+        }
+        LinkProtocol.TakenOver answer;
+        try
+        {
+            answer = await link.TakenOver.Task.WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            throw new HandoverException($"slave {link.SlaveName} did not confirm it took over within {timeout.TotalSeconds:0.#} s", linkLost: true);
+        }
+        if (answer.Refusal is { } refusal)
+        {
+            throw new HandoverException($"slave {link.SlaveName} refused to take over: {refusal}", linkLost: false);
+        }
+        return link.UriOnPort(answer.Port);
+    }
+
 
     /// <summary>Completes once the attached, in-sync slave holds <paramref name="sequence"/> (at once when there is none).</summary>
     public Task WaitForAck(long sequence)
@@ -116,7 +175,7 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
         var refusal = user is null ? $"replication login failed for user '{hello.UserName}': unknown user or wrong password"
             : !user.Can(Permission.Replicate) ? $"user '{user.Name}' does not hold the replication role"
             : null;
-        var link = new Link(hello.Slave, stream);
+        var link = new Link(hello.Slave, stream, remoteAddress);
         lock (_lock)
         {
             refusal ??= _link is not null ? $"slave {_link.SlaveName} is already attached to {_brokerName}" : null;
@@ -250,12 +309,25 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
     {
         while (await LinkProtocol.ReadAsync(input, cancellationToken) is ({ } type, var payload))
         {
-            if (type != LinkProtocol.PacketType.Ack)
+            switch (type)
             {
-                return $"unexpected {type} packet from the slave";
+                case LinkProtocol.PacketType.Ack:
+                    var acked = _options.ReplicationAck == ReplicationAckMode.Received ? LinkProtocol.Long(payload, 0) : LinkProtocol.Long(payload, 1);
+                    Acknowledge(link, acked);
+                    break;
+                case LinkProtocol.PacketType.SwitchoverRequest:
+                    SwitchoverRequested?.Invoke();
+                    break;
+                case LinkProtocol.PacketType.TakenOver:
+                    link.TakenOver.TrySetResult(LinkProtocol.FromJson<LinkProtocol.TakenOver>(payload));
+                    break;
+                case LinkProtocol.PacketType.Promoting:
+                    var promoting = LinkProtocol.FromJson<LinkProtocol.Promoting>(payload);
+                    PartnerPromoted?.Invoke(link.UriOnPort(promoting.Port));
+                    return $"slave {link.SlaveName} was promoted to master at epoch {promoting.Epoch}";
+                default:
+                    return $"unexpected {type} packet from the slave";
             }
-            var acked = _options.ReplicationAck == ReplicationAckMode.Received ? LinkProtocol.Long(payload, 0) : LinkProtocol.Long(payload, 1);
-            Acknowledge(link, acked);
         }
         return "the slave closed the link";
     }
@@ -271,6 +343,7 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
                 return;
             }
             _ackedSequence = Math.Max(_ackedSequence, acked);
+            _sizes.Forget(_ackedSequence);
             LastAckAt = DateTimeOffset.UtcNow;
             if (link.State == LinkState.CatchingUp && link.LiveFrom > 0 && acked >= link.LiveFrom - 1)
             {
@@ -298,7 +371,12 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
 
     private void OnRecordAppended(long sequence, int count, ReadOnlySpan<byte> bytes)
     {
-        // Under the journal's lock, in sequence order: only copy.
+        // Under the journal's lock, in sequence order: only copy, and count the bytes for the lag.
+        lock (_lock)
+        {
+            _appendedBytes += bytes.Length;
+            _sizes.Add(sequence + count - 1, _appendedBytes);
+        }
         if (_link is { IsLive: true } link)
         {
             link.Live.Writer.TryWrite(bytes.ToArray());
@@ -377,7 +455,7 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private sealed class Link(string slaveName, Stream stream)
+    private sealed class Link(string slaveName, Stream stream, string remoteAddress)
     {
         private readonly SemaphoreSlim _write = new(1, 1);
         private int _live;
@@ -393,6 +471,20 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
         public Channel<byte[]> Live { get; } = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
 
         public CancellationTokenSource Closing { get; } = new();
+
+        /// <summary>The slave's answer to a handover; faults when the link is lost first.</summary>
+        public TaskCompletionSource<LinkProtocol.TakenOver> TakenOver { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The slave's client connector: its address as this link sees it, and the port it serves on.</summary>
+        public string UriOnPort(int port)
+        {
+            var host = System.Net.IPEndPoint.TryParse(remoteAddress, out var endpoint) ? endpoint.Address : System.Net.IPAddress.Loopback;
+            if (host.IsIPv4MappedToIPv6)
+            {
+                host = host.MapToIPv4();
+            }
+            return host.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"tcp://[{host}]:{port}" : $"tcp://{host}:{port}";
+        }
 
         /// <summary>Called under the journal's lock: from here on every appended record is queued for the slave.</summary>
         public bool GoLive()
@@ -417,6 +509,7 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
 
         public void Close()
         {
+            TakenOver.TrySetException(new HandoverException($"the link to slave {SlaveName} was lost during the handover", linkLost: true));
             Closing.Cancel();
             Live.Writer.TryComplete();
             stream.Dispose();

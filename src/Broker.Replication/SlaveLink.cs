@@ -18,11 +18,23 @@ public enum SlaveState
     MasterFailed,
 }
 
+/// <summary>How following a master ended.</summary>
+public enum LinkEnd
+{
+    /// <summary>The master was lost: promote (or shut down, as configured).</summary>
+    MasterFailed,
+
+    /// <summary>A planned switchover: this broker already took over and serves clients.</summary>
+    HandedOver,
+}
+
 /// <summary>
 /// The slave side: connects to the master's client connector, logs in with a replication user, tells the
 /// master the last sequence it holds, then appends what the master ships to its own journal (same bytes,
 /// same sequence numbers) and folds it into the standby state it will serve from if promoted. Returns when
-/// the master is lost after the link was established (link closed, or silent past the master timeout).
+/// the master is lost after the link was established (link closed, or silent past the master timeout), or
+/// when the master hands over in a planned switchover (then <paramref name="takeOver"/> has made this broker
+/// master and returned the client port it serves on, which the old master rejoins).
 /// </summary>
 public sealed class SlaveLink(
     string slaveName,
@@ -33,9 +45,16 @@ public sealed class SlaveLink(
     string? userName,
     string? password,
     Action<BrokerEventKind, string> publish,
+    Func<Task<int>> takeOver,
     ILogger logger)
 {
     private readonly string _masterUri = options.MasterUri!;
+    private readonly SemaphoreSlim _write = new(1, 1);
+    private Stream? _stream;
+    private bool _handedOver;
+
+    /// <summary>Raised (on the link's loop) each time this slave comes into sync with its master.</summary>
+    public event Action? InSync;
 
     public SlaveState State { get; private set; } = SlaveState.Connecting;
 
@@ -50,8 +69,16 @@ public sealed class SlaveLink(
 
     public DateTimeOffset? LastHeardAt { get; private set; }
 
-    /// <summary>Follows the master until it fails (then returns) or <paramref name="cancellationToken"/> fires (then throws).</summary>
-    public async Task RunAsync(long memoryLimit, CancellationToken cancellationToken)
+    /// <summary>Asks the master for a planned switchover to this slave; the answer is the handover itself.</summary>
+    public Task RequestSwitchoverAsync(CancellationToken cancellationToken) =>
+        SendAsync(LinkProtocol.PacketType.SwitchoverRequest, ReadOnlyMemory<byte>.Empty, cancellationToken);
+
+    /// <summary>Fences a live master before an operator's promotion: it stops serving and rejoins this broker on <paramref name="port"/>.</summary>
+    public Task AnnouncePromotionAsync(long epoch, int port, CancellationToken cancellationToken) =>
+        SendAsync(LinkProtocol.PacketType.Promoting, LinkProtocol.Json(new LinkProtocol.Promoting(epoch, port)), cancellationToken);
+
+    /// <summary>Follows the master until it fails or hands over (then returns) or <paramref name="cancellationToken"/> fires (then throws).</summary>
+    public async Task<LinkEnd> RunAsync(long memoryLimit, CancellationToken cancellationToken)
     {
         if (!ConnectorUri.TryParse(_masterUri, out var uri, out var error))
         {
@@ -74,7 +101,7 @@ public sealed class SlaveLink(
                 if (established)
                 {
                     Fail($"cannot reconnect: {e.Message}");
-                    return;
+                    return LinkEnd.MasterFailed;
                 }
                 // The master is not up yet: a slave waits for it, it never takes over a master it has not known.
                 await Task.Delay(retry, cancellationToken);
@@ -83,16 +110,29 @@ public sealed class SlaveLink(
             }
             await using (stream)
             {
-                var outcome = await FollowAsync(stream, memoryLimit, cancellationToken);
+                _stream = stream;
+                string? outcome;
+                try
+                {
+                    outcome = await FollowAsync(stream, memoryLimit, cancellationToken);
+                }
+                finally
+                {
+                    _stream = null;
+                }
                 if (outcome is null)
                 {
                     // Refused (credentials, another slave): stay a slave and ask again later.
                     await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
                     continue;
                 }
+                if (_handedOver)
+                {
+                    return LinkEnd.HandedOver;
+                }
                 established = true;
                 Fail(outcome);
-                return;
+                return LinkEnd.MasterFailed;
             }
         }
     }
@@ -168,7 +208,6 @@ public sealed class SlaveLink(
 
     private async Task<string> ReceiveAsync(Stream stream, PipeReader input, CancellationToken cancellationToken)
     {
-        var write = new SemaphoreSlim(1, 1);
         try
         {
             while (true)
@@ -191,10 +230,10 @@ public sealed class SlaveLink(
                         return "the master closed the link";
                     case (LinkProtocol.PacketType.Records, var payload):
                         var durable = Apply(payload);
-                        // Received first (for ReplicationAck: Received), durable once it is on disk.
+                        // Received first (for ReplicationAck: Received), durable once it is on disk. The next
+                        // packets are read meanwhile, so the journal's group commit spans several of them.
                         await Ack(journal.LastSequence, journal.DurableSequence);
-                        await durable;
-                        await Ack(journal.LastSequence, journal.DurableSequence);
+                        _ = AckWhenDurableAsync(durable);
                         break;
                     case (LinkProtocol.PacketType.CaughtUp, var payload):
                         _snapshotting = false;
@@ -202,6 +241,13 @@ public sealed class SlaveLink(
                         ReplicationLog.SlaveCaughtUp(logger, slaveName, MasterName ?? "?", LinkProtocol.Long(payload, 0) - 1);
                         publish(BrokerEventKind.ResyncFinished, $"in sync with {MasterName} at sequence {LinkProtocol.Long(payload, 0) - 1}");
                         await Ack(journal.LastSequence, journal.DurableSequence);
+                        InSync?.Invoke();
+                        break;
+                    case (LinkProtocol.PacketType.Handover, var payload):
+                        if (await TakeOverAsync(LinkProtocol.Long(payload, 0), cancellationToken))
+                        {
+                            return "the master handed over";
+                        }
                         break;
                     case (LinkProtocol.PacketType.Ping, var payload):
                         MasterLastSequence = LinkProtocol.Long(payload, 0);
@@ -215,18 +261,57 @@ public sealed class SlaveLink(
             return e.Message;
         }
 
-        async Task Ack(long received, long durable)
+        Task Ack(long received, long durable) =>
+            SendAsync(LinkProtocol.PacketType.Ack, LinkProtocol.Longs(received, durable), cancellationToken);
+
+        async Task AckWhenDurableAsync(Task durable)
         {
-            await write.WaitAsync(cancellationToken);
             try
             {
-                await LinkProtocol.WriteAsync(stream, LinkProtocol.PacketType.Ack, LinkProtocol.Longs(received, durable), cancellationToken);
-                await stream.FlushAsync(cancellationToken);
+                await durable;
+                // Acks only grow on the master's side, so one overtaken by a later one does no harm.
+                await Ack(journal.LastSequence, journal.DurableSequence);
             }
-            finally
+            catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
             {
-                write.Release();
+                // The link is gone; the master learns it from the link itself.
             }
+        }
+    }
+
+    /// <summary>
+    /// A planned switchover: the master takes no more writes and its last record is <paramref name="finalSequence"/>.
+    /// With exactly that record here and durable, this broker takes over and answers with its client port;
+    /// otherwise it refuses and goes on following.
+    /// </summary>
+    private async Task<bool> TakeOverAsync(long finalSequence, CancellationToken cancellationToken)
+    {
+        if (State != SlaveState.InSync || journal.LastSequence != finalSequence)
+        {
+            var refusal = $"slave {slaveName} holds sequence {journal.LastSequence} ({State}), the master ended at {finalSequence}";
+            await SendAsync(LinkProtocol.PacketType.TakenOver, LinkProtocol.Json(new LinkProtocol.TakenOver(0, refusal)), cancellationToken);
+            return false;
+        }
+        await journal.WhenDurable(finalSequence).WaitAsync(cancellationToken);
+        ReplicationLog.TakingOver(logger, slaveName, MasterName ?? _masterUri, finalSequence);
+        var port = await takeOver();
+        _handedOver = true;
+        await SendAsync(LinkProtocol.PacketType.TakenOver, LinkProtocol.Json(new LinkProtocol.TakenOver(port, null)), cancellationToken);
+        return true;
+    }
+
+    private async Task SendAsync(LinkProtocol.PacketType type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        var stream = _stream ?? throw new InvalidOperationException($"slave {slaveName} is not connected to its master");
+        await _write.WaitAsync(cancellationToken);
+        try
+        {
+            await LinkProtocol.WriteAsync(stream, type, payload, cancellationToken);
+            await stream.FlushAsync(cancellationToken);
+        }
+        finally
+        {
+            _write.Release();
         }
     }
 

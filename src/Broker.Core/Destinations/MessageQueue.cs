@@ -280,7 +280,7 @@ internal sealed class MessageQueue
 
     private void Dispatch(ref DeadLetters? dead)
     {
-        if (_consumers.Count == 0 || _pending.Count == 0)
+        if (_consumers.Count == 0 || _pending.Count == 0 || _context.Quiesced)
         {
             return;
         }

@@ -47,6 +47,14 @@ public sealed class DuplicateFilter(TimeSpan idleLimit)
         }
     }
 
+    public void Clear()
+    {
+        lock (_lock)
+        {
+            _marks.Clear();
+        }
+    }
+
     public void ForgetIdle(long nowMs)
     {
         lock (_lock)

@@ -30,6 +30,15 @@ public sealed class TransactionOutcomes(int capacity = 10_000)
         }
     }
 
+    public void Clear()
+    {
+        lock (_lock)
+        {
+            _committed.Clear();
+            _order.Clear();
+        }
+    }
+
     /// <returns>True when the outcome is known; <paramref name="committed"/> says which.</returns>
     public bool TryGet(string user, string transactionId, out bool committed)
     {

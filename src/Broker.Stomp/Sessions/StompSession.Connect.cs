@@ -53,7 +53,8 @@ public sealed partial class StompSession
         }
         if (_broker.ClientRefusal is { } refusal)
         {
-            throw new StompProtocolException(refusal);
+            EnqueueError(refusal.Reason, frame["receipt"], refusal.Reconnect);
+            return false;
         }
         var user = _authenticator.Authenticate(frame["login"], frame["passcode"]);
         if (user is null)

@@ -14,18 +14,23 @@ public sealed partial class StompSession
         _outbound.Writer.TryWrite(new Outbound(OutboundKind.Message, null, subscription, delivery));
 
     /// <summary>Queues an ERROR frame; the connection closes once it is written (STOMP closes after every ERROR).</summary>
-    internal void EnqueueError(string message, string? receiptId)
+    internal void EnqueueError(string message, string? receiptId, bool reconnect = false)
     {
         Interlocked.Increment(ref _pendingReplies);
-        _outbound.Writer.TryWrite(new Outbound(OutboundKind.Error, ErrorFrame(message, receiptId), null, default));
+        _outbound.Writer.TryWrite(new Outbound(OutboundKind.Error, ErrorFrame(message, receiptId, reconnect), null, default));
     }
 
-    private static StompFrame ErrorFrame(string message, string? receiptId)
+    /// <summary>An ERROR; with <paramref name="reconnect"/> it tells a failover client to move to its next broker at once.</summary>
+    private static StompFrame ErrorFrame(string message, string? receiptId, bool reconnect = false)
     {
         var headers = new List<KeyValuePair<string, string>> { new("message", message), new("content-type", "text/plain") };
         if (receiptId is not null)
         {
             headers.Add(new("receipt-id", receiptId));
+        }
+        if (reconnect)
+        {
+            headers.Add(new("reconnect", "true"));
         }
         return new StompFrame("ERROR", headers, System.Text.Encoding.UTF8.GetBytes(message));
     }

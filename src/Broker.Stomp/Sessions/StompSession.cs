@@ -25,6 +25,7 @@ public sealed partial class StompSession : IAsyncDisposable
     private readonly StompFrameParser _parser;
     private readonly Channel<Outbound> _outbound = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _closing = new();
+    private readonly CancellationTokenSource _stopReading;
     private readonly Dictionary<string, Subscription> _subscriptions = [];
     private readonly Dictionary<int, Subscription> _subscriptionsByNumber = [];
     private readonly Dictionary<string, Transaction> _transactions = [];
@@ -52,6 +53,7 @@ public sealed partial class StompSession : IAsyncDisposable
         _logger = logger;
         _parser = new StompFrameParser(options.Limits);
         ConnectionId = connectionId;
+        _stopReading = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
     }
 
     public string ConnectionId { get; }
@@ -63,6 +65,7 @@ public sealed partial class StompSession : IAsyncDisposable
     {
         using var scope = _logger.BeginScope(new Dictionary<string, object> { ["ConnectionId"] = ConnectionId, ["BrokerName"] = _broker.Name });
         using var link = cancellationToken.Register(() => _closing.Cancel());
+        using var dismissal = _broker.Dismissal.Register(Dismiss);
         if (!_broker.TryOpenConnection())
         {
             EnqueueError($"broker {_broker.Name} already has {_broker.Options.MaxConnections} connections (MaxConnections)", null);
@@ -92,9 +95,17 @@ public sealed partial class StompSession : IAsyncDisposable
         }
     }
 
+    /// <summary>The broker hands over to its partner: tell the client to reconnect there, then close.</summary>
+    private void Dismiss()
+    {
+        EnqueueError(_broker.DismissalMessage, null, reconnect: true);
+        _stopReading.Cancel();
+    }
+
     public async ValueTask DisposeAsync()
     {
         _closing.Cancel();
+        _stopReading.Dispose();
         await _transport.DisposeAsync();
         _closing.Dispose();
         _outboundRoom.Dispose();
@@ -124,14 +135,28 @@ public sealed partial class StompSession : IAsyncDisposable
         {
             while (true)
             {
-                var result = await input.ReadAsync(_closing.Token);
+                var result = await input.ReadAsync(_stopReading.Token);
                 var buffer = result.Buffer;
                 if (!buffer.IsEmpty)
                 {
                     Volatile.Write(ref _lastReadTimestamp, Environment.TickCount64);
                     _broker.Counters.AddBytesIn(buffer.Length);
                 }
-                var keepReading = HandleFrames(ref buffer);
+                while (!_broker.Writes.TryEnter())
+                {
+                    // A planned switchover: hold the frames until the partner serves (or the switchover is called off).
+                    _readPaused = true;
+                    await _broker.Writes.WhenOpen.WaitAsync(_stopReading.Token);
+                }
+                bool keepReading;
+                try
+                {
+                    keepReading = HandleFrames(ref buffer);
+                }
+                finally
+                {
+                    _broker.Writes.Exit();
+                }
                 input.AdvanceTo(buffer.Start, buffer.End);
                 if (!keepReading || result.IsCompleted)
                 {
@@ -140,9 +165,9 @@ public sealed partial class StompSession : IAsyncDisposable
                 await WaitForOutboundRoomAsync();
             }
         }
-        catch (OperationCanceledException) when (_closing.IsCancellationRequested)
+        catch (OperationCanceledException) when (_stopReading.IsCancellationRequested)
         {
-            // Closing: not an error.
+            // Closing or dismissed: not an error.
         }
         catch (IOException e)
         {
@@ -197,7 +222,7 @@ public sealed partial class StompSession : IAsyncDisposable
         while (Volatile.Read(ref _pendingReplies) > _options.MaxPendingFrames)
         {
             _readPaused = true;
-            await _outboundRoom.WaitAsync(TimeSpan.FromMilliseconds(100), _closing.Token);
+            await _outboundRoom.WaitAsync(TimeSpan.FromMilliseconds(100), _stopReading.Token);
         }
         if (_readPaused)
         {

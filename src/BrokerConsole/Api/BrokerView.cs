@@ -45,6 +45,7 @@ public sealed record BrokerView(
             _ => "slave connecting",
         },
         _ when hosted.Broker.State != BrokerState.Started => hosted.Broker.State.ToString().ToLowerInvariant(),
+        _ when hosted.Broker.ClientRefusal is { Reconnect: true } => "handing over",
         _ when hosted.Broker.ClientRefusal is not null => "waiting for slave",
         _ => hosted.Master?.IsInSync == true ? "master protected" : "master unprotected",
     };
@@ -62,6 +63,7 @@ public sealed record ReplicationView(
     long LastSequence,
     long PartnerSequence,
     long LagRecords,
+    long LagBytes,
     long LagMs,
     long Unreplicated,
     long SetAside)
@@ -73,17 +75,17 @@ public sealed record ReplicationView(
         {
             var lag = Math.Max(0, slave.MasterLastSequence - last);
             return new ReplicationView(slave.State.ToString().ToLowerInvariant(), slave.MasterName, slave.State == SlaveState.InSync,
-                last, slave.MasterLastSequence, lag, 0, 0, slave.RecordsSetAside);
+                last, slave.MasterLastSequence, lag, 0, 0, 0, slave.RecordsSetAside);
         }
         if (hosted.Master is not { } master)
         {
-            return new ReplicationView("none", null, false, last, 0, 0, 0, last, hosted.Slave?.RecordsSetAside ?? 0);
+            return new ReplicationView("none", null, false, last, 0, 0, 0, 0, last, hosted.Slave?.RecordsSetAside ?? 0);
         }
         var acked = master.AckedSequence;
         var behind = Math.Max(0, last - acked);
         var lagMs = behind > 0 && master.LastAckAt is { } at ? (long)(DateTimeOffset.UtcNow - at).TotalMilliseconds : 0;
         return new ReplicationView(
             master.State switch { Broker.Replication.LinkState.InSync => "in sync", Broker.Replication.LinkState.CatchingUp => "catching up", _ => "none" },
-            master.SlaveName, master.IsInSync, last, acked, behind, lagMs, master.IsInSync ? 0 : behind, hosted.Slave?.RecordsSetAside ?? 0);
+            master.SlaveName, master.IsInSync, last, acked, behind, master.LagBytes, lagMs, master.IsInSync ? 0 : behind, hosted.Slave?.RecordsSetAside ?? 0);
     }
 }

@@ -26,4 +26,13 @@ internal static partial class HostLog
 
     [LoggerMessage(5007, LogLevel.Warning, "Broker {BrokerName}: peer {Peer} unreachable within PeerTimeout ({Reason}); starting as master")]
     public static partial void PeerUnreachable(ILogger logger, string brokerName, string peer, string reason);
+
+    [LoggerMessage(5008, LogLevel.Warning, "Broker {BrokerName}: planned switchover to {Slave} ({Why})")]
+    public static partial void SwitchoverStarting(ILogger logger, string brokerName, string slave, string why);
+
+    [LoggerMessage(5009, LogLevel.Warning, "Broker {BrokerName}: switchover did not complete: {Reason}")]
+    public static partial void SwitchoverFailed(ILogger logger, string brokerName, string reason);
+
+    [LoggerMessage(5010, LogLevel.Warning, "Broker {BrokerName}: stops serving and rejoins {Partner} as its slave ({Why})")]
+    public static partial void Demoting(ILogger logger, string brokerName, string partner, string why);
 }

@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Security.Cryptography.X509Certificates;
 using Broker.Core;
 using Broker.Core.Events;
+using Broker.Core.Handover;
 using Broker.Core.Security;
 using Broker.Core.Storage;
 using Broker.Replication;
@@ -33,8 +34,17 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
     private Journal? _journal;
     private ReplicationMaster? _master;
     private SlaveLink? _slave;
+    private readonly SemaphoreSlim _transition = new(1, 1);
     private Task? _following;
     private CancellationTokenSource? _follow;
+    private TaskCompletionSource _promotion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationTokenSource? _watchingPeer;
+
+    /// <summary>How long each step of a planned switchover may take before it is called off.</summary>
+    public static readonly TimeSpan SwitchoverTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long dismissed clients get to read their ERROR before the connectors close under them.</summary>
+    private static readonly TimeSpan ClientGrace = TimeSpan.FromSeconds(2);
 
     public HostedBroker(BrokerDefinition definition, EventLog events, IBrokerAuthenticator authenticator,
         StompServerOptions stompOptions, ILoggerFactory loggerFactory)
@@ -118,15 +128,7 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
         }
         if (Role == BrokerRole.Slave)
         {
-            var standby = new RecoveryState(options.MemoryLimit);
-            foreach (var (sequence, record) in _journal.Replay())
-            {
-                standby.Apply(sequence, record);
-            }
-            _slave = new SlaveLink(Name, options.DataDirectory, _journal, standby, replication,
-                replication.MasterConnector?.UserName ?? Definition.ReplicationUser, replication.MasterConnector?.Password ?? Definition.ReplicationPassword,
-                Publish, _loggerFactory.CreateLogger<SlaveLink>());
-            Follow();
+            StartStandby(replication);
             return;
         }
         Broker.Recover(CreateMasterStore(), _journal.Replay());
@@ -171,6 +173,12 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
         {
             throw new InvalidOperationException($"broker {Name} is already a master");
         }
+        if (_slave.State is SlaveState.Syncing or SlaveState.InSync)
+        {
+            // The master lives: fence it first, so that it stops serving and rejoins this broker as slave.
+            await _slave.AnnouncePromotionAsync(_journal!.Epoch + 1, ClientPort, _stopping.Token)
+                .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
         if (_follow is { } follow)
         {
             await follow.CancelAsync();
@@ -184,8 +192,125 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
     /// A planned switchover, asked of either broker of a pair: the master stops taking writes, its slave
     /// catches up, the roles swap and clients are told to reconnect. Returns when the slave serves.
     /// </summary>
-    public Task SwitchoverByOperatorAsync() =>
-        throw new InvalidOperationException($"planned switchover of {Name} is not available yet: promote the slave instead");
+    public async Task SwitchoverByOperatorAsync()
+    {
+        if (Role == BrokerRole.Master)
+        {
+            await HandOverAsync("asked by an operator");
+            return;
+        }
+        if (_slave is not { State: SlaveState.InSync } slave)
+        {
+            throw new InvalidOperationException($"broker {Name} is not a slave in sync with its master: there is nothing to switch over to");
+        }
+        var promoted = _promotion.Task;
+        await slave.RequestSwitchoverAsync(_stopping.Token);
+        try
+        {
+            await promoted.WaitAsync(2 * SwitchoverTimeout, _stopping.Token);
+        }
+        catch (TimeoutException)
+        {
+            throw new InvalidOperationException($"the master of {Name} did not hand over within {2 * SwitchoverTimeout.TotalSeconds:0} s");
+        }
+    }
+
+    /// <summary>
+    /// The master's side of a planned switchover: no more writes, the slave confirms the final record and takes
+    /// over, then the clients are told to reconnect (<c>ERROR message:switchover reconnect:true</c>) and this
+    /// broker rejoins the new master as its slave. Nothing acknowledged is lost; nothing is served twice.
+    /// </summary>
+    private async Task HandOverAsync(string why)
+    {
+        if (!await _transition.WaitAsync(0))
+        {
+            throw new InvalidOperationException($"broker {Name} is already changing roles");
+        }
+        try
+        {
+            if (Role != BrokerRole.Master || _master is not { IsInSync: true } master)
+            {
+                throw new InvalidOperationException($"broker {Name} has no slave in sync: a switchover now could lose messages; wait until the pair is protected");
+            }
+            HostLog.SwitchoverStarting(_logger, Name, master.SlaveName ?? "?", why);
+            Publish(BrokerEventKind.Switchover, $"switchover to {master.SlaveName} started ({why})");
+            await Broker.QuiesceAsync("switchover in progress", _stopping.Token);
+            string partner;
+            try
+            {
+                partner = await master.HandOverAsync(SwitchoverTimeout, _stopping.Token);
+            }
+            catch (HandoverException e) when (!e.LinkLost)
+            {
+                Broker.Resume();
+                HostLog.SwitchoverFailed(_logger, Name, e.Message);
+                Publish(BrokerEventKind.Switchover, $"switchover called off, {Name} goes on as master: {e.Message}");
+                throw new InvalidOperationException($"switchover called off: {e.Message}", e);
+            }
+            catch (HandoverException e)
+            {
+                // The slave may already serve: this broker must not serve on its own, or the pair has two masters.
+                HostLog.SwitchoverFailed(_logger, Name, e.Message);
+                await Broker.DismissClientsAsync("switchover", ClientGrace);
+                await StopAsync();
+                StoppedByOperator = true;
+                Publish(BrokerEventKind.BrokerStopped, $"switchover interrupted ({e.Message}); stopped so the pair never has two masters");
+                throw new InvalidOperationException($"switchover interrupted: {e.Message}; {Name} stopped, check its partner", e);
+            }
+            Publish(BrokerEventKind.Switchover, $"{master.SlaveName} took over at sequence {_journal!.LastSequence}");
+            await DemoteAsync(partner, "switchover", "planned switchover");
+        }
+        finally
+        {
+            _transition.Release();
+        }
+    }
+
+    /// <summary>The slave's side of a planned switchover, called by its link once it holds the master's final record.</summary>
+    private async Task<int> TakeOverAsync()
+    {
+        await PromoteAsync("planned switchover");
+        return ClientPort;
+    }
+
+    /// <summary>The partner became master at a later epoch (an operator promoted it, or a cut hid this broker): stop serving and rejoin it.</summary>
+    private async Task FencedByPartnerAsync(string partner, string why)
+    {
+        await _transition.WaitAsync();
+        try
+        {
+            if (Role == BrokerRole.Master)
+            {
+                await Broker.QuiesceAsync(why, _stopping.Token);
+                await DemoteAsync(partner, "switchover", why);
+            }
+        }
+        finally
+        {
+            _transition.Release();
+        }
+    }
+
+    /// <summary>Tells the clients to reconnect elsewhere, stops serving, forgets the broker state and follows <paramref name="partner"/>.</summary>
+    private async Task DemoteAsync(string partner, string clientMessage, string why)
+    {
+        HostLog.Demoting(_logger, Name, partner, why);
+        await Broker.DismissClientsAsync(clientMessage, ClientGrace);
+        await StopAsync();
+        if (_master is { } master)
+        {
+            _master = null;
+            await master.DisposeAsync();
+        }
+        Broker.ResetForStandby();
+        Role = BrokerRole.Slave;
+        _promotion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Publish(BrokerEventKind.Demoted, $"{why}: rejoining {partner} as its slave");
+        StartStandby(Definition.Replication.AsSlaveOf(partner));
+    }
+
+    /// <summary>The port clients reach this broker on (its first connector), which a demoted partner rejoins.</summary>
+    private int ClientPort => Connectors.Count == 0 ? 0 : Connectors[0].BoundPort is > 0 and var bound ? bound : Connectors[0].Uri.Port;
 
     /// <summary>
     /// Asks the partner's HTTP address who is master there, before this broker opens its connectors. The
@@ -195,19 +320,13 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
     /// </summary>
     private async Task<string?> FindNewerMasterAsync(string peer)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(peer), Timeout = TimeSpan.FromSeconds(2) };
-        var token = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{Definition.ReplicationUser}:{Definition.ReplicationPassword}"));
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", token);
+        using var http = PeerClient(peer);
         var deadline = DateTime.UtcNow + Definition.Replication.PeerTimeout;
         while (true)
         {
             try
             {
-                var peers = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<List<Api.OperatorApi.PeerView>>(http, "/api/replication/peers", _stopping.Token) ?? [];
-                var ours = (_journal!.Epoch, _journal.LastSequence);
-                var newer = peers.Where(p => p.Role == "master" && p.Serving && (p.Epoch, p.LastSequence).CompareTo(ours) > 0)
-                    .OrderByDescending(p => (p.Epoch, p.LastSequence)).FirstOrDefault();
-                return newer is null ? null : $"tcp://{new Uri(peer).Host}:{newer.Port}";
+                return await AskPeerAsync(http, peer, _stopping.Token);
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
             {
@@ -219,6 +338,77 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
                 await Task.Delay(500, _stopping.Token);
             }
         }
+    }
+
+    /// <summary>
+    /// While this broker is master, asks its peer every second whether it became master at a later epoch (it
+    /// was promoted while a network cut hid this broker); if so this broker stops serving and rejoins it.
+    /// </summary>
+    private async Task WatchPeerAsync(string peer, CancellationToken cancellationToken)
+    {
+        using var http = PeerClient(peer);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (Role == BrokerRole.Master && await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                try
+                {
+                    if (ConnectorsOpen && await AskPeerAsync(http, peer, cancellationToken) is { } newer)
+                    {
+                        await FencedByPartnerAsync(newer, "the partner is master at a later epoch");
+                        return;
+                    }
+                }
+                catch (Exception e) when (e is HttpRequestException or System.Text.Json.JsonException
+                                             or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+                {
+                    // Unreachable peer: nothing learned; ask again.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping, or a new watch replaced this one.
+        }
+    }
+
+    private HttpClient PeerClient(string peer)
+    {
+        var http = new HttpClient { BaseAddress = new Uri(peer), Timeout = TimeSpan.FromSeconds(2) };
+        var token = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{Definition.ReplicationUser}:{Definition.ReplicationPassword}"));
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", token);
+        return http;
+    }
+
+    /// <summary>The partner's client URI when it serves as master ahead of this broker (higher epoch, then sequence), else null.</summary>
+    private async Task<string?> AskPeerAsync(HttpClient http, string peer, CancellationToken cancellationToken)
+    {
+        var peers = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<List<Api.OperatorApi.PeerView>>(http, "/api/replication/peers", cancellationToken) ?? [];
+        var ours = (_journal!.Epoch, _journal.LastSequence);
+        var newer = peers.Where(p => p.Role == "master" && p.Serving && (p.Epoch, p.LastSequence).CompareTo(ours) > 0)
+            .OrderByDescending(p => (p.Epoch, p.LastSequence)).FirstOrDefault();
+        return newer is null ? null : $"tcp://{new Uri(peer).Host}:{newer.Port}";
+    }
+
+    /// <summary>Folds the journal into a standby state and follows the master <paramref name="replication"/> names.</summary>
+    private void StartStandby(ReplicationOptions replication)
+    {
+        var standby = new RecoveryState(Definition.Options.MemoryLimit);
+        foreach (var (sequence, record) in _journal!.Replay())
+        {
+            standby.Apply(sequence, record);
+        }
+        _slave = new SlaveLink(Name, Definition.Options.DataDirectory, _journal, standby, replication,
+            replication.MasterConnector?.UserName ?? Definition.ReplicationUser, replication.MasterConnector?.Password ?? Definition.ReplicationPassword,
+            Publish, TakeOverAsync, _loggerFactory.CreateLogger<SlaveLink>());
+        if (!Definition.Replication.IsSlave && Definition.Replication.AllowFailback)
+        {
+            // A configured master that rejoined as slave takes its role back once it holds everything.
+            var slave = _slave;
+            slave.InSync += () => _ = Task.Run(() => slave.RequestSwitchoverAsync(_stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing));
+        }
+        Follow();
     }
 
     private void Follow()
@@ -267,6 +457,18 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
             }
         };
         _master.ShutdownRequested += () => _ = StopAsync();
+        _master.SwitchoverRequested += () => _ = Task.Run(async () =>
+        {
+            try
+            {
+                await HandOverAsync("asked by the slave");
+            }
+            catch (InvalidOperationException e)
+            {
+                HostLog.SwitchoverFailed(_logger, Name, e.Message);
+            }
+        });
+        _master.PartnerPromoted += partner => _ = Task.Run(() => FencedByPartnerAsync(partner, "the partner was promoted by an operator"));
         return new ReplicatedStore(_journal!, _master, Definition.Replication);
     }
 
@@ -277,7 +479,7 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
         if (waitForSlave)
         {
             // Listeners open so the slave can attach, but clients are told to wait until it is in sync.
-            Broker.ClientRefusal = "waiting for slave";
+            Broker.ClientRefusal = new ClientRefusal("waiting for slave");
         }
         try
         {
@@ -293,6 +495,12 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
         }
         ConnectorsOpen = true;
         HostLog.BrokerStarted(_logger, Name);
+        if (Definition.Replication.Peer is { } peer)
+        {
+            _watchingPeer?.Cancel();
+            _watchingPeer = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            _ = WatchPeerAsync(peer, _watchingPeer.Token);
+        }
         if (waitForSlave)
         {
             _ = WaitForSlaveAsync();
@@ -342,7 +550,10 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
     {
         try
         {
-            await _slave!.RunAsync(Definition.Options.MemoryLimit, cancellationToken);
+            if (await _slave!.RunAsync(Definition.Options.MemoryLimit, cancellationToken) == LinkEnd.HandedOver)
+            {
+                return;
+            }
         }
         catch (OperationCanceledException)
         {
@@ -367,6 +578,7 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
         Broker.Recover(CreateMasterStore(), _slave!.Standby);
         Role = BrokerRole.Master;
         await BecomeMasterAsync();
+        _promotion.TrySetResult();
         Publish(BrokerEventKind.Promoted, $"{why}: promoted to master at epoch {epoch}, sequence {_journal.LastSequence}");
     }
 
