@@ -111,3 +111,23 @@ internal static class LinkProtocol
         }
     }
 }
+
+/// <summary>One side's writes on a link: one packet at a time (acks and replies come from several tasks), each flushed.</summary>
+internal sealed class LinkWriter(Stream stream)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public async Task WriteAsync(LinkProtocol.PacketType type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await LinkProtocol.WriteAsync(stream, type, payload, cancellationToken);
+            await stream.FlushAsync(cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}

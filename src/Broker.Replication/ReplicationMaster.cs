@@ -457,7 +457,7 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
 
     private sealed class Link(string slaveName, Stream stream, string remoteAddress)
     {
-        private readonly SemaphoreSlim _write = new(1, 1);
+        private readonly LinkWriter _writer = new(stream);
         private int _live;
 
         public string SlaveName { get; } = slaveName;
@@ -493,19 +493,8 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
             return true;
         }
 
-        public async Task WriteAsync(LinkProtocol.PacketType type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
-        {
-            await _write.WaitAsync(cancellationToken);
-            try
-            {
-                await LinkProtocol.WriteAsync(stream, type, payload, cancellationToken);
-                await stream.FlushAsync(cancellationToken);
-            }
-            finally
-            {
-                _write.Release();
-            }
-        }
+        public Task WriteAsync(LinkProtocol.PacketType type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) =>
+            _writer.WriteAsync(type, payload, cancellationToken);
 
         public void Close()
         {

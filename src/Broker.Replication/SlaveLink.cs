@@ -49,8 +49,7 @@ public sealed class SlaveLink(
     ILogger logger)
 {
     private readonly string _masterUri = options.MasterUri!;
-    private readonly SemaphoreSlim _write = new(1, 1);
-    private Stream? _stream;
+    private LinkWriter? _writer;
     private bool _handedOver;
 
     /// <summary>Raised (on the link's loop) each time this slave comes into sync with its master.</summary>
@@ -110,7 +109,7 @@ public sealed class SlaveLink(
             }
             await using (stream)
             {
-                _stream = stream;
+                _writer = new LinkWriter(stream);
                 string? outcome;
                 try
                 {
@@ -118,7 +117,7 @@ public sealed class SlaveLink(
                 }
                 finally
                 {
-                    _stream = null;
+                    _writer = null;
                 }
                 if (outcome is null)
                 {
@@ -300,20 +299,8 @@ public sealed class SlaveLink(
         return true;
     }
 
-    private async Task SendAsync(LinkProtocol.PacketType type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
-    {
-        var stream = _stream ?? throw new InvalidOperationException($"slave {slaveName} is not connected to its master");
-        await _write.WaitAsync(cancellationToken);
-        try
-        {
-            await LinkProtocol.WriteAsync(stream, type, payload, cancellationToken);
-            await stream.FlushAsync(cancellationToken);
-        }
-        finally
-        {
-            _write.Release();
-        }
-    }
+    private Task SendAsync(LinkProtocol.PacketType type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) =>
+        (_writer ?? throw new InvalidOperationException($"slave {slaveName} is not connected to its master")).WriteAsync(type, payload, cancellationToken);
 
     /// <summary>Appends each shipped record to the journal and folds it into the standby state.</summary>
     private Task Apply(byte[] payload)
