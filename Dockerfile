@@ -4,6 +4,7 @@ WORKDIR /src
 # Restore first, from the project files alone, so code changes do not invalidate the package layer.
 COPY Directory.Build.props Directory.Packages.props BrokerConsole.sln ./
 COPY src/Broker.Core/Broker.Core.csproj src/Broker.Core/
+COPY src/Broker.Stomp.Protocol/Broker.Stomp.Protocol.csproj src/Broker.Stomp.Protocol/
 COPY src/Broker.Stomp/Broker.Stomp.csproj src/Broker.Stomp/
 COPY src/Broker.Storage/Broker.Storage.csproj src/Broker.Storage/
 COPY src/Broker.Replication/Broker.Replication.csproj src/Broker.Replication/

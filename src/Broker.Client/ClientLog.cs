@@ -28,4 +28,10 @@ internal static partial class ClientLog
 
     [LoggerMessage(7007, LogLevel.Warning, "ERROR from {Endpoint}: {Reason}")]
     public static partial void BrokerError(ILogger logger, string endpoint, string reason);
+
+    [LoggerMessage(7008, LogLevel.Warning, "The link dropped before the receipt of COMMIT {TransactionId}; asking again on the next link")]
+    public static partial void CommitInDoubt(ILogger logger, string transactionId);
+
+    [LoggerMessage(7009, LogLevel.Information, "Transaction {TransactionId}, whose COMMIT was in doubt, {Outcome}")]
+    public static partial void CommitResolved(ILogger logger, string transactionId, string outcome);
 }

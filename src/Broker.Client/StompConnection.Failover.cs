@@ -183,9 +183,10 @@ public sealed partial class StompConnection
                 receipt.TrySetException(failure);
             }
         }
-        foreach (var transaction in _transactions.Values)
+        foreach (var transaction in _transactions.Values.Where(t => !t.IsCommitting))
         {
-            // The broker rolls back a transaction whose connection closed.
+            // The broker rolls back a transaction whose connection closed. One whose COMMIT may have left is not
+            // marked: CommitAsync asks the next link how it ended.
             if (transaction.MarkRolledBack($"the link to {link.Endpoint} dropped while it was open"))
             {
                 Interlocked.Increment(ref _rolledBack);

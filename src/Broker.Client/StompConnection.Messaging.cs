@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 using Broker.Stomp.Protocol;
@@ -313,6 +315,88 @@ public sealed partial class StompConnection
         }
     }
 
+    /// <summary>
+    /// COMMIT, and when the link drops before its receipt, COMMIT again on each following link until a broker
+    /// answers: its RECEIPT means committed (the broker journals commits, so a promoted slave knows them too), its
+    /// ERROR means rolled back (that broker saw the transaction roll back, or never saw it commit).
+    /// </summary>
+    internal async Task CommitAsync(StompTransaction transaction, CancellationToken cancellationToken)
+    {
+        try
+        {
+            transaction.ThrowIfRolledBack();
+            // From here a dropped link leaves the outcome to be asked (OnLinkClosed does not mark it rolled back).
+            transaction.MarkCommitting();
+            var link = CurrentLink;
+            if (link is null || link.Generation != transaction.Generation)
+            {
+                // The COMMIT never left; the broker rolled the transaction back when its link closed.
+                RollBack(transaction, "the link it was begun on dropped before COMMIT");
+            }
+            if (await TryCommitOnAsync(link!, transaction, cancellationToken))
+            {
+                return;
+            }
+            ClientLog.CommitInDoubt(_logger, transaction.Id);
+            while (true)
+            {
+                var next = await WaitForLinkAsync(cancellationToken);
+                try
+                {
+                    if (await TryCommitOnAsync(next, transaction, cancellationToken))
+                    {
+                        Interlocked.Increment(ref _commitsResolved);
+                        ClientLog.CommitResolved(_logger, transaction.Id, "committed");
+                        return;
+                    }
+                }
+                catch (StompErrorException e)
+                {
+                    Interlocked.Increment(ref _commitsResolved);
+                    ClientLog.CommitResolved(_logger, transaction.Id, "rolled back");
+                    RollBack(transaction, $"the broker answered the repeated COMMIT: {e.Message}");
+                }
+            }
+        }
+        finally
+        {
+            _transactions.TryRemove(transaction.Id, out _);
+        }
+    }
+
+    /// <summary>True when the RECEIPT came; false when the link dropped first (the outcome is in doubt).</summary>
+    private async Task<bool> TryCommitOnAsync(StompLink link, StompTransaction transaction, CancellationToken cancellationToken)
+    {
+        var receipt = NextReceipt("commit");
+        var wait = ExpectReceipt(receipt);
+        try
+        {
+            await WriteOnAsync(link, new StompFrame("COMMIT", ("transaction", transaction.Id), ("receipt", receipt)), cancellationToken);
+            await wait.WaitAsync(_options.ReceiptTimeout, cancellationToken);
+            return true;
+        }
+        catch (IOException)
+        {
+            // A failed write may still have put the whole frame on the wire: in doubt too.
+            return false;
+        }
+        finally
+        {
+            _receipts.TryRemove(receipt, out _);
+        }
+    }
+
+    [DoesNotReturn]
+    private void RollBack(StompTransaction transaction, string why)
+    {
+        if (transaction.MarkRolledBack(why))
+        {
+            Interlocked.Increment(ref _rolledBack);
+        }
+        transaction.ThrowIfRolledBack();
+        throw new UnreachableException();
+    }
+
     internal async Task EndTransactionAsync(StompTransaction transaction, string command, CancellationToken cancellationToken)
     {
         var receipt = NextReceipt(command.ToLowerInvariant());
@@ -321,11 +405,6 @@ public sealed partial class StompConnection
         {
             await WriteInTransactionAsync(transaction, new StompFrame(command, ("transaction", transaction.Id), ("receipt", receipt)), cancellationToken);
             await wait.WaitAsync(_options.ReceiptTimeout, cancellationToken);
-        }
-        catch (IOException e) when (command == "COMMIT")
-        {
-            // The COMMIT went out but its receipt did not come back: the broker may or may not have committed.
-            throw new StompConnectionException($"the link dropped after COMMIT of {transaction.Id} was sent and before its receipt: the outcome is unknown", e);
         }
         catch (IOException) when (command == "ABORT")
         {

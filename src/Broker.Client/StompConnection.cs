@@ -55,6 +55,7 @@ public sealed partial class StompConnection : IAsyncDisposable
     private long _received;
     private long _staleAcks;
     private long _rolledBack;
+    private long _commitsResolved;
     private DateTimeOffset? _lastFailover;
     private DateTimeOffset? _lastResumed;
 
@@ -112,6 +113,7 @@ public sealed partial class StompConnection : IAsyncDisposable
                     Received = Interlocked.Read(ref _received),
                     StaleAcksSkipped = Interlocked.Read(ref _staleAcks),
                     TransactionsRolledBack = Interlocked.Read(ref _rolledBack),
+                    CommitsResolved = Interlocked.Read(ref _commitsResolved),
                     PendingSends = PendingCount,
                 };
             }

@@ -57,8 +57,11 @@ public sealed record StompConnectionStatistics
     /// <summary>ACK/NACK calls skipped because the delivery came on an earlier link (the broker redelivers it).</summary>
     public long StaleAcksSkipped { get; init; }
 
-    /// <summary>Transactions reported rolled back because the link dropped while they were open.</summary>
+    /// <summary>Transactions reported rolled back because the link dropped while they were open (or before their COMMIT was answered, and the repeated COMMIT found them rolled back).</summary>
     public long TransactionsRolledBack { get; init; }
+
+    /// <summary>COMMITs in doubt (the link dropped before the receipt) settled by asking the next link: committed or rolled back.</summary>
+    public long CommitsResolved { get; init; }
 
     /// <summary>SENDs awaiting their receipt now.</summary>
     public int PendingSends { get; init; }

@@ -5,14 +5,17 @@ namespace Broker.Client;
 
 /// <summary>
 /// A STOMP transaction: SENDs and ACKs that take effect together at <see cref="CommitAsync"/>. Bound to the link
-/// it was begun on; if that link drops, the broker rolls it back and every further call throws
-/// <see cref="StompTransactionRolledBackException"/>. Disposing an uncommitted transaction aborts it.
+/// it was begun on; if that link drops while it is open, the broker rolls it back and every further call throws
+/// <see cref="StompTransactionRolledBackException"/>. If the link drops while its COMMIT awaits the receipt, the
+/// client asks again on the next link, so the outcome is known: committed or rolled back.
+/// Disposing an uncommitted transaction aborts it.
 /// </summary>
 public sealed class StompTransaction : IAsyncDisposable
 {
     private readonly StompConnection _connection;
     private string? _rolledBack;
     private bool _ended;
+    private int _committing;
 
     internal StompTransaction(StompConnection connection, string id, long generation)
     {
@@ -28,6 +31,9 @@ public sealed class StompTransaction : IAsyncDisposable
     public bool IsRolledBack => Volatile.Read(ref _rolledBack) is not null;
 
     internal long Generation { get; }
+
+    /// <summary>True once its COMMIT may leave: a dropped link then leaves the outcome to be asked, not assumed.</summary>
+    internal bool IsCommitting => Volatile.Read(ref _committing) == 1;
 
     /// <summary>Sends a text message within the transaction (delivered at commit; never awaited or resent).</summary>
     public Task SendAsync(string destination, string body, SendOptions? options = null, CancellationToken cancellationToken = default) =>
@@ -54,15 +60,18 @@ public sealed class StompTransaction : IAsyncDisposable
     }
 
     /// <summary>
-    /// Commits and waits for the broker's receipt. Throws <see cref="StompTransactionRolledBackException"/> when it
-    /// was rolled back by a dropped link, and <see cref="StompConnectionException"/> when the link dropped after
-    /// the COMMIT left and before its receipt (the outcome is then unknown).
+    /// Commits and waits for the broker's receipt: completing means committed. Throws
+    /// <see cref="StompTransactionRolledBackException"/> when it was rolled back: the link dropped while it was open,
+    /// or it dropped after the COMMIT left and the broker of the next link answered the repeated COMMIT with an
+    /// ERROR (a broker that never saw the commit has none of its effects). Waiting for the next link follows the
+    /// failover <c>timeout</c>: only a connection that fails for good (<see cref="StompConnectionException"/>) or
+    /// times out leaves the outcome unasked.
     /// </summary>
     public async Task CommitAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfEnded();
         _ended = true;
-        await _connection.EndTransactionAsync(this, "COMMIT", cancellationToken);
+        await _connection.CommitAsync(this, cancellationToken);
     }
 
     /// <summary>Aborts: the SENDs are discarded and the ACKed messages return to their queues.</summary>
@@ -94,6 +103,8 @@ public sealed class StompTransaction : IAsyncDisposable
 
     /// <summary>True the first time (for counting).</summary>
     internal bool MarkRolledBack(string why) => Interlocked.CompareExchange(ref _rolledBack, why, null) is null;
+
+    internal void MarkCommitting() => Volatile.Write(ref _committing, 1);
 
     internal void ThrowIfRolledBack()
     {

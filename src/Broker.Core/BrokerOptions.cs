@@ -57,4 +57,7 @@ public sealed class BrokerOptions
 
     /// <summary>How long the duplicate filter remembers a producer that has gone quiet.</summary>
     public TimeSpan ProducerIdleTimeout { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long a COMMIT repeated after a reconnection is still answered with how its transaction ended.</summary>
+    public TimeSpan TransactionOutcomeRetention { get; set; } = TimeSpan.FromHours(1);
 }

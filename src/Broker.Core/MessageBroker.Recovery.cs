@@ -49,6 +49,11 @@ public sealed partial class MessageBroker
         {
             Duplicates.Observe(producerId, producerSequence, recordSequence, _context.NowMs);
         }
+        foreach (var committed in state.CommittedTransactions)
+        {
+            TransactionOutcomes.Record(committed.User, committed.TransactionId, committed: true, committed.CommittedAtMs);
+        }
+        TransactionOutcomes.ForgetExpired(_context.NowMs);
         BrokerLog.Recovered(_logger, Name, messageCount, _destinations.Count, state.RecordCount);
     }
 }

@@ -32,6 +32,7 @@ public sealed partial class MessageBroker : IAsyncDisposable
         _logger = logger;
         _context = new BrokerContext(options, clock ?? TimeProvider.System, store, DeadLetter);
         Duplicates = new DuplicateFilter(options.ProducerIdleTimeout);
+        TransactionOutcomes = new TransactionOutcomes(options.TransactionOutcomeRetention, _context.Clock);
         // Unique across restarts without coordination: broker name, a random instance part, a counter.
         _messageIdPrefix = $"ID:{name}-{Guid.NewGuid().ToString("N")[..12]}-";
     }
@@ -53,7 +54,7 @@ public sealed partial class MessageBroker : IAsyncDisposable
     public DuplicateFilter Duplicates { get; }
 
     /// <summary>How recent transactions ended, for a COMMIT repeated after a reconnection.</summary>
-    public TransactionOutcomes TransactionOutcomes { get; } = new();
+    public TransactionOutcomes TransactionOutcomes { get; }
 
     public TimeProvider Clock => _context.Clock;
 
@@ -229,6 +230,8 @@ public sealed partial class MessageBroker : IAsyncDisposable
 
     internal StoreTicket Append(StoreRecord record) => _context.Append(record);
 
+    internal long NowMs => _context.NowMs;
+
     internal IReadOnlyList<MessageQueue> TargetsOf(DestinationName name) => GetOrCreate(name).Targets;
 
     /// <summary>False when the message is a duplicate by its producer's id and sequence (the duplicate filter).</summary>
@@ -315,6 +318,7 @@ public sealed partial class MessageBroker : IAsyncDisposable
                 destination.SweepExpired();
             }
             Duplicates.ForgetIdle(_context.NowMs);
+            TransactionOutcomes.ForgetExpired(_context.NowMs);
         }
         catch (Exception e)
         {

@@ -57,6 +57,7 @@ public sealed partial class Journal
                 [.. _liveMeta.Where(m => inRange.Contains(m.Value.Location.Segment)).Select(m => (m.Key, m.Value))],
                 [.. _producers.Where(p => p.Value.RecordSequence <= sealedSegments[^1].LastSequence)
                     .Select(p => (p.Key, p.Value.ProducerSequence, p.Value.RecordSequence))],
+                [.. _committed.Values.Where(c => c.Sequence <= sealedSegments[^1].LastSequence)],
                 _nextSequence - 1,
                 written);
         }
@@ -136,6 +137,11 @@ public sealed partial class Journal
                 output.Add((recordSequence, new ProducerMarkRecord(producerId, producerSequence)));
             }
         }
+        foreach (var (sequence, committed) in snapshot.Committed)
+        {
+            // A commit's identity outlives the messages of its transaction: a repeated COMMIT still finds it.
+            output.Add((sequence, committed));
+        }
         output.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
         return output;
     }
@@ -193,6 +199,7 @@ public sealed partial class Journal
         List<SnapshotMessage> Messages,
         List<(string Key, LiveRecord Record)> Meta,
         List<(string ProducerId, long ProducerSequence, long RecordSequence)> Producers,
+        List<(long Sequence, TransactionCommittedRecord Record)> Committed,
         long LastSequence,
         long WrittenBytes);
 }

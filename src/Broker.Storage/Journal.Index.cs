@@ -5,7 +5,8 @@ namespace Broker.Storage;
 
 /// <summary>
 /// What the journal still needs: every live message's record (to read a paged body back, and to copy it
-/// when compacting), the records of live destinations and durable subscriptions, and producer marks.
+/// when compacting), the records of live destinations and durable subscriptions, producer marks, and the latest
+/// committed transactions' identities.
 /// Updated under the journal's lock as records are appended or replayed.
 /// </summary>
 public sealed partial class Journal
@@ -13,6 +14,8 @@ public sealed partial class Journal
     private readonly Dictionary<long, LiveMessage> _liveMessages = [];
     private readonly Dictionary<string, LiveRecord> _liveMeta = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (long ProducerSequence, long RecordSequence)> _producers = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string User, string Id), (long Sequence, TransactionCommittedRecord Record)> _committed = [];
+    private readonly Queue<(string User, string Id)> _committedOrder = new();
 
     /// <summary>Messages the journal holds for the broker (what recovery would bring back).</summary>
     public int LiveMessageCount
@@ -61,6 +64,21 @@ public sealed partial class Journal
                 break;
             case ProducerMarkRecord r:
                 _producers[r.ProducerId] = (r.ProducerSequence, sequence);
+                break;
+            case TransactionCommittedRecord r:
+                // Kept (at most as many as the broker remembers) so compaction does not drop the outcomes.
+                if (_committed.TryAdd((r.User, r.TransactionId), (sequence, r)))
+                {
+                    _committedOrder.Enqueue((r.User, r.TransactionId));
+                    if (_committedOrder.Count > Core.Transactions.TransactionOutcomes.Capacity)
+                    {
+                        _committed.Remove(_committedOrder.Dequeue());
+                    }
+                }
+                else
+                {
+                    _committed[(r.User, r.TransactionId)] = (sequence, r);
+                }
                 break;
             case TransactionRecord r:
                 for (var i = 0; i < r.Operations.Count; i++)

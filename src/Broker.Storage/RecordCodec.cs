@@ -35,6 +35,7 @@ public static class RecordCodec
         MessageDelivered = 7,
         Transaction = 8,
         ProducerMark = 9,
+        TransactionCommitted = 10,
     }
 
     /// <summary>Writes one whole record (header and payload) and returns its length.</summary>
@@ -111,6 +112,7 @@ public static class RecordCodec
         MessageDeliveredRecord => RecordType.MessageDelivered,
         TransactionRecord => RecordType.Transaction,
         ProducerMarkRecord => RecordType.ProducerMark,
+        TransactionCommittedRecord => RecordType.TransactionCommitted,
         _ => throw new ArgumentException($"no journal format for {record.GetType().Name}"),
     };
 
@@ -150,6 +152,11 @@ public static class RecordCodec
                 w.String(r.ProducerId);
                 w.Long(r.ProducerSequence);
                 break;
+            case TransactionCommittedRecord r:
+                w.String(r.User);
+                w.String(r.TransactionId);
+                w.Long(r.CommittedAtMs);
+                break;
         }
     }
 
@@ -164,6 +171,7 @@ public static class RecordCodec
         RecordType.MessageDelivered => new MessageDeliveredRecord(r.Key(), r.Long(), (int)r.Long()),
         RecordType.Transaction => ReadTransaction(ref r),
         RecordType.ProducerMark => new ProducerMarkRecord(r.String()!, r.Long()),
+        RecordType.TransactionCommitted => new TransactionCommittedRecord(r.String()!, r.String()!, r.Long()),
         _ => throw new InvalidDataException($"unknown record type {(byte)type}"),
     };
 

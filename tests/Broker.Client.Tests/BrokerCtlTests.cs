@@ -1,6 +1,5 @@
 using BrokerCtl;
 using Microsoft.AspNetCore.Hosting;
-using Broker.Client.Tests.Infrastructure;
 
 namespace Broker.Client.Tests;
 

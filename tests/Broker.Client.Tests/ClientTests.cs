@@ -1,4 +1,3 @@
-using Broker.Client.Tests.Infrastructure;
 
 namespace Broker.Client.Tests;
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Broker.Client.Tests.Infrastructure;
 
 namespace Broker.Client.Tests;
 

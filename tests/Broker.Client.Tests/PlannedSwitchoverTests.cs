@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Broker.Client.Tests.Infrastructure;
 
 namespace Broker.Client.Tests;
 

@@ -19,7 +19,7 @@ public class TransactionTests
         Assert.Empty(sink.Deliveries);
         Assert.Empty(t.Broker.Browse("q"));
 
-        tx.Commit();
+        tx.Commit("admin");
 
         Assert.Equal(["1", "2"], sink.Bodies);
         Assert.Equal(0, tx.Count);
@@ -33,7 +33,7 @@ public class TransactionTests
         tx.Send(TestMessages.Create(t.Broker, Q("q"), "1"));
 
         tx.Rollback();
-        tx.Commit();
+        tx.Commit("admin");
 
         Assert.Null(t.Broker.GetDestination(Q("q")));
         Assert.Equal(0, t.Broker.Memory.Used);
@@ -52,7 +52,7 @@ public class TransactionTests
         Assert.True(consumer.IsInFlight(sink.ByBody("1").Tag));
         Assert.Equal(2, t.Stats(Q("q")).InFlight);
 
-        tx.Commit();
+        tx.Commit("admin");
 
         Assert.False(consumer.IsInFlight(sink.ByBody("1").Tag));
         Assert.Equal(["2"], t.BrowseBodies("q"));
@@ -88,7 +88,7 @@ public class TransactionTests
         Assert.Equal(3, tx.Count);
         Assert.Equal(4, consumer.InFlightCount);
 
-        tx.Commit();
+        tx.Commit("admin");
 
         Assert.Equal(1, consumer.InFlightCount);
         Assert.Equal(["4"], t.BrowseBodies("q"));
@@ -149,7 +149,7 @@ public class TransactionTests
         Assert.Contains("MaxTransactionSize", error.Message);
         Assert.Equal(3, tx.Count);
 
-        tx.Commit();
+        tx.Commit("admin");
 
         Assert.Equal(["a", "1", "2"], sink.Bodies);
     }

@@ -158,6 +158,31 @@ public class CompactionTests : JournalTestBase
     }
 
     [Fact]
+    public async Task Compact_CommittedTransactionWhoseMessageIsGone_KeepsItsIdentity()
+    {
+        var (journal, _) = OpenReplay(Small());
+        long committedAt;
+        await using (journal)
+        {
+            var first = Append(journal, new TransactionRecord([Add("tx-msg", "in a transaction"), new TransactionCommittedRecord("alice", "tx-1", 1_700_000_000_000)]));
+            committedAt = first + 1;
+            Append(journal, Remove(first));
+            await FillWithGarbage(journal);
+            await CompactNow(journal);
+            Assert.True(journal.HistoryStart > committedAt, $"history starts at {journal.HistoryStart}: the commit was not compacted");
+        }
+
+        var (reopened, replayed) = OpenReplay(Small());
+        await using (reopened)
+        {
+            var kept = Assert.Single(replayed, r => r.Record is TransactionCommittedRecord);
+            Assert.Equal(committedAt, kept.Sequence);
+            Assert.Equal(new TransactionCommittedRecord("alice", "tx-1", 1_700_000_000_000), kept.Record);
+            Assert.DoesNotContain(replayed, r => r.Record is MessageAddedRecord { Message.MessageId: "tx-msg" });
+        }
+    }
+
+    [Fact]
     public async Task Compact_ThenReopen_HistoryStartStays()
     {
         var (journal, _) = OpenReplay(Small());

@@ -13,6 +13,8 @@ public sealed class RecoveryState(long memoryLimit)
     private readonly Dictionary<string, RecoveredQueue> _queues = new(StringComparer.Ordinal);
     private readonly HashSet<DestinationName> _destinations = [];
     private readonly Dictionary<string, (long ProducerSequence, long RecordSequence)> _producers = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string User, string Id), TransactionCommittedRecord> _committed = [];
+    private readonly Queue<(string User, string Id)> _committedOrder = new();
     private long _bytesInMemory;
 
     public long RecordCount { get; private set; }
@@ -24,6 +26,10 @@ public sealed class RecoveryState(long memoryLimit)
     public IEnumerable<RecoveredQueue> Queues => _queues.Values;
 
     public IReadOnlyDictionary<string, (long ProducerSequence, long RecordSequence)> Producers => _producers;
+
+    /// <summary>The latest committed transactions (at most <see cref="TransactionOutcomes.Capacity"/>), oldest first.</summary>
+    public IEnumerable<TransactionCommittedRecord> CommittedTransactions =>
+        _committedOrder.Select(key => _committed[key]);
 
     public int MessageCount => _queues.Values.Sum(q => q.Messages.Count);
 
@@ -85,6 +91,21 @@ public sealed class RecoveryState(long memoryLimit)
                 break;
             case ProducerMarkRecord mark:
                 _producers[mark.ProducerId] = (mark.ProducerSequence, sequence);
+                break;
+            case TransactionCommittedRecord committed:
+                // Bounded like the broker's own table: the oldest are forgotten first.
+                if (_committed.TryAdd((committed.User, committed.TransactionId), committed))
+                {
+                    _committedOrder.Enqueue((committed.User, committed.TransactionId));
+                    if (_committedOrder.Count > Transactions.TransactionOutcomes.Capacity)
+                    {
+                        _committed.Remove(_committedOrder.Dequeue());
+                    }
+                }
+                else
+                {
+                    _committed[(committed.User, committed.TransactionId)] = committed;
+                }
                 break;
             case TransactionRecord transaction:
                 for (var i = 0; i < transaction.Operations.Count; i++)

@@ -58,5 +58,13 @@ public sealed record TransactionRecord(IReadOnlyList<StoreRecord> Operations) : 
     public override int SequenceCount => Math.Max(1, Operations.Count);
 }
 
+/// <summary>
+/// A transaction committed: who committed it (the login) and its id, so a COMMIT repeated after a failover or
+/// a restart still gets its RECEIPT. Written as the last operation of the commit's <see cref="TransactionRecord"/>
+/// (atomic with it); compaction keeps it as a record of its own. <paramref name="CommittedAtMs"/> lets the
+/// recovered outcome expire on time.
+/// </summary>
+public sealed record TransactionCommittedRecord(string User, string TransactionId, long CommittedAtMs) : StoreRecord;
+
 /// <summary>A producer's duplicate-filter mark, kept by compaction after the messages that carried it are gone.</summary>
 public sealed record ProducerMarkRecord(string ProducerId, long ProducerSequence) : StoreRecord;

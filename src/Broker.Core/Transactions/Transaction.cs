@@ -52,8 +52,11 @@ public sealed class Transaction
         return true;
     }
 
-    /// <summary>Applies everything; the task completes when the commit is durable.</summary>
-    public Task Commit()
+    /// <summary>
+    /// Applies everything; the task completes when the commit is durable. The outcome is recorded under
+    /// <paramref name="user"/> and journaled with the commit, so a repeated COMMIT after a failover finds it.
+    /// </summary>
+    public Task Commit(string user)
     {
         var records = new List<StoreRecord>();
         var applies = new List<(bool Journaled, Action<long> Apply)>();
@@ -92,7 +95,12 @@ public sealed class Transaction
                 applies.Add((false, _ => consumer.Queue.Acknowledge(consumer, tag, cumulative: false)));
             }
         }
-        var ticket = records.Count > 0 ? _broker.Append(new TransactionRecord(records)) : StoreTicket.None;
+        // The commit's identity goes last, in the same record: journaled with it or not at all. It is journaled even
+        // for a commit with nothing durable, so the answer to a repeated COMMIT never depends on which broker it asks.
+        var committedAt = _broker.NowMs;
+        records.Add(new TransactionCommittedRecord(user, Id, committedAt));
+        var ticket = _broker.Append(new TransactionRecord(records));
+        _broker.TransactionOutcomes.Record(user, Id, committed: true, committedAt);
         // Journaled operations take the transaction's consecutive sequence numbers, in order.
         var next = ticket.Sequence;
         foreach (var (journaled, apply) in applies)

@@ -36,8 +36,7 @@ public sealed partial class StompSession
         }
         var transaction = RequireTransaction(id);
         _transactions.Remove(id);
-        var durable = transaction.Commit();
-        _broker.TransactionOutcomes.Record(_user!.Name, id, committed: true);
+        var durable = transaction.Commit(_user!.Name);
         EnqueueReceipt(frame, durable);
     }
 

@@ -5,7 +5,7 @@ using System.Net.WebSockets;
 using System.Text;
 using Broker.Stomp.Protocol;
 
-namespace BrokerConsole.Tests.Infrastructure;
+namespace Broker.Testing;
 
 /// <summary>
 /// A bare STOMP peer for tests: sends exactly the bytes or frames a test gives it and reads frames back with

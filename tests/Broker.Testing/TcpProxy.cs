@@ -1,11 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace BrokerConsole.Tests.Replication;
+namespace Broker.Testing;
 
 /// <summary>
 /// A TCP forwarder between a slave and its master (the slave's MasterConnectorUri points here) that a test can
-/// cut (every connection closed, new ones closed at once) and heal, or stall (bytes held, nothing closed) and resume.
+/// cut (every connection closed, new ones closed at once) and heal, or stall (bytes held, nothing closed) and resume;
+/// or a client's link to its broker, dropped at a chosen frame (<see cref="DropAndCloseOnce"/>).
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
@@ -16,6 +17,7 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly Task _accepting;
     private TaskCompletionSource _forwarding = Open();
     private volatile bool _cut;
+    private Trap? _trap;
 
     private TcpProxy(int targetPort)
     {
@@ -42,6 +44,18 @@ public sealed class TcpProxy : IAsyncDisposable
     }
 
     public void Heal() => _cut = false;
+
+    /// <summary>
+    /// Once: the first chunk of bytes going that way (towards the server, or back to the client) that contains
+    /// <paramref name="text"/> is dropped and every connection closed, as if the link died right there; with
+    /// <paramref name="thenRefuse"/> new connections are refused too, until <see cref="Heal"/>. The task completes then.
+    /// </summary>
+    public Task DropAndCloseOnce(bool towardsServer, string text, bool thenRefuse = false)
+    {
+        var trap = new Trap(towardsServer, System.Text.Encoding.UTF8.GetBytes(text), thenRefuse);
+        Volatile.Write(ref _trap, trap);
+        return trap.Sprung.Task;
+    }
 
     /// <summary>Stops forwarding without closing: bytes read are held until <see cref="Resume"/>.</summary>
     public void Stall()
@@ -127,12 +141,12 @@ public sealed class TcpProxy : IAsyncDisposable
                 _connections.Add(upstream);
             }
             Accepted++;
-            _ = PumpAsync(downstream, upstream);
-            _ = PumpAsync(upstream, downstream);
+            _ = PumpAsync(downstream, upstream, towardsServer: true);
+            _ = PumpAsync(upstream, downstream, towardsServer: false);
         }
     }
 
-    private async Task PumpAsync(TcpClient from, TcpClient to)
+    private async Task PumpAsync(TcpClient from, TcpClient to, bool towardsServer)
     {
         var buffer = new byte[64 * 1024];
         try
@@ -153,6 +167,14 @@ public sealed class TcpProxy : IAsyncDisposable
                 {
                     break;
                 }
+                if (Volatile.Read(ref _trap) is { } trap && trap.TowardsServer == towardsServer
+                    && buffer.AsSpan(0, read).IndexOf(trap.Text) >= 0 && Interlocked.CompareExchange(ref _trap, null, trap) == trap)
+                {
+                    _cut = trap.ThenRefuse;
+                    CloseAll();
+                    trap.Sprung.TrySetResult();
+                    break;
+                }
                 await target.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
             }
         }
@@ -161,5 +183,10 @@ public sealed class TcpProxy : IAsyncDisposable
         }
         from.Dispose();
         to.Dispose();
+    }
+
+    private sealed record Trap(bool TowardsServer, byte[] Text, bool ThenRefuse)
+    {
+        public TaskCompletionSource Sprung { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

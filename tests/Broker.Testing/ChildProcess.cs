@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace BrokerConsole.Tests.Infrastructure;
+namespace Broker.Testing;
 
 /// <summary>What a finished (or killed) child process left behind.</summary>
 public sealed record ChildProcessResult(int ExitCode, string StandardOutput, string StandardError, bool TimedOut, TimeSpan Elapsed)

@@ -1,92 +1,10 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Broker.Stomp.Protocol;
-using BrokerConsole.Tests.Infrastructure;
 
-namespace BrokerConsole.Tests.Replication;
-
-/// <summary>Starting master/slave pairs of <see cref="BrokerProcess"/>es and reading their API, for the replication tests.</summary>
-internal static class Replicas
-{
-    public static readonly TimeSpan SyncTimeout = TimeSpan.FromSeconds(45);
-    public static readonly TimeSpan FailoverTimeout = TimeSpan.FromSeconds(20);
-
-    /// <summary>The replication user every broker knows (a master checks the slave's login against it).</summary>
-    public static readonly string[] ReplicationUser =
-        ["--Security:Users:replicator:Password=replicator", "--Security:Users:replicator:Roles:0=replication"];
-
-    public static readonly string[] Credentials = ["--Replication:UserName=replicator", "--Replication:Password=replicator"];
-
-    public static BrokerProcessOptions Master(params string[] settings) => new() { Settings = [.. ReplicationUser, .. settings] };
-
-    /// <summary>A slave of the master (or proxy) listening on <paramref name="masterPort"/>, MasterConnectorUri form.</summary>
-    public static BrokerProcessOptions SlaveOf(int masterPort, params string[] settings) => new()
-    {
-        Slave = true,
-        Settings = [.. ReplicationUser, .. Credentials, $"--Brokers:b1:MasterConnectorUri=tcp://127.0.0.1:{masterPort}", .. settings],
-    };
-
-    public static string State(JsonElement view) => view.GetProperty("state").GetString()!;
-
-    public static string Role(JsonElement view) => view.GetProperty("role").GetString()!;
-
-    public static long Epoch(JsonElement view) => view.GetProperty("epoch").GetInt64();
-
-    public static long Repl(JsonElement view, string property) => view.GetProperty("replication").GetProperty(property).GetInt64();
-
-    /// <summary>Both sides agree: the slave says "slave in sync" and the master "master protected".</summary>
-    public static async Task WaitInSyncAsync(BrokerProcess master, BrokerProcess slave, CancellationToken cancellationToken = default)
-    {
-        await slave.WaitForViewAsync(v => State(v) == "slave in sync", SyncTimeout, "slave in sync", cancellationToken);
-        await master.WaitForViewAsync(v => State(v) == "master protected", SyncTimeout, "master protected", cancellationToken);
-    }
-
-    /// <summary>Sends <paramref name="count"/> persistent messages with receipts (a window in flight); returns the bodies, all receipted.</summary>
-    public static async Task<List<string>> SendAsync(int port, string destination, string prefix, int count, int window = 64)
-    {
-        await using var client = await DurabilityStomp.ConnectAsync(port);
-        var bodies = new List<string>(count);
-        var receipted = 0;
-        for (var i = 1; i <= count; i++)
-        {
-            var body = $"{prefix}-{i}";
-            bodies.Add(body);
-            await DurabilityStomp.SendPersistentAsync(client, destination, body, receipt: body);
-            while (i - receipted >= window || (i == count && receipted < count))
-            {
-                var reply = await client.ReceiveAsync(TimeSpan.FromSeconds(30));
-                if (reply.Command != "RECEIPT")
-                {
-                    throw new InvalidOperationException($"SEND {body} answered {DurabilityStomp.Describe(reply)}");
-                }
-                receipted++;
-            }
-        }
-        return bodies;
-    }
-
-    /// <summary>Every MESSAGE (auto ack) until none arrives for <paramref name="quiet"/>; any other frame fails.</summary>
-    public static async Task<List<StompFrame>> DrainAsync(int port, string destination, TimeSpan? quiet = null)
-    {
-        await using var client = await DurabilityStomp.ConnectAsync(port);
-        await DurabilityStomp.SubscribeAsync(client, destination, "drain", "auto");
-        var frames = await client.DrainAsync(quiet ?? TimeSpan.FromSeconds(1.5));
-        if (frames.FirstOrDefault(f => f.Command != "MESSAGE") is { } unexpected)
-        {
-            throw new InvalidOperationException($"draining {destination} got {DurabilityStomp.Describe(unexpected)}");
-        }
-        return frames;
-    }
-
-    public static List<string> Bodies(IEnumerable<StompFrame> frames) => [.. frames.Select(DurabilityStomp.Body)];
-
-    /// <summary>For assertion messages: both processes' views and output.</summary>
-    public static string Describe(params BrokerProcess[] brokers) =>
-        string.Join(Environment.NewLine + "=====" + Environment.NewLine, brokers.Select(b => b.Describe()));
-}
+namespace Broker.Testing;
 
 /// <summary>What producers and a consumer did before a kill (bodies as keys).</summary>
-internal sealed class Traffic
+public sealed class Traffic
 {
     public ConcurrentDictionary<string, byte> Sent { get; } = new();
 

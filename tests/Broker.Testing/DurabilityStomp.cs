@@ -1,7 +1,7 @@
 using System.Text;
 using Broker.Stomp.Protocol;
 
-namespace BrokerConsole.Tests.Infrastructure;
+namespace Broker.Testing;
 
 /// <summary>The few STOMP conversations the durability tests repeat.</summary>
 public static class DurabilityStomp

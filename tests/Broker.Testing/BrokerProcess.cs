@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace BrokerConsole.Tests.Infrastructure;
+namespace Broker.Testing;
 
 /// <summary>How to start a <see cref="BrokerProcess"/>.</summary>
 public sealed record BrokerProcessOptions
