@@ -66,6 +66,53 @@ public sealed class TestHost : IAsyncDisposable
         return host;
     }
 
+    /// <summary>The replication user and the credentials a slave logs in with (<see cref="StartPairAsync"/>).</summary>
+    public static readonly string[] ReplicationSettings =
+    [
+        "--Security:Users:replicator:Password=replicator", "--Security:Users:replicator:Roles:0=replication",
+        "--Replication:UserName=replicator", "--Replication:Password=replicator",
+    ];
+
+    /// <summary>
+    /// A host with a master/slave pair, as the default appsettings.json has one: master <paramref name="master"/> on a
+    /// free STOMP port, slave <paramref name="slave"/> following it over that port (its own connector on port 0, opened at
+    /// promotion), each with its data directory in the host's folder. The master's port is picked before the host
+    /// starts (the slave's configuration names it), so a start that loses that port to another program is retried.
+    /// Returns once the host runs; wait for "slave in sync" in the API or the console.
+    /// </summary>
+    public static async Task<TestHost> StartPairAsync(string master = "b1", string slave = "b2", params string[] settings)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreeTcpPort();
+            try
+            {
+                return await StartAsync(
+                [
+                    .. ReplicationSettings,
+                    $"--Brokers:{master}:Connectors:0=tcp://127.0.0.1:{port}",
+                    $"--Brokers:{master}:DataDirectory={{root}}/data/{master}",
+                    $"--Brokers:{slave}:Connectors:0=tcp://127.0.0.1:0",
+                    $"--Brokers:{slave}:DataDirectory={{root}}/data/{slave}",
+                    $"--Brokers:{slave}:MasterConnectorUri=tcp://127.0.0.1:{port}",
+                    .. settings,
+                ]);
+            }
+            catch (Exception e) when (attempt < 3 && (e is System.Net.Sockets.SocketException || e.InnerException is System.Net.Sockets.SocketException))
+            {
+                // Another program took the port between our probe and the bind: pick another.
+            }
+        }
+    }
+
+    /// <summary>A TCP port free on loopback right now (bound, read and released).</summary>
+    public static int FreeTcpPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     /// <summary>What the host has logged to its file so far.</summary>
     public string ReadLog()
     {
