@@ -7,8 +7,9 @@ namespace BrokerConsole.BrowserTests.Infrastructure;
 /// <summary>
 /// What one browser test owns: the real host (<see cref="TestHost.StartPairAsync"/>: master <c>b1</c>, slave <c>b2</c>,
 /// users admin/admin and viewer/viewer, free ports, a temp folder) and a browser context of its own (in the
-/// collection's chromium, <see cref="ChromiumFixture"/>) with one page. <see cref="RunAsync"/> starts them, runs the test under a time limit and disposes everything, also when
-/// the test fails; a failure's message carries the page's URL and text and the tail of the host's log.
+/// collection's chromium, <see cref="ChromiumFixture"/>) with one page. <see cref="RunAsync"/> starts them, runs the
+/// test under a time limit and disposes everything, also when the test fails; a failure's message carries the page's
+/// URL and text and the tail of the host's log.
 /// </summary>
 public sealed class ConsoleSession : IAsyncDisposable
 {
