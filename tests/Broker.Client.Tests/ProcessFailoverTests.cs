@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace Broker.Client.Tests;
 
 /// <summary>
-/// The client against brokers in child processes killed with SIGKILL (<see cref="BrokerProcess"/>): a replicated
+/// The client against brokers in child processes (<see cref="BrokerProcess"/>): a replicated
 /// pair whose master dies under a running producer and consumer, and two plain brokers that both go down.
 /// </summary>
 [Collection("Brokers")]
@@ -29,18 +29,38 @@ public sealed class ProcessFailoverTests(ITestOutputHelper output)
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60 + (Rounds * 90)));
         for (var round = 1; round <= Rounds; round++)
         {
-            await KillRoundAsync(round, timeout.Token);
+            await InterruptedRoundAsync(round, "kill", (master, _, _) =>
+            {
+                master.Kill();
+                return Task.CompletedTask;
+            }, timeout.Token);
         }
     }
 
-    private async Task KillRoundAsync(int round, CancellationToken cancellationToken)
+    [Fact]
+    public async Task PlannedSwitchover_ProducerAndConsumerCarryOn_EveryCompletedSendConsumedOnce()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(150));
+        await InterruptedRoundAsync(1, "switchover", async (master, slave, cancellationToken) =>
+        {
+            using var answer = await master.ActAsync("switchover", cancellationToken);
+            Assert.True(answer.IsSuccessStatusCode, $"{answer.StatusCode}: {await answer.Content.ReadAsStringAsync(cancellationToken)}{Environment.NewLine}{Replicas.Describe(master, slave)}");
+        }, timeout.Token);
+    }
+
+    /// <summary>
+    /// A producer and a consumer on the pair's failover URI; <paramref name="interrupt"/> takes the master away
+    /// mid-stream. Every send that completed must be consumed once, and both must have seen the interruption.
+    /// </summary>
+    private async Task InterruptedRoundAsync(int round, string how, Func<BrokerProcess, BrokerProcess, CancellationToken, Task> interrupt,
+        CancellationToken cancellationToken)
     {
         await using var master = await BrokerProcess.StartAsync(Replicas.Master(), cancellationToken);
         var slavePort = TestHost.FreePort();
         await using var slave = await BrokerProcess.StartAsync(Replicas.SlaveOf(master.Port, $"--Brokers:b1:Connectors:0=tcp://127.0.0.1:{slavePort}"), cancellationToken);
         await Replicas.WaitInSyncAsync(master, slave, cancellationToken);
         var uri = $"failover:(tcp://127.0.0.1:{master.Port},tcp://127.0.0.1:{slavePort})?randomize=false&initialReconnectDelay=10&maxReconnectDelay=200";
-        var destination = $"/queue/client-kill-{round}";
+        var destination = $"/queue/client-{how}-{round}";
 
         await using var producer = await StompConnection.ConnectAsync(uri, Admin, cancellationToken);
         await using var consumer = await StompConnection.ConnectAsync(uri, Admin, cancellationToken);
@@ -64,9 +84,9 @@ public sealed class ProcessFailoverTests(ITestOutputHelper output)
 
         var completed = new ConcurrentDictionary<string, byte>();
         var failed = new ConcurrentQueue<string>();
-        var beforeKill = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var afterKill = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var killedAt = -1;
+        var beforeInterruption = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var afterInterruption = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var interruptedAt = -1;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var sending = Task.Run(async () =>
         {
@@ -88,20 +108,20 @@ public sealed class ProcessFailoverTests(ITestOutputHelper output)
                 }
                 if (completed.Count >= 100)
                 {
-                    beforeKill.TrySetResult();
+                    beforeInterruption.TrySetResult();
                 }
-                if (Volatile.Read(ref killedAt) >= 0 && completed.Count >= Volatile.Read(ref killedAt) + 100)
+                if (Volatile.Read(ref interruptedAt) >= 0 && completed.Count >= Volatile.Read(ref interruptedAt) + 100)
                 {
-                    afterKill.TrySetResult();
+                    afterInterruption.TrySetResult();
                 }
             }
         }, CancellationToken.None);
 
-        await beforeKill.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        await beforeInterruption.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
         var clock = Stopwatch.StartNew();
-        Volatile.Write(ref killedAt, completed.Count);
-        master.Kill();
-        await afterKill.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+        Volatile.Write(ref interruptedAt, completed.Count);
+        await interrupt(master, slave, cancellationToken);
+        await afterInterruption.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
         var carriedOn = clock.Elapsed;
         await stop.CancelAsync();
         await sending.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
@@ -110,8 +130,8 @@ public sealed class ProcessFailoverTests(ITestOutputHelper output)
         var byBody = received.GroupBy(r => r.Body).ToDictionary(g => g.Key, g => g.ToList());
         var context = $"round {round}: {completed.Count} sends completed, {received.Count} deliveries, {acked.Count} acked; " +
             $"events: {string.Join(", ", events)}{Environment.NewLine}{Replicas.Describe(slave, master)}";
-        output.WriteLine($"round {round}: {completed.Count} sends completed ({Volatile.Read(ref killedAt)} before the SIGKILL), " +
-            $"{received.Count} deliveries of {byBody.Count} messages; 100 more sends completed {carriedOn.TotalMilliseconds:0} ms after the kill; " +
+        output.WriteLine($"{how} round {round}: {completed.Count} sends completed ({Volatile.Read(ref interruptedAt)} before the {how}), " +
+            $"{received.Count} deliveries of {byBody.Count} messages; 100 more sends completed {carriedOn.TotalMilliseconds:0} ms after it; " +
             $"producer resent {producer.Statistics.ResentSends}, consumer skipped {consumer.Statistics.StaleAcksSkipped} stale acks");
         Assert.True(failed.IsEmpty, $"sends failed: {string.Join(" | ", failed.Take(5))}; {context}");
         Assert.DoesNotContain(byBody.Keys, b => !b.StartsWith($"r{round}-m", StringComparison.Ordinal));

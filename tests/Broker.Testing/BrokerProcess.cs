@@ -38,7 +38,7 @@ public sealed record BrokerProcessOptions
 public sealed partial class BrokerProcess : IAsyncDisposable
 {
     private static readonly TimeSpan DefaultStartTimeout = TimeSpan.FromSeconds(60);
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly StringBuilder _output = new();
     private BrokerProcessOptions _options;
     private Process? _process;
@@ -389,6 +389,17 @@ public sealed partial class BrokerProcess : IAsyncDisposable
     /// <summary><c>GET /api/brokers/b1</c> as admin.</summary>
     public async Task<JsonElement> GetViewAsync(CancellationToken cancellationToken = default)
     {
+        using var response = await SendAsync(HttpMethod.Get, "/api/brokers/b1", cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement.Clone();
+    }
+
+    /// <summary>An operator action, <c>POST /api/brokers/b1/{action}</c> as admin (switchover, promote, stop, start); the caller reads the answer.</summary>
+    public Task<HttpResponseMessage> ActAsync(string action, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"/api/brokers/b1/{action}", cancellationToken);
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, CancellationToken cancellationToken)
+    {
         // A master is ready once its STOMP connector listens; Kestrel may log its address a moment later.
         var wait = Stopwatch.StartNew();
         while (HttpBase is null && !HasExited && wait.Elapsed < DefaultStartTimeout)
@@ -396,11 +407,9 @@ public sealed partial class BrokerProcess : IAsyncDisposable
             await Task.Delay(20, cancellationToken);
         }
         var address = HttpBase ?? throw new InvalidOperationException($"the HTTP API is not listening{Environment.NewLine}{Describe()}");
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(address, "/api/brokers/b1"));
+        using var request = new HttpRequestMessage(method, new Uri(address, path));
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:admin")));
-        using var response = await Http.SendAsync(request, cancellationToken);
-        response.EnsureSuccessStatusCode();
-        return JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement.Clone();
+        return await Http.SendAsync(request, cancellationToken);
     }
 
     /// <summary>Polls the API until <paramref name="condition"/> holds; throws with the last view and the output on timeout.</summary>

@@ -108,6 +108,38 @@ public sealed class TestHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// One host with a master/slave pair, as the default appsettings.json has one: master <paramref name="master"/> on a
+    /// free STOMP port, slave <paramref name="slave"/> following it over that port (its own connector on port 0, opened at
+    /// promotion), each with its data directory in the host's folder. The master's port is picked before the host
+    /// starts (the slave's configuration names it), so a start that loses that port to another program is retried.
+    /// Returns once the host runs; wait for "slave in sync" in the API or the console.
+    /// </summary>
+    public static async Task<TestHost> StartPairInOneHostAsync(string master = "b1", string slave = "b2", params string[] settings)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreePort();
+            try
+            {
+                return await StartAsync(
+                [
+                    .. ReplicationSettings,
+                    $"--Brokers:{master}:Connectors:0=tcp://127.0.0.1:{port}",
+                    $"--Brokers:{master}:DataDirectory={{root}}/data/{master}",
+                    $"--Brokers:{slave}:Connectors:0=tcp://127.0.0.1:0",
+                    $"--Brokers:{slave}:DataDirectory={{root}}/data/{slave}",
+                    $"--Brokers:{slave}:MasterConnectorUri=tcp://127.0.0.1:{port}",
+                    .. settings,
+                ]);
+            }
+            catch (Exception e) when (attempt < 3 && (e is SocketException || e.InnerException is SocketException))
+            {
+                // Another program took the port between our probe and the bind: pick another.
+            }
+        }
+    }
+
     /// <summary>A port free right now (bound and released), for connectors that open later, such as a slave's.</summary>
     public static int FreePort()
     {

@@ -1,8 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Sockets;
-using System.Text;
-using BrokerConsole.Tests.Infrastructure;
 
 namespace BrokerConsole.Tests.Replication;
 
@@ -10,8 +6,6 @@ namespace BrokerConsole.Tests.Replication;
 [Collection("Processes")]
 public sealed class SwitchoverTests
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(60) };
-
     [Fact]
     public async Task Switchover_SwapsRoles_TellsClientsToReconnect_AndLosesNoReceiptedMessage()
     {
@@ -45,7 +39,7 @@ public sealed class SwitchoverTests
             await Task.Delay(10, token);
         }
 
-        var answer = await PostAsync(master, "/api/brokers/b1/switchover", token);
+        var answer = await master.ActAsync("switchover", token);
         Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{answer.StatusCode}: {await answer.Content.ReadAsStringAsync(token)}");
 
         var farewell = await producing.WaitAsync(TimeSpan.FromSeconds(30), token);
@@ -65,7 +59,7 @@ public sealed class SwitchoverTests
         Assert.Empty(before.Concat(receipted).Except(drained));
 
         // And back again, asked of the slave this time.
-        var back = await PostAsync(master, "/api/brokers/b1/switchover", token);
+        var back = await master.ActAsync("switchover", token);
         Assert.True(back.StatusCode == HttpStatusCode.OK, $"{back.StatusCode}: {await back.Content.ReadAsStringAsync(token)}");
         await Replicas.WaitInSyncAsync(master, slave, token);
         Assert.Equal("master", Replicas.Role(await master.GetViewAsync(token)));
@@ -78,7 +72,7 @@ public sealed class SwitchoverTests
         await using var master = await BrokerProcess.StartAsync(Replicas.Master(), timeout.Token);
         await master.GetViewAsync(timeout.Token);
 
-        var answer = await PostAsync(master, "/api/brokers/b1/switchover", timeout.Token);
+        var answer = await master.ActAsync("switchover", timeout.Token);
 
         Assert.Equal(HttpStatusCode.Conflict, answer.StatusCode);
         Assert.Contains("no slave in sync", await answer.Content.ReadAsStringAsync(timeout.Token));
@@ -97,7 +91,7 @@ public sealed class SwitchoverTests
         var sent = await Replicas.SendAsync(master.Port, "/queue/fence", "m", 50);
         await using var bystander = await DurabilityStomp.ConnectAsync(master.Port);
 
-        var answer = await PostAsync(slave, "/api/brokers/b1/promote", token);
+        var answer = await slave.ActAsync("promote", token);
         Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{answer.StatusCode}: {await answer.Content.ReadAsStringAsync(token)}");
 
         var farewell = await bystander.ReceiveAsync(TimeSpan.FromSeconds(30));
@@ -136,7 +130,7 @@ public sealed class SwitchoverTests
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(150));
         var token = timeout.Token;
-        var slaveHttp = new Uri($"http://127.0.0.1:{FreePort()}");
+        var slaveHttp = new Uri($"http://127.0.0.1:{TestHost.FreePort()}");
         await using var master = await BrokerProcess.StartAsync(Replicas.Master(
             [.. Replicas.Credentials, $"--Brokers:b1:Peer={slaveHttp}", "--Brokers:b1:PeerTimeout=00:00:01"]), token);
         await using var proxy = TcpProxy.Start(master.Port);
@@ -166,21 +160,7 @@ public sealed class SwitchoverTests
         var options = Replicas.SlaveOf(masterPort);
         return options with
         {
-            Settings = [.. options.Settings, $"--Brokers:b1:Connectors:0=tcp://127.0.0.1:{FreePort()}", "--Brokers:b1:MasterTimeout=00:00:03"],
+            Settings = [.. options.Settings, $"--Brokers:b1:Connectors:0=tcp://127.0.0.1:{TestHost.FreePort()}", "--Brokers:b1:MasterTimeout=00:00:03"],
         };
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task<HttpResponseMessage> PostAsync(BrokerProcess broker, string path, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(broker.HttpBase!, path));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:admin")));
-        return await Http.SendAsync(request, cancellationToken);
     }
 }

@@ -45,9 +45,11 @@ public sealed class TlsAndFlowControlTests
     [Fact]
     public async Task ReadsPausedForFlowControl_NotTimedOutByHeartbeatCheck()
     {
-        await using var host = await TestHost.StartAsync("--Stomp:HeartbeatReceiveMs=100", "--Stomp:MaxPendingFrames=4");
+        // 500 ms heart-beats (1 s with the grace): short against the 3 s we stay silent, long against a busy
+        // machine's scheduling gaps while the sender is not blocked.
+        await using var host = await TestHost.StartAsync("--Stomp:HeartbeatReceiveMs=500", "--Stomp:MaxPendingFrames=4");
         await using var client = await StompTestClient.ConnectTcpAsync(host.StompPort());
-        await client.ConnectAsync(extra: ("heart-beat", "100,0"));
+        await client.ConnectAsync(extra: ("heart-beat", "500,0"));
         var bigReceipt = new string('r', 60_000);
 
         // Receipts with 60 KB ids fill both socket buffers while we do not read, so the broker stops reading us;
@@ -59,7 +61,7 @@ public sealed class TlsAndFlowControlTests
                 await client.SendTextAsync("/queue/throttled", "x", ("receipt", $"{i}-{bigReceipt}"));
             }
         });
-        await Task.WhenAny(sending, Task.Delay(TimeSpan.FromSeconds(2)));
+        await Task.WhenAny(sending, Task.Delay(TimeSpan.FromSeconds(3)));
         var receipts = 0;
         while (receipts < 300)
         {

@@ -1,0 +1,31 @@
+namespace BrokerConsole.BrowserTests.Pages;
+
+/// <summary>The Brokers page (<c>/</c>): the live grid of every broker in the host.</summary>
+public sealed class BrokersPage(IPage page) : ConsolePage(page)
+{
+    public override string Path => "";
+
+    public override string Heading => "Brokers";
+
+    public DataGrid Grid => new(Page.Locator("table.brokers"));
+
+    /// <summary>The row of <paramref name="broker"/> (its name is the first cell).</summary>
+    public ILocator Row(string broker) => Grid.Rows.Filter(new LocatorFilterOptions
+    {
+        Has = Page.GetByRole(AriaRole.Gridcell, new PageGetByRoleOptions { Name = broker, Exact = true }),
+    });
+
+    public async Task<ILocator> CellAsync(string broker, string column) => await Grid.CellAsync(Row(broker), column);
+
+    /// <summary>Waits (web-first, live) until the grid shows <paramref name="broker"/> with this role and state.</summary>
+    public async Task ExpectBrokerAsync(string broker, string role, string state, TimeSpan? timeout = null)
+    {
+        var options = new LocatorAssertionsToHaveTextOptions { Timeout = timeout is { } t ? (float)t.TotalMilliseconds : null };
+        await Assertions.Expect(await CellAsync(broker, "Role")).ToHaveTextAsync(role, options);
+        await Assertions.Expect(await CellAsync(broker, "State")).ToHaveTextAsync(state, options);
+    }
+
+    /// <summary>An action button in a broker's row (none yet on this page: the actions come with the Actions work).</summary>
+    public ILocator ActionButton(string broker, string action) =>
+        Row(broker).GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = action });
+}

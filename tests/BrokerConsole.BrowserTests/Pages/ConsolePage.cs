@@ -1,0 +1,69 @@
+namespace BrokerConsole.BrowserTests.Pages;
+
+/// <summary>
+/// A page of the console behind the layout (header with the user and Log out, the menu on the left). A new page
+/// object is a path, a heading and the locators of its own controls; see <see cref="BrokersPage"/>.
+/// </summary>
+public abstract class ConsolePage(IPage page)
+{
+    public IPage Page { get; } = page;
+
+    /// <summary>Relative to the host's address ("" for the Brokers page, "events", "queues/b1"...).</summary>
+    public abstract string Path { get; }
+
+    /// <summary>The page's h1.</summary>
+    public abstract string Heading { get; }
+
+    public ILocator H1 => Page.GetByRole(AriaRole.Heading, new PageGetByRoleOptions { Level = 1 });
+
+    /// <summary>The user name the header shows.</summary>
+    public ILocator User => Page.Locator("header .user, .user").First;
+
+    public ILocator LogOut => Page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Log out" });
+
+    public ILocator MenuLink(string name) => Page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new LocatorGetByRoleOptions { Name = name, Exact = true });
+
+    /// <summary>
+    /// Buttons that change something (operator actions, send, purge, move, delete...). A viewer must see none;
+    /// extend the list when pages gain actions with other names.
+    /// </summary>
+    public ILocator AdminActions => Page.GetByRole(AriaRole.Button, new PageGetByRoleOptions
+    {
+        NameRegex = new System.Text.RegularExpressions.Regex(
+            "^(stop|start|promote|switchover|send|purge|delete|move|copy|retry)\\b",
+            System.Text.RegularExpressions.RegexOptions.IgnoreCase),
+    });
+
+    /// <summary>Loads the page by its address (a full load: the prerendered page, then the live circuit).</summary>
+    public async Task OpenAsync()
+    {
+        await Page.GotoAsync(Path);
+        await ExpectOpenAsync();
+    }
+
+    /// <summary>Goes there through the menu, as a user would (Blazor's enhanced navigation, no full reload).</summary>
+    public async Task OpenFromMenuAsync(string menuText)
+    {
+        await MenuLink(menuText).ClickAsync();
+        await ExpectOpenAsync();
+    }
+
+    public async Task ExpectOpenAsync()
+    {
+        await Assertions.Expect(H1).ToHaveTextAsync(Heading);
+        await Assertions.Expect(Page).ToHaveTitleAsync(Heading);
+    }
+
+    /// <summary>
+    /// Marks the loaded document; <see cref="ExpectNotReloadedAsync"/> then proves that what changed since came live
+    /// over the circuit, not through a reload or a navigation that would have shown it anyway.
+    /// </summary>
+    public Task MarkDocumentAsync() => Page.EvaluateAsync("() => { window.__consoleTestMark = 'kept'; }");
+
+    public async Task ExpectNotReloadedAsync() =>
+        Assert.Equal("kept", await Page.EvaluateAsync<string?>("() => window.__consoleTestMark ?? null"));
+
+    /// <summary>The button named <paramref name="name"/> inside the open dialog (for the confirmations of the Actions).</summary>
+    public ILocator DialogButton(string name) =>
+        Page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = name });
+}

@@ -1,0 +1,24 @@
+namespace BrokerConsole.BrowserTests.Pages;
+
+/// <summary>The Events page (<c>/events</c>): the live timeline, newest first.</summary>
+public sealed class EventsPage(IPage page) : ConsolePage(page)
+{
+    public override string Path => "events";
+
+    public override string Heading => "Events";
+
+    public DataGrid Grid => new(Page.Locator("table.events"));
+
+    /// <summary>Rows of <paramref name="broker"/> of this kind (a <c>BrokerEventKind</c> name) whose text contains <paramref name="detail"/>.</summary>
+    public ILocator Event(string broker, string kind, string? detail = null)
+    {
+        var rows = Grid.Rows
+            .Filter(new LocatorFilterOptions { Has = Page.GetByRole(AriaRole.Gridcell, new PageGetByRoleOptions { Name = broker, Exact = true }) })
+            .Filter(new LocatorFilterOptions { Has = Page.GetByRole(AriaRole.Gridcell, new PageGetByRoleOptions { Name = kind, Exact = true }) });
+        return detail is null ? rows : rows.Filter(new LocatorFilterOptions { HasText = detail });
+    }
+
+    /// <summary>Waits (web-first, live) until such an event is shown.</summary>
+    public Task ExpectEventAsync(string broker, string kind, string? detail = null) =>
+        Assertions.Expect(Event(broker, kind, detail).First).ToBeVisibleAsync();
+}
