@@ -9,6 +9,9 @@ namespace BrokerConsole.Monitoring;
 /// </summary>
 public interface IMonitorSource
 {
+    /// <summary>The names of the brokers of this process, in configuration order.</summary>
+    IReadOnlyList<string> BrokerNames();
+
     /// <summary>
     /// Every broker of this process: the first item is the current snapshot, then a fresh snapshot at most
     /// every poll interval (~500 ms) and only when something changed. Ends when <paramref name="cancellationToken"/> is cancelled.

@@ -17,6 +17,7 @@ public sealed partial class MonitorSource : IMonitorSource, IHostedService, IDis
 
     private readonly Func<IReadOnlyList<BrokerView>> _snapshot;
     private readonly Func<IReadOnlyList<BrokerDestinations>> _destinations;
+    private readonly Func<IReadOnlyList<string>> _brokerNames;
     private readonly EventLog _events;
     private readonly TimeSpan _pollInterval;
     private readonly TimeSpan _eventBatchInterval;
@@ -29,6 +30,7 @@ public sealed partial class MonitorSource : IMonitorSource, IHostedService, IDis
             () => [.. registry.All.Select(b => new BrokerDestinations(b.Name, b.Broker.GetDestinations()))],
             registry.Events, DefaultPollInterval, DefaultEventBatchInterval, DefaultHistoryInterval)
     {
+        _brokerNames = () => [.. registry.All.Select(b => b.Name)];
     }
 
     internal MonitorSource(Func<IReadOnlyList<BrokerView>> snapshot, EventLog events, TimeSpan pollInterval, TimeSpan eventBatchInterval)
@@ -41,12 +43,15 @@ public sealed partial class MonitorSource : IMonitorSource, IHostedService, IDis
     {
         _snapshot = snapshot;
         _destinations = destinations;
+        _brokerNames = () => [.. destinations().Select(b => b.Broker)];
         _events = events;
         _pollInterval = pollInterval;
         _eventBatchInterval = eventBatchInterval;
         _historyInterval = historyInterval;
         _timer = new Timer(_ => Poll(), null, _pollInterval, _pollInterval);
     }
+
+    public IReadOnlyList<string> BrokerNames() => _brokerNames();
 
     Task IHostedService.StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -1,17 +1,32 @@
 using BrokerConsole.Api;
+using BrokerConsole.Components.Controls;
 using BrokerConsole.Components.Live;
 using BrokerConsole.Monitoring;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 
 namespace BrokerConsole.Components.Pages;
 
-/// <summary>Every broker of this process, live from <see cref="IMonitorSource.WatchBrokers"/>.</summary>
+/// <summary>
+/// Every broker of this process, live from <see cref="IMonitorSource.WatchBrokers"/>, with the operator's
+/// actions behind a confirmation; <see cref="IOperatorActions"/> checks the role whatever the markup showed.
+/// </summary>
 public sealed partial class Brokers : LiveComponent<IReadOnlyList<BrokerView>>
 {
     private IQueryable<BrokerView> _brokers = Enumerable.Empty<BrokerView>().AsQueryable();
+    private IReadOnlyList<(string Name, IReadOnlyList<RateSample> History)> _history = [];
+    private ConfirmDialog _confirm = null!;
+    private string? _status;
+    private string? _error;
+
+    [CascadingParameter]
+    private Task<AuthenticationState> Authentication { get; set; } = null!;
 
     [Inject]
     private IMonitorSource Monitor { get; set; } = null!;
+
+    [Inject]
+    private IOperatorActions Actions { get; set; } = null!;
 
     protected override IAsyncEnumerable<IReadOnlyList<BrokerView>> Watch(CancellationToken cancellationToken) =>
         Monitor.WatchBrokers(cancellationToken);
@@ -19,6 +34,27 @@ public sealed partial class Brokers : LiveComponent<IReadOnlyList<BrokerView>>
     protected override Task ShowAsync(IReadOnlyList<BrokerView> batch)
     {
         _brokers = batch.AsQueryable();
+        _history = [.. batch.Select(b => (b.Name, Monitor.BrokerHistory(b.Name)))];
         return Task.CompletedTask;
+    }
+
+    private void Ask(BrokerView broker, OperatorAction action)
+    {
+        var (title, whatHappens) = OperatorConfirmation.For(broker, action);
+        _confirm.Ask(title, whatHappens, action.ToString(), () => RunAsync(broker.Name, action));
+    }
+
+    private async Task RunAsync(string broker, OperatorAction action)
+    {
+        (_status, _error) = (null, null);
+        try
+        {
+            var state = await Actions.RunAsync((await Authentication).User, broker, action);
+            _status = $"{broker}: {action.ToString().ToLowerInvariant()} done; now {state}.";
+        }
+        catch (OperationException e)
+        {
+            _error = $"{broker}: {action.ToString().ToLowerInvariant()} refused: {e.Message}";
+        }
     }
 }
