@@ -34,6 +34,8 @@ internal sealed class FakeMonitorSource : IMonitorSource
     public (IReadOnlyList<BrokerEvent> Snapshot, IAsyncEnumerable<IReadOnlyList<BrokerEvent>> Changes) WatchEvents(CancellationToken cancellationToken) =>
         (EventSnapshot, Read(Events.Reader, cancellationToken));
 
+    public IReadOnlyList<string> BrokerNames() => ["b1"];
+
     public IAsyncEnumerable<DestinationChanges> WatchDestinations(string broker, CancellationToken cancellationToken)
     {
         WatchedBroker = broker;

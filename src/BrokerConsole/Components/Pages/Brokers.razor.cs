@@ -41,7 +41,7 @@ public sealed partial class Brokers : LiveComponent<IReadOnlyList<BrokerView>>
     private void Ask(BrokerView broker, OperatorAction action)
     {
         var (title, whatHappens) = OperatorConfirmation.For(broker, action);
-        _confirm.Ask(title, whatHappens, action.ToString(), () => RunAsync(broker.Name, action));
+        _confirm.Ask(title, whatHappens, action.ToString(), EventCallback.Factory.Create(this, () => RunAsync(broker.Name, action)));
     }
 
     private async Task RunAsync(string broker, OperatorAction action)

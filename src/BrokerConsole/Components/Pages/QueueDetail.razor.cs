@@ -79,7 +79,12 @@ public sealed partial class QueueDetail : LiveComponent<DestinationChanges>
         try
         {
             var (total, page) = Queues.Browse(Broker, Queue, request.StartIndex, request.Count ?? PageSize, _appliedFilter);
-            _total = total;
+            if (_total != total)
+            {
+                // The count above the grid is this page's markup, not the grid's: it must render too.
+                _total = total;
+                StateHasChanged();
+            }
             return ValueTask.FromResult(GridItemsProviderResult.From(page.ToArray(), total));
         }
         catch (OperationException e)
@@ -136,17 +141,17 @@ public sealed partial class QueueDetail : LiveComponent<DestinationChanges>
     private void AskPurge() => _confirm.Ask(
         $"Purge queue {Queue}?",
         $"Every message waiting in queue '{Queue}' on {Broker} ({_row?.Pending ?? _total} now) is deleted; messages out with consumers stay with them. This cannot be undone.",
-        "Purge", () => RunAsync(user => Task.FromResult($"Purged {Queues.Purge(user, Broker, Queue)} messages.")));
+        "Purge", EventCallback.Factory.Create(this, () => RunAsync(user => Task.FromResult($"Purged {Queues.Purge(user, Broker, Queue)} messages."))));
 
     private void AskDeleteQueue() => _confirm.Ask(
         $"Delete queue {Queue}?",
         $"Queue '{Queue}' on {Broker} is deleted with its {_row?.Pending ?? _total} waiting messages, and its {_row?.Consumers ?? 0} consumers are told so. A client sending to it later creates it again, empty.",
-        "Delete queue", () => RunAsync(user =>
+        "Delete queue", EventCallback.Factory.Create(this, () => RunAsync(user =>
         {
             Queues.DeleteQueue(user, Broker, Queue);
             Navigation.NavigateTo($"brokers/{Uri.EscapeDataString(Broker)}/destinations");
             return Task.FromResult($"Deleted queue {Queue}.");
-        }));
+        })));
 
     /// <summary>Runs an action as the signed-in user and shows its outcome; the message list is read again after it.</summary>
     private async Task RunAsync(Func<ClaimsPrincipal, Task<string>> action)
