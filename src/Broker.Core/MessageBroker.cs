@@ -152,6 +152,35 @@ public sealed partial class MessageBroker : IAsyncDisposable
             ? [.. q.Queue.Browse().Select(m => new BrowsedMessage(m.Load(Store), m.DeliveryCount))]
             : [];
 
+    /// <summary>
+    /// One page of a queue in dispatch order, and how many messages match; consumes nothing. Without a filter
+    /// only the page is read (a paged message comes back from the journal), so browsing has no cap.
+    /// </summary>
+    public (int Total, IReadOnlyList<BrowsedMessage> Page) Browse(string queue, int offset, int limit, Func<Message, bool>? filter = null)
+    {
+        if (!_destinations.TryGetValue(DestinationName.Queue(queue), out var destination) || destination is not QueueDestination q)
+        {
+            return (0, []);
+        }
+        var all = q.Queue.Browse();
+        if (filter is null)
+        {
+            return (all.Count, [.. all.Skip(offset).Take(limit).Select(m => new BrowsedMessage(m.Load(Store), m.DeliveryCount))]);
+        }
+        // Each message is read and tested once; only the page is kept, so a filtered browse of a paged queue stays small.
+        var total = 0;
+        var page = new List<BrowsedMessage>();
+        foreach (var queued in all)
+        {
+            var message = queued.Load(Store);
+            if (filter(message) && total++ >= offset && page.Count < limit)
+            {
+                page.Add(new BrowsedMessage(message, queued.DeliveryCount));
+            }
+        }
+        return (total, page);
+    }
+
     /// <summary>Deletes one waiting message; false when no such message waits in the queue.</summary>
     public bool DeleteMessage(string queue, string messageId) =>
         _destinations.TryGetValue(DestinationName.Queue(queue), out var destination) && destination is QueueDestination q

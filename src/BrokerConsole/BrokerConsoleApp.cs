@@ -30,6 +30,7 @@ public static class BrokerConsoleApp
         builder.AddBrokerMonitoring();
         builder.AddBrokerConsoleUi();
         builder.Services.AddBrokerDiagnostics();
+        builder.Services.AddBrokerOperations();
 
         var app = builder.Build();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });

@@ -17,6 +17,15 @@ internal sealed class FakeMonitorSource : IMonitorSource
 
     public IReadOnlyList<BrokerEvent> EventSnapshot { get; set; } = [];
 
+    /// <summary>What every <see cref="WatchDestinations"/> call reads, whatever the broker; write a snapshot first.</summary>
+    public Channel<DestinationChanges> Destinations { get; } = Channel.CreateUnbounded<DestinationChanges>();
+
+    /// <summary>The history returned for any broker or destination.</summary>
+    public IReadOnlyList<RateSample> History { get; set; } = [];
+
+    /// <summary>The broker the last <see cref="WatchDestinations"/> call asked for.</summary>
+    public string? WatchedBroker { get; private set; }
+
     /// <summary>Subscriptions currently open; a disposed page must leave none behind.</summary>
     public int Watchers => Volatile.Read(ref _watchers);
 
@@ -24,6 +33,18 @@ internal sealed class FakeMonitorSource : IMonitorSource
 
     public (IReadOnlyList<BrokerEvent> Snapshot, IAsyncEnumerable<IReadOnlyList<BrokerEvent>> Changes) WatchEvents(CancellationToken cancellationToken) =>
         (EventSnapshot, Read(Events.Reader, cancellationToken));
+
+    public IReadOnlyList<string> BrokerNames() => ["b1"];
+
+    public IAsyncEnumerable<DestinationChanges> WatchDestinations(string broker, CancellationToken cancellationToken)
+    {
+        WatchedBroker = broker;
+        return Read(Destinations.Reader, cancellationToken);
+    }
+
+    public IReadOnlyList<RateSample> BrokerHistory(string broker) => History;
+
+    public IReadOnlyList<RateSample> DestinationHistory(string broker, string kind, string name) => History;
 
     private async IAsyncEnumerable<T> Read<T>(ChannelReader<T> reader, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -47,4 +68,7 @@ internal sealed class FakeMonitorSource : IMonitorSource
         new ReplicationView("in sync", "amq1S", true, 100, 100, 0, 0, 0, 0, 0));
 
     public static BrokerEvent Event(string broker, BrokerEventKind kind, string detail) => new(DateTimeOffset.UtcNow, broker, kind, detail);
+
+    public static DestinationRow Row(string name, long pending = 0, string kind = "queue", int consumers = 0, double rate = 0) =>
+        new(name, kind, pending, consumers, pending, 0, 0, rate, 0);
 }

@@ -9,5 +9,33 @@ internal static class ApiResults
 
     public static IResult BadRequest(string detail) => Results.Problem(detail: detail, statusCode: StatusCodes.Status400BadRequest);
 
+    public static IResult Problem(OperationException e) => Results.Problem(detail: e.Message, statusCode: e.Status);
+
     public static IResult Conflict(string detail) => Results.Problem(detail: detail, statusCode: StatusCodes.Status409Conflict);
+
+    /// <summary>The operation's answer, or the problem it was refused with.</summary>
+    public static IResult From(Func<IResult> operation)
+    {
+        try
+        {
+            return operation();
+        }
+        catch (OperationException e)
+        {
+            return Problem(e);
+        }
+    }
+
+    /// <inheritdoc cref="From"/>
+    public static async Task<IResult> FromAsync(Func<Task<IResult>> operation)
+    {
+        try
+        {
+            return await operation();
+        }
+        catch (OperationException e)
+        {
+            return Problem(e);
+        }
+    }
 }

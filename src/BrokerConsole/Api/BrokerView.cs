@@ -74,7 +74,14 @@ public sealed record ReplicationView(
         if (hosted.Role == BrokerRole.Slave && hosted.Slave is { } slave)
         {
             var lag = Math.Max(0, slave.MasterLastSequence - last);
-            return new ReplicationView(slave.State.ToString().ToLowerInvariant(), slave.MasterName, slave.State == SlaveState.InSync,
+            var linkState = slave.State switch
+            {
+                SlaveState.InSync => "in sync",
+                SlaveState.Syncing => "catching up",
+                SlaveState.MasterFailed => "master failed",
+                _ => "connecting",
+            };
+            return new ReplicationView(linkState, slave.MasterName, slave.State == SlaveState.InSync,
                 last, slave.MasterLastSequence, lag, 0, 0, 0, slave.RecordsSetAside);
         }
         if (hosted.Master is not { } master)

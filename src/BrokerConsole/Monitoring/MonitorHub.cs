@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Broker.Core.Events;
 using BrokerConsole.Api;
 using Microsoft.AspNetCore.SignalR;
@@ -16,13 +15,10 @@ public sealed class MonitorHub(IMonitorSource source) : Hub
         source.WatchBrokers(cancellationToken);
 
     /// <summary>The recent events as the first batch, then later events in batches.</summary>
-    public async IAsyncEnumerable<IReadOnlyList<BrokerEvent>> StreamEvents([EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var (snapshot, changes) = source.WatchEvents(cancellationToken);
-        yield return snapshot;
-        await foreach (var batch in changes.WithCancellation(cancellationToken))
-        {
-            yield return batch;
-        }
-    }
+    public IAsyncEnumerable<IReadOnlyList<BrokerEvent>> StreamEvents(CancellationToken cancellationToken) =>
+        source.WatchEventBatches(cancellationToken);
+
+    /// <summary>One broker's queues and topics: the whole list, then the rows that changed or went away.</summary>
+    public IAsyncEnumerable<DestinationChanges> StreamDestinations(string broker, CancellationToken cancellationToken) =>
+        source.WatchDestinations(broker, cancellationToken);
 }

@@ -8,9 +8,7 @@ public sealed partial class MonitorSource
 {
     private readonly Lock _lock = new();
     private readonly List<Channel<IReadOnlyList<BrokerView>>> _brokerWatchers = [];
-    private readonly Timer _timer;
     private IReadOnlyList<BrokerView>? _last;
-    private int _polling;
 
     public async IAsyncEnumerable<IReadOnlyList<BrokerView>> WatchBrokers([EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -24,10 +22,6 @@ public sealed partial class MonitorSource
         lock (_lock)
         {
             _brokerWatchers.Add(channel);
-            if (_brokerWatchers.Count == 1)
-            {
-                _timer.Change(_pollInterval, _pollInterval);
-            }
         }
         try
         {
@@ -53,40 +47,35 @@ public sealed partial class MonitorSource
                 _brokerWatchers.Remove(channel);
                 if (_brokerWatchers.Count == 0)
                 {
-                    // Nobody watches: stop polling, and forget the last snapshot so the next watcher starts fresh.
-                    _timer.Change(Timeout.Infinite, Timeout.Infinite);
+                    // Nobody watches: stop taking snapshots, and forget the last one so the next watcher starts fresh.
                     _last = null;
                 }
             }
         }
     }
 
-    private void Poll()
+    /// <summary>A fresh snapshot for the broker watchers, only when there are any and something changed.</summary>
+    private void PollBrokers()
     {
-        // Timer callbacks can overlap when a poll is slow; one at a time is enough.
-        if (Interlocked.Exchange(ref _polling, 1) == 1)
+        lock (_lock)
         {
-            return;
-        }
-        try
-        {
-            var snapshot = _snapshot();
-            lock (_lock)
+            if (_brokerWatchers.Count == 0)
             {
-                if (_last is not null && SameState(_last, snapshot))
-                {
-                    return;
-                }
-                _last = snapshot;
-                foreach (var watcher in _brokerWatchers)
-                {
-                    watcher.Writer.TryWrite(snapshot);
-                }
+                return;
             }
         }
-        finally
+        var snapshot = _snapshot();
+        lock (_lock)
         {
-            Volatile.Write(ref _polling, 0);
+            if (_last is not null && SameState(_last, snapshot))
+            {
+                return;
+            }
+            _last = snapshot;
+            foreach (var watcher in _brokerWatchers)
+            {
+                watcher.Writer.TryWrite(snapshot);
+            }
         }
     }
 

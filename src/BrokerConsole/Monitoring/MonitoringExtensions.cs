@@ -12,6 +12,7 @@ public static class MonitoringExtensions
     {
         builder.Services.AddSingleton<MonitorSource>();
         builder.Services.AddSingleton<IMonitorSource>(sp => sp.GetRequiredService<MonitorSource>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MonitorSource>());
         // Enum kinds travel as names, as in GET /api/events.
         builder.Services.AddSignalR()
             .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Broker.Core.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -29,6 +30,9 @@ public static class SecurityExtensions
             .AddPolicy(ReplicatePolicy, p => p.RequireAuthenticatedUser().RequireRole(RolesHolding(Permission.Replicate)));
         return builder;
     }
+
+    /// <summary>Whether the user holds a role granted <see cref="Permission.Administer"/>; for checks inside handlers.</summary>
+    public static bool MayAdminister(ClaimsPrincipal user) => RolesHolding(Permission.Administer).Any(user.IsInRole);
 
     private static void ConfigureCookie(CookieAuthenticationOptions options)
     {

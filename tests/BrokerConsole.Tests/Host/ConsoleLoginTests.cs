@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using System.Text.RegularExpressions;
 using BrokerConsole.Tests.Infrastructure;
@@ -63,6 +64,39 @@ public sealed partial class ConsoleLoginTests : IAsyncLifetime
         Assert.Equal("/events", login.Headers.Location!.OriginalString.Replace(_host.HttpUri.ToString().TrimEnd('/'), "", StringComparison.Ordinal));
         Assert.Contains("<h1", await browser.GetStringAsync("/"), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/brokers")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ConsolePages_Admin_RenderWithTheRealServices()
+    {
+        using var api = _host.CreateHttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsJsonAsync("/api/brokers/b1/queues/pages/messages", new { body = "page body" })).StatusCode);
+        using var browser = Browser(new CookieContainer());
+        await LogInAsync(browser, "admin", "admin");
+
+        foreach (var (path, expected) in new[]
+        {
+            ("/", "Brokers"), ("/destinations", "Queues and topics"), ("/brokers/b1/destinations", "Queues and topics"),
+            ("/brokers/b1/queues/pages", "Queue"), ("/send", "Send a test message"), ("/events", "Events"),
+        })
+        {
+            var response = await browser.GetAsync(path);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains(expected, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task SendPage_Viewer_NotAllowed()
+    {
+        using var browser = Browser(new CookieContainer());
+        await LogInAsync(browser, "viewer", "viewer");
+
+        var response = await browser.GetAsync("/send");
+
+        // The page's admin policy is enforced by the endpoint, before anything renders: access denied goes to the login page.
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.DoesNotContain("send-submit", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -119,4 +119,29 @@ public sealed class QueueApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         Assert.Contains("already a master", await response.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task BodyDownload_Viewer_GetsTheBytes()
+    {
+        var sent = await SendAsync("download", new { body = Convert.ToBase64String(new byte[] { 0, 1, 2, 255 }), bodyEncoding = "base64" });
+        var id = sent.GetProperty("messageIds")[0].GetString()!;
+
+        var body = await _host.CreateHttpClient("viewer").GetByteArrayAsync($"/api/brokers/b1/queues/download/messages/{Uri.EscapeDataString(id)}/body");
+
+        Assert.Equal(new byte[] { 0, 1, 2, 255 }, body);
+    }
+
+    [Fact]
+    public async Task Retry_DeadLettered_BackToOriginalQueue()
+    {
+        var sent = await SendAsync("DLQ.work", new { body = "failed", headers = new Dictionary<string, string> { ["original-destination"] = "/queue/work" } });
+        var id = sent.GetProperty("messageIds")[0].GetString()!;
+        using var http = _host.CreateHttpClient();
+
+        var retried = await http.PostAsync($"/api/brokers/b1/queues/DLQ.work/messages/{Uri.EscapeDataString(id)}/retry", null);
+
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal(1, (await GetAsync("/api/brokers/b1/queues/work/messages")).GetProperty("total").GetInt32());
+        Assert.Equal(0, (await GetAsync("/api/brokers/b1/queues/DLQ.work/messages")).GetProperty("total").GetInt32());
+    }
 }

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Serialization;
 using Broker.Core.Events;
 using BrokerConsole.Api;
+using BrokerConsole.Monitoring;
 using BrokerConsole.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -69,6 +70,30 @@ public sealed class MonitorHubTests : IAsyncLifetime
             }
         }
         Assert.Fail("the stream ended without DestinationCreated");
+    }
+
+    [Fact]
+    public async Task StreamDestinations_AfterSend_DeliversTheQueueWithItsDepth()
+    {
+        await using var connection = Connect("viewer");
+        await connection.StartAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await using var stream = connection.StreamAsync<DestinationChanges>("StreamDestinations", "b1", timeout.Token).GetAsyncEnumerator(timeout.Token);
+        Assert.True(await stream.MoveNextAsync());
+        Assert.True(stream.Current.IsSnapshot);
+
+        using var http = _host.CreateHttpClient();
+        var sent = await http.PostAsJsonAsync("/api/brokers/b1/queues/hub.destinations/messages", new { body = "x", count = 3 });
+        Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+
+        while (await stream.MoveNextAsync())
+        {
+            if (stream.Current.Updated.Any(r => r.Name == "hub.destinations" && r.Kind == "queue" && r.Pending == 3))
+            {
+                return;
+            }
+        }
+        Assert.Fail("the stream ended without the queue at depth 3");
     }
 
     [Fact]

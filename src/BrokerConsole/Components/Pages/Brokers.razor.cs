@@ -1,47 +1,60 @@
 using BrokerConsole.Api;
+using BrokerConsole.Components.Controls;
+using BrokerConsole.Components.Live;
 using BrokerConsole.Monitoring;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 
 namespace BrokerConsole.Components.Pages;
 
-/// <summary>Every broker of this process, live: the page owns its subscription to <see cref="IMonitorSource.WatchBrokers"/>.</summary>
-public sealed partial class Brokers : ComponentBase, IAsyncDisposable
+/// <summary>
+/// Every broker of this process, live from <see cref="IMonitorSource.WatchBrokers"/>, with the operator's
+/// actions behind a confirmation; <see cref="IOperatorActions"/> checks the role whatever the markup showed.
+/// </summary>
+public sealed partial class Brokers : LiveComponent<IReadOnlyList<BrokerView>>
 {
-    private readonly CancellationTokenSource _cancellation = new();
     private IQueryable<BrokerView> _brokers = Enumerable.Empty<BrokerView>().AsQueryable();
-    private Task? _watching;
+    private IReadOnlyList<(string Name, IReadOnlyList<RateSample> History)> _history = [];
+    private ConfirmDialog _confirm = null!;
+    private string? _status;
+    private string? _error;
+
+    [CascadingParameter]
+    private Task<AuthenticationState> Authentication { get; set; } = null!;
 
     [Inject]
     private IMonitorSource Monitor { get; set; } = null!;
 
-    protected override void OnInitialized() => _watching = Task.Run(() => WatchAsync(_cancellation.Token));
+    [Inject]
+    private IOperatorActions Actions { get; set; } = null!;
 
-    private async Task WatchAsync(CancellationToken cancellationToken)
+    protected override IAsyncEnumerable<IReadOnlyList<BrokerView>> Watch(CancellationToken cancellationToken) =>
+        Monitor.WatchBrokers(cancellationToken);
+
+    protected override Task ShowAsync(IReadOnlyList<BrokerView> batch)
     {
-        try
-        {
-            await foreach (var snapshot in Monitor.WatchBrokers(cancellationToken))
-            {
-                await InvokeAsync(() =>
-                {
-                    _brokers = snapshot.AsQueryable();
-                    StateHasChanged();
-                });
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The page went away.
-        }
+        _brokers = batch.AsQueryable();
+        _history = [.. batch.Select(b => (b.Name, Monitor.BrokerHistory(b.Name)))];
+        return Task.CompletedTask;
     }
 
-    public async ValueTask DisposeAsync()
+    private void Ask(BrokerView broker, OperatorAction action)
     {
-        await _cancellation.CancelAsync();
-        if (_watching is not null)
+        var (title, whatHappens) = OperatorConfirmation.For(broker, action);
+        _confirm.Ask(title, whatHappens, action.ToString(), EventCallback.Factory.Create(this, () => RunAsync(broker.Name, action)));
+    }
+
+    private async Task RunAsync(string broker, OperatorAction action)
+    {
+        (_status, _error) = (null, null);
+        try
         {
-            await _watching;
+            var state = await Actions.RunAsync((await Authentication).User, broker, action);
+            _status = $"{broker}: {action.ToString().ToLowerInvariant()} done; now {state}.";
         }
-        _cancellation.Dispose();
+        catch (OperationException e)
+        {
+            _error = $"{broker}: {action.ToString().ToLowerInvariant()} refused: {e.Message}";
+        }
     }
 }

@@ -13,4 +13,16 @@ internal static class Format
     };
 
     public static string Usage(UsageView usage) => $"{Bytes(usage.Used)} of {Bytes(usage.Limit)}";
+
+    /// <summary>The start of a body for a grid cell: text up to 80 characters, or how big a binary body is.</summary>
+    public static string Preview(ReadOnlyMemory<byte> body)
+    {
+        var head = body.Span[..Math.Min(body.Length, 320)];
+        if (!QueueOperations.IsText(head))
+        {
+            return $"({Bytes(body.Length)} binary)";
+        }
+        var text = System.Text.Encoding.UTF8.GetString(head);
+        return text.Length > 80 || head.Length < body.Length ? text[..Math.Min(text.Length, 80)] + "…" : text;
+    }
 }

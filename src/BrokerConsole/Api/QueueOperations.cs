@@ -1,0 +1,103 @@
+using System.Security.Claims;
+using System.Text;
+using Broker.Core;
+using Broker.Core.Messages;
+
+namespace BrokerConsole.Api;
+
+/// <summary>
+/// The queue operations the HTTP API and the console share: browse, send, purge, delete, move, copy, retry.
+/// Changes check the admin role and write an audit line here, so neither caller can forget either.
+/// </summary>
+public sealed partial class QueueOperations(Func<string, MessageBroker?> findBroker, Audit audit)
+{
+    public const int MaxPage = 1000;
+
+    /// <summary>How much of a body the filter searches and the console previews.</summary>
+    public const int BodyPreviewBytes = 64 * 1024;
+
+    /// <summary>The header the core puts on a dead-lettered message: where it was going.</summary>
+    public const string OriginalDestinationHeader = "original-destination";
+
+    /// <summary>One page of a queue, never consuming; <paramref name="filter"/> matches header names or values, the id or the body text.</summary>
+    public (int Total, IReadOnlyList<BrowsedMessage> Page) Browse(string broker, string queue, int offset, int limit, string? filter)
+    {
+        if (offset < 0 || limit is < 1 or > MaxPage)
+        {
+            throw OperationException.BadRequest($"offset must be 0 or more and limit 1 to {MaxPage}");
+        }
+        return Broker(broker).Browse(queue, offset, limit, string.IsNullOrEmpty(filter) ? null : m => Matches(m, filter));
+    }
+
+    /// <summary>One message of a queue by id, or null when it is no longer there.</summary>
+    public BrowsedMessage? Find(string broker, string queue, string messageId) =>
+        Broker(broker).Browse(queue, 0, 1, m => m.MessageId == messageId).Page.FirstOrDefault();
+
+    public int Purge(ClaimsPrincipal user, string broker, string queue)
+    {
+        Audit.RequireAdministrator(user);
+        var purged = Broker(broker).Purge(queue);
+        audit.Write(user, "purge", $"{broker}/queue/{queue}", $"{purged} messages");
+        return purged;
+    }
+
+    public void DeleteMessage(ClaimsPrincipal user, string broker, string queue, string messageId)
+    {
+        Audit.RequireAdministrator(user);
+        if (!Broker(broker).DeleteMessage(queue, messageId))
+        {
+            throw OperationException.NotFound($"message '{messageId}' is not waiting in queue '{queue}' (absent, or out with a consumer)");
+        }
+        audit.Write(user, "delete-message", $"{broker}/queue/{queue}/{messageId}", "");
+    }
+
+    /// <summary>Moves or copies one waiting message to <paramref name="target"/> (<c>/queue/x</c>, <c>/topic/x</c>, or a bare queue name); the new message id.</summary>
+    public async Task<string> MoveAsync(ClaimsPrincipal user, string broker, string queue, string messageId, string target, bool copy)
+    {
+        Audit.RequireAdministrator(user);
+        var to = ParseTarget(target);
+        var newId = await Broker(broker).MoveMessageAsync(queue, messageId, to, copy)
+            ?? throw OperationException.NotFound($"message '{messageId}' is not waiting in queue '{queue}'");
+        audit.Write(user, copy ? "copy-message" : "move-message", $"{broker}/queue/{queue}/{messageId}", $"to {to}");
+        return newId;
+    }
+
+    /// <summary>Sends a dead-lettered message back where it was going (its <c>original-destination</c> header).</summary>
+    public Task<string> RetryAsync(ClaimsPrincipal user, string broker, string queue, string messageId)
+    {
+        var message = Find(broker, queue, messageId)
+            ?? throw OperationException.NotFound($"message '{messageId}' is not waiting in queue '{queue}'");
+        var original = message.Message.Header(OriginalDestinationHeader)
+            ?? throw OperationException.BadRequest($"message '{messageId}' has no {OriginalDestinationHeader} header: it was not dead-lettered");
+        return MoveAsync(user, broker, queue, messageId, original, copy: false);
+    }
+
+    public void DeleteQueue(ClaimsPrincipal user, string broker, string queue)
+    {
+        Audit.RequireAdministrator(user);
+        if (!Broker(broker).DeleteDestination(DestinationName.Queue(queue)))
+        {
+            throw OperationException.NotFound($"no queue named '{queue}'");
+        }
+        audit.Write(user, "delete-queue", $"{broker}/queue/{queue}", "");
+    }
+
+    /// <summary>Whether a body is shown as text (UTF-8 without NUL) or as base64.</summary>
+    public static bool IsText(ReadOnlySpan<byte> body) => System.Text.Unicode.Utf8.IsValid(body) && !body.Contains((byte)0);
+
+    private MessageBroker Broker(string name) => findBroker(name) ?? throw OperationException.UnknownBroker(name);
+
+    private static DestinationName ParseTarget(string target)
+    {
+        if (!DestinationName.TryParse(target.StartsWith('/') ? target : "/queue/" + target, out var to, out var error))
+        {
+            throw OperationException.BadRequest($"target: {error}");
+        }
+        return to;
+    }
+
+    private static bool Matches(Message message, string filter) =>
+        message.Headers.Any(h => h.Value.Contains(filter, StringComparison.OrdinalIgnoreCase) || h.Key.Contains(filter, StringComparison.OrdinalIgnoreCase))
+        || message.MessageId.Contains(filter, StringComparison.OrdinalIgnoreCase)
+        || Encoding.UTF8.GetString(message.Body.Span[..Math.Min(message.Body.Length, BodyPreviewBytes)]).Contains(filter, StringComparison.OrdinalIgnoreCase);
+}
