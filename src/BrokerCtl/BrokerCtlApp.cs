@@ -26,7 +26,8 @@ public static class BrokerCtlApp
         root.Subcommands.Add(HttpCommands.Status(common, output, error));
         root.Subcommands.Add(HttpCommands.Browse(common, output, error));
         root.Subcommands.Add(HttpCommands.Purge(common, output, error));
-        root.Subcommands.Add(HttpCommands.Promote(common, output, error));
+        root.Subcommands.Add(HttpCommands.OperatorAction("promote", "promote a slave to master (a live master is fenced and rejoins it)", common, output, error));
+        root.Subcommands.Add(HttpCommands.OperatorAction("switchover", "planned switchover of an in-sync pair: roles swap, clients are told to reconnect", common, output, error));
         root.Subcommands.Add(UriCommands.Uri(common, output, error));
 
         var parsed = root.Parse(args);

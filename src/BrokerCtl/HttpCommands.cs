@@ -6,7 +6,7 @@ using System.Text.Json;
 
 namespace BrokerCtl;
 
-/// <summary><c>status</c>, <c>browse</c>, <c>purge</c>, <c>promote</c> over the HTTP API (shared/API.md).</summary>
+/// <summary><c>status</c>, <c>browse</c>, <c>purge</c>, <c>promote</c>, <c>switchover</c> over the HTTP API (shared/API.md).</summary>
 internal static class HttpCommands
 {
     public static Command Status(CommonOptions common, TextWriter output, TextWriter error)
@@ -51,13 +51,14 @@ internal static class HttpCommands
         return command;
     }
 
-    public static Command Promote(CommonOptions common, TextWriter output, TextWriter error)
+    /// <summary>An operator action on one broker: <c>promote</c> (a slave to master) or <c>switchover</c> (planned, between an in-sync pair).</summary>
+    public static Command OperatorAction(string action, string description, CommonOptions common, TextWriter output, TextWriter error)
     {
         var url = UrlOption();
         var broker = BrokerOption();
-        var command = new Command("promote", "promote a slave to master") { url, broker };
+        var command = new Command(action, description) { url, broker };
         command.SetAction((parse, ct) => CallAsync(common, parse, url, HttpMethod.Post,
-            $"/api/brokers/{Uri.EscapeDataString(parse.GetValue(broker)!)}/promote",
+            $"/api/brokers/{Uri.EscapeDataString(parse.GetValue(broker)!)}/{action}",
             output, error, ct, body => [$"state: {Text(body, "state")}"]));
         return command;
     }

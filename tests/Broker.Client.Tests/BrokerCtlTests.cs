@@ -125,6 +125,18 @@ public sealed class BrokerCtlTests
     }
 
     [Fact]
+    public async Task Switchover_OfALoneMaster_FailsWithTheBrokersReason()
+    {
+        await using var host = await TestHost.StartAsync();
+
+        var result = await RunAsync("switchover", "--url", host.HttpUri.ToString(), "--broker", "b1");
+
+        Assert.Equal(BrokerCtlApp.Failed, result.Exit);
+        Assert.Contains("409", result.Error);
+        Assert.Contains("no slave in sync", result.Error);
+    }
+
+    [Fact]
     public async Task Browse_OnABrokerWithTheRoute_ListsOrSaysNotAvailable()
     {
         await using var host = await TestHost.StartAsync();
