@@ -273,7 +273,7 @@ public sealed partial class StompConnection
         while (true)
         {
             var link = await WaitForLinkAsync(cancellationToken);
-            var transaction = new StompTransaction(this, NextId("tx"), link.Generation);
+            var transaction = new StompTransaction(this, NextTransactionId(), link.Generation);
             _transactions[transaction.Id] = transaction;
             try
             {

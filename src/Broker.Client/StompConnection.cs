@@ -48,6 +48,7 @@ public sealed partial class StompConnection : IAsyncDisposable
     private bool _disconnecting;
     private long _nextReceipt;
     private long _nextId;
+    private readonly string _instanceId = Guid.NewGuid().ToString("N")[..12];
 
     private long _reconnects;
     private long _resent;
@@ -310,6 +311,12 @@ public sealed partial class StompConnection : IAsyncDisposable
     private string NextReceipt(string kind) => $"{kind}-{Interlocked.Increment(ref _nextReceipt)}";
 
     internal string NextId(string kind) => $"{kind}-{Interlocked.Increment(ref _nextId)}";
+
+    /// <summary>
+    /// A transaction id no other connection (of this process or another, now or after a restart) uses: the broker
+    /// keeps commit outcomes per user and id across failovers, so an in-doubt COMMIT must never find someone else's.
+    /// </summary>
+    internal string NextTransactionId() => $"tx-{_instanceId}-{Interlocked.Increment(ref _nextId)}";
 
     private Task<StompFrame> ExpectReceipt(string receipt)
     {

@@ -22,4 +22,7 @@ internal static partial class BrokerLog
 
     [LoggerMessage(1005, LogLevel.Information, "Broker {BrokerName} recovered {Messages} messages in {Destinations} destinations from {Records} journal records")]
     public static partial void Recovered(ILogger logger, string brokerName, int messages, int destinations, long records);
+
+    [LoggerMessage(1006, LogLevel.Warning, "Broker {BrokerName}: message {MessageId} left queue {Queue} while it was being moved; it was copied instead")]
+    public static partial void MoveBecameCopy(ILogger logger, string brokerName, string messageId, string queue);
 }

@@ -9,8 +9,11 @@ public sealed partial class MessageBroker
     /// <summary>Closed while a planned switchover hands the clients' writes to the partner.</summary>
     public WriteGate Writes { get; } = new();
 
-    /// <summary>Fires when every client is told to go (<see cref="DismissClients"/>); sessions answer with an ERROR.</summary>
+    /// <summary>Fires when every client is told to go (<see cref="DismissClientsAsync"/>); sessions answer with an ERROR.</summary>
     public CancellationToken Dismissal => _dismissal.Token;
+
+    /// <summary>Started and not handing over: operators' changes (purge, delete, move) may be made.</summary>
+    public bool IsWritable => State == BrokerState.Started && !_context.Quiesced;
 
     /// <summary>What the ERROR says to each dismissed client.</summary>
     public string DismissalMessage { get; private set; } = "";

@@ -188,7 +188,7 @@ public sealed partial class MessageBroker : IAsyncDisposable
 
     /// <summary>
     /// Moves (or copies) one waiting message to another destination as a new message with a new id; the
-    /// original keeps its headers. A move removes it from its queue first, so it is never in both.
+    /// original keeps its headers. A move sends the new message, then removes the original.
     /// </summary>
     public async Task<string?> MoveMessageAsync(string queue, string messageId, DestinationName target, bool copy)
     {
@@ -197,15 +197,7 @@ public sealed partial class MessageBroker : IAsyncDisposable
         {
             return null;
         }
-        Message? original;
-        if (copy)
-        {
-            original = q.Queue.Browse().Select(m => m.Load(Store)).FirstOrDefault(m => m.MessageId == messageId);
-        }
-        else if (!q.Queue.RemoveWaiting(messageId, RemovalReason.DeadLettered, out original))
-        {
-            original = null;
-        }
+        var original = q.Queue.Browse().Select(m => m.Load(Store)).FirstOrDefault(m => m.MessageId == messageId);
         if (original is null)
         {
             return null;
@@ -217,7 +209,13 @@ public sealed partial class MessageBroker : IAsyncDisposable
             Destination = target,
             Headers = [.. original.Headers.Where(h => h.Key is not (DuplicateFilter.ProducerIdHeader or DuplicateFilter.ProducerSequenceHeader))],
         };
+        // Sent first, removed after: a send that fails (store full, unprotected pair) leaves the original in place.
         await Send(moved);
+        if (!copy && !q.Queue.RemoveWaiting(messageId, RemovalReason.DeadLettered, out _))
+        {
+            // A consumer took the original meanwhile: it was delivered; the copy stays, like a copy.
+            BrokerLog.MoveBecameCopy(_logger, Name, messageId, queue);
+        }
         return moved.MessageId;
     }
 

@@ -44,7 +44,8 @@ internal static class LinkProtocol
 
     public sealed record Hello(string Slave, string? UserName, string? Password, long LastSequence, long[][] Epochs);
 
-    public sealed record Welcome(string Master, long Epoch, long LastSequence, bool Snapshot, long DivergedAt, long[][] Epochs);
+    /// <summary>The master's answer to Hello; <paramref name="AckOnReceipt"/>: the master's receipts wait for "received" acks (ReplicationAck: Received).</summary>
+    public sealed record Welcome(string Master, long Epoch, long LastSequence, bool Snapshot, long DivergedAt, long[][] Epochs, bool AckOnReceipt);
 
     public sealed record Refused(string Reason);
 

@@ -21,6 +21,10 @@ public sealed class ReplicatedStore(Journal journal, ReplicationMaster master, R
 
     public StoreTicket Append(StoreRecord record)
     {
+        if (master.IsFenced)
+        {
+            throw new Broker.Core.BrokerException("this broker was fenced: its partner is master now; reconnect there");
+        }
         if (options.WhenUnprotected == UnprotectedPolicy.RefusePersistent && !master.IsInSync && AddsMessages(record))
         {
             throw new StoreFullException("the pair is unprotected (no slave in sync); persistent messages are refused (WhenUnprotected: RefusePersistent)");

@@ -40,4 +40,7 @@ internal static partial class ReplicationLog
 
     [LoggerMessage(4012, LogLevel.Warning, "Broker {Slave}: master {Master} hands over at sequence {Sequence}; taking over")]
     public static partial void TakingOver(ILogger logger, string slave, string master, long sequence);
+
+    [LoggerMessage(4013, LogLevel.Error, "Broker {Slave}: could not take over from its master; it goes on as slave")]
+    public static partial void TakeOverFailed(ILogger logger, Exception exception, string slave);
 }

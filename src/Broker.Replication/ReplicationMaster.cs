@@ -43,6 +43,7 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
     private Link? _link;
     private long _ackedSequence;
     private long _appendedBytes;
+    private bool _fenced;
 
     public ReplicationMaster(string brokerName, Journal journal, ReplicationOptions options, IBrokerAuthenticator authenticator,
         Action<BrokerEventKind, string> publish, ILogger logger)
@@ -110,24 +111,26 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
         try
         {
             await Task.WhenAll(_journal.WhenDurable(last), WaitForAck(last)).WaitAsync(timeout, cancellationToken);
-            if (_link != link)
-            {
-                throw new HandoverException($"slave {link.SlaveName} left before it held sequence {last}", linkLost: false);
-            }
-            await link.WriteAsync(LinkProtocol.PacketType.Handover, LinkProtocol.Longs(last), cancellationToken);
         }
         catch (TimeoutException)
         {
             throw new HandoverException($"slave {link.SlaveName} did not confirm sequence {last} within {timeout.TotalSeconds:0.#} s", linkLost: false);
         }
+        if (_link != link)
+        {
+            throw new HandoverException($"slave {link.SlaveName} left before it held sequence {last}", linkLost: false);
+        }
+        // From the Handover packet on, the slave may take over at any moment: whatever goes wrong now, the link is "lost".
+        var answered = link.BeginHandover();
         LinkProtocol.TakenOver answer;
         try
         {
-            answer = await link.TakenOver.Task.WaitAsync(timeout, cancellationToken);
+            await link.WriteAsync(LinkProtocol.PacketType.Handover, LinkProtocol.Longs(last), cancellationToken).WaitAsync(timeout, cancellationToken);
+            answer = await answered.WaitAsync(timeout, cancellationToken);
         }
-        catch (TimeoutException)
+        catch (Exception e) when (e is not HandoverException and not OperationCanceledException)
         {
-            throw new HandoverException($"slave {link.SlaveName} did not confirm it took over within {timeout.TotalSeconds:0.#} s", linkLost: true);
+            throw new HandoverException($"no answer from slave {link.SlaveName} to the handover: {e.Message}", linkLost: true);
         }
         if (answer.Refusal is { } refusal)
         {
@@ -223,7 +226,7 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
         var snapshot = divergedAt <= hello.LastSequence || hello.LastSequence + 1 < _journal.HistoryStart;
         var from = snapshot ? 1 : hello.LastSequence + 1;
         await link.WriteAsync(LinkProtocol.PacketType.Welcome, LinkProtocol.Json(new LinkProtocol.Welcome(
-            _brokerName, _journal.Epoch, _journal.LastSequence, snapshot, divergedAt, EpochArray())), stop.Token);
+            _brokerName, _journal.Epoch, _journal.LastSequence, snapshot, divergedAt, EpochArray(), _options.ReplicationAck == ReplicationAckMode.Received)), stop.Token);
         ReplicationLog.SlaveAttached(_logger, _brokerName, hello.Slave, remoteAddress, from, snapshot ? "snapshot" : "tail");
         _publish(BrokerEventKind.SlaveAttached, $"slave {hello.Slave} from {remoteAddress}");
         _publish(BrokerEventKind.ResyncStarted, $"slave {hello.Slave} resyncing from sequence {from}{(snapshot ? " (snapshot)" : "")}");
@@ -316,15 +319,25 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
                     Acknowledge(link, acked);
                     break;
                 case LinkProtocol.PacketType.SwitchoverRequest:
-                    SwitchoverRequested?.Invoke();
+                    if (link.State == LinkState.InSync)
+                    {
+                        SwitchoverRequested?.Invoke();
+                    }
+                    else
+                    {
+                        // Its last records may not be durable there yet: ask once it is in sync.
+                        link.SwitchoverPending = true;
+                    }
                     break;
                 case LinkProtocol.PacketType.TakenOver:
-                    link.TakenOver.TrySetResult(LinkProtocol.FromJson<LinkProtocol.TakenOver>(payload));
+                    link.Answer(LinkProtocol.FromJson<LinkProtocol.TakenOver>(payload));
                     break;
                 case LinkProtocol.PacketType.Promoting:
                     var promoting = LinkProtocol.FromJson<LinkProtocol.Promoting>(payload);
+                    var reason = $"slave {link.SlaveName} was promoted to master at epoch {promoting.Epoch}";
+                    Fence(reason);
                     PartnerPromoted?.Invoke(link.UriOnPort(promoting.Port));
-                    return $"slave {link.SlaveName} was promoted to master at epoch {promoting.Epoch}";
+                    return reason;
                 default:
                     return $"unexpected {type} packet from the slave";
             }
@@ -366,6 +379,33 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
             _publish(BrokerEventKind.SlaveInSync, $"slave {link.SlaveName} in sync at sequence {acked}");
             _publish(BrokerEventKind.ResyncFinished, $"slave {link.SlaveName} caught up");
             StateChanged?.Invoke(LinkState.InSync);
+            if (link.SwitchoverPending)
+            {
+                link.SwitchoverPending = false;
+                SwitchoverRequested?.Invoke();
+            }
+        }
+    }
+
+    /// <summary>True once the slave was promoted over this live master: nothing more may be acknowledged here.</summary>
+    public bool IsFenced => Volatile.Read(ref _fenced);
+
+    /// <summary>
+    /// The partner took over: appends are refused from now on, and the sends still waiting for the slave fail
+    /// (their clients get an ERROR and resend to the new master) instead of being acknowledged unreplicated.
+    /// </summary>
+    private void Fence(string reason)
+    {
+        List<Waiter> failed;
+        lock (_lock)
+        {
+            Volatile.Write(ref _fenced, true);
+            failed = [.. _waiters.Values];
+            _waiters.Clear();
+        }
+        foreach (var waiter in failed)
+        {
+            waiter.Completion.TrySetException(new Broker.Core.BrokerException($"not replicated: {reason}; send it to the new master"));
         }
     }
 
@@ -472,8 +512,26 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
 
         public CancellationTokenSource Closing { get; } = new();
 
-        /// <summary>The slave's answer to a handover; faults when the link is lost first.</summary>
-        public TaskCompletionSource<LinkProtocol.TakenOver> TakenOver { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private TaskCompletionSource<LinkProtocol.TakenOver>? _takenOver;
+
+        /// <summary>A slave that asked for a switchover before it was in sync: asked again once it is.</summary>
+        public bool SwitchoverPending { get; set; }
+
+        /// <summary>A fresh wait for the slave's answer to this handover (a refused one does not answer the next); faults when the link is lost.</summary>
+        public Task<LinkProtocol.TakenOver> BeginHandover()
+        {
+            var answer = new TaskCompletionSource<LinkProtocol.TakenOver>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _takenOver, answer);
+            if (Closing.IsCancellationRequested)
+            {
+                answer.TrySetException(LinkLost());
+            }
+            return answer.Task;
+        }
+
+        public void Answer(LinkProtocol.TakenOver answer) => Volatile.Read(ref _takenOver)?.TrySetResult(answer);
+
+        private HandoverException LinkLost() => new($"the link to slave {SlaveName} was lost during the handover", linkLost: true);
 
         /// <summary>The slave's client connector: its address as this link sees it, and the port it serves on.</summary>
         public string UriOnPort(int port)
@@ -498,8 +556,8 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
 
         public void Close()
         {
-            TakenOver.TrySetException(new HandoverException($"the link to slave {SlaveName} was lost during the handover", linkLost: true));
             Closing.Cancel();
+            Volatile.Read(ref _takenOver)?.TrySetException(LinkLost());
             Live.Writer.TryComplete();
             stream.Dispose();
         }

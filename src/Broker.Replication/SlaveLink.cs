@@ -50,6 +50,8 @@ public sealed class SlaveLink(
 {
     private readonly string _masterUri = options.MasterUri!;
     private LinkWriter? _writer;
+    private bool _ackOnReceipt;
+    private long _durableAcked;
     private bool _handedOver;
 
     /// <summary>Raised (on the link's loop) each time this slave comes into sync with its master.</summary>
@@ -166,6 +168,8 @@ public sealed class SlaveLink(
                 case (LinkProtocol.PacketType.Welcome, var payload):
                     var welcome = LinkProtocol.FromJson<LinkProtocol.Welcome>(payload);
                     MasterName = welcome.Master;
+                    _ackOnReceipt = welcome.AckOnReceipt;
+                    _durableAcked = 0;
                     MasterLastSequence = welcome.LastSequence;
                     ReplicationLog.SlaveConnectionEstablished(logger, slaveName, _masterUri);
                     State = SlaveState.Syncing;
@@ -229,9 +233,12 @@ public sealed class SlaveLink(
                         return "the master closed the link";
                     case (LinkProtocol.PacketType.Records, var payload):
                         var durable = Apply(payload);
-                        // Received first (for ReplicationAck: Received), durable once it is on disk. The next
+                        // Received at once when the master waits for that; durable once it is on disk. The next
                         // packets are read meanwhile, so the journal's group commit spans several of them.
-                        await Ack(journal.LastSequence, journal.DurableSequence);
+                        if (_ackOnReceipt)
+                        {
+                            await Ack(journal.LastSequence, journal.DurableSequence);
+                        }
                         _ = AckWhenDurableAsync(durable);
                         break;
                     case (LinkProtocol.PacketType.CaughtUp, var payload):
@@ -268,8 +275,13 @@ public sealed class SlaveLink(
             try
             {
                 await durable;
-                // Acks only grow on the master's side, so one overtaken by a later one does no harm.
-                await Ack(journal.LastSequence, journal.DurableSequence);
+                // One fsync makes several packets durable: one ack says so. Acks only grow on the master's
+                // side, so one overtaken by a later one does no harm.
+                var durableNow = journal.DurableSequence;
+                if (durableNow > Interlocked.Exchange(ref _durableAcked, durableNow) || _ackOnReceipt)
+                {
+                    await Ack(journal.LastSequence, durableNow);
+                }
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
             {
@@ -293,7 +305,18 @@ public sealed class SlaveLink(
         }
         await journal.WhenDurable(finalSequence).WaitAsync(cancellationToken);
         ReplicationLog.TakingOver(logger, slaveName, MasterName ?? _masterUri, finalSequence);
-        var port = await takeOver();
+        int port;
+        try
+        {
+            port = await takeOver();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The master is told, so it serves on instead of waiting for a partner that never opened.
+            ReplicationLog.TakeOverFailed(logger, e, slaveName);
+            await SendAsync(LinkProtocol.PacketType.TakenOver, LinkProtocol.Json(new LinkProtocol.TakenOver(0, $"slave {slaveName} could not take over: {e.Message}")), cancellationToken);
+            return false;
+        }
         _handedOver = true;
         await SendAsync(LinkProtocol.PacketType.TakenOver, LinkProtocol.Json(new LinkProtocol.TakenOver(port, null)), cancellationToken);
         return true;

@@ -161,6 +161,8 @@ public sealed partial class Journal : IMessageStore
             _liveMessages.Clear();
             _liveMeta.Clear();
             _producers.Clear();
+            _committed.Clear();
+            _committedOrder.Clear();
             _pending = [];
             Epochs.Reset();
             _segments.Add(Segment.Create(_directory, 1, _options.SegmentSize));

@@ -44,8 +44,10 @@ public sealed class WriteGate
         lock (_lock)
         {
             _closed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _drained = drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            drained = _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
+        // Store (closed) then load (active), against TryEnter's increment then load: a full fence on each side.
+        Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _active) == 0)
         {
             drained.TrySetResult();

@@ -108,12 +108,24 @@ public sealed partial class StompSession
                 }
                 await _transport.FlushAsync(_closing.Token);
                 Volatile.Write(ref _lastWriteTimestamp, Environment.TickCount64);
-                // Auto-ack means "written to the client": only now may the messages leave the broker.
-                foreach (var (consumer, tag) in autoAcks)
+                // Auto-ack means "written to the client": only now may the messages leave the broker. While a
+                // switchover holds writes the acks wait (the store's last record is fixed); if the client is then
+                // sent to the partner, these messages come back there marked redelivered.
+                if (autoAcks.Count > 0 && _broker.Writes.TryEnter())
                 {
-                    consumer.Ack(tag);
+                    try
+                    {
+                        foreach (var (consumer, tag) in autoAcks)
+                        {
+                            consumer.Ack(tag);
+                        }
+                        autoAcks.Clear();
+                    }
+                    finally
+                    {
+                        _broker.Writes.Exit();
+                    }
                 }
-                autoAcks.Clear();
                 if (replies > 0 && Interlocked.Add(ref _pendingReplies, -replies) <= _options.MaxPendingFrames / 2 && _readPaused)
                 {
                     _outboundRoom.Release();

@@ -36,7 +36,7 @@ public sealed partial class QueueOperations(Func<string, MessageBroker?> findBro
     public int Purge(ClaimsPrincipal user, string broker, string queue)
     {
         Audit.RequireAdministrator(user);
-        var purged = Broker(broker).Purge(queue);
+        var purged = WritableBroker(broker).Purge(queue);
         audit.Write(user, "purge", $"{broker}/queue/{queue}", $"{purged} messages");
         return purged;
     }
@@ -44,7 +44,7 @@ public sealed partial class QueueOperations(Func<string, MessageBroker?> findBro
     public void DeleteMessage(ClaimsPrincipal user, string broker, string queue, string messageId)
     {
         Audit.RequireAdministrator(user);
-        if (!Broker(broker).DeleteMessage(queue, messageId))
+        if (!WritableBroker(broker).DeleteMessage(queue, messageId))
         {
             throw OperationException.NotFound($"message '{messageId}' is not waiting in queue '{queue}' (absent, or out with a consumer)");
         }
@@ -56,8 +56,19 @@ public sealed partial class QueueOperations(Func<string, MessageBroker?> findBro
     {
         Audit.RequireAdministrator(user);
         var to = ParseTarget(target);
-        var newId = await Broker(broker).MoveMessageAsync(queue, messageId, to, copy)
-            ?? throw OperationException.NotFound($"message '{messageId}' is not waiting in queue '{queue}'");
+        string? newId;
+        try
+        {
+            newId = await WritableBroker(broker).MoveMessageAsync(queue, messageId, to, copy);
+        }
+        catch (BrokerException e)
+        {
+            throw OperationException.Conflict(e.Message);
+        }
+        if (newId is null)
+        {
+            throw OperationException.NotFound($"message '{messageId}' is not waiting in queue '{queue}'");
+        }
         audit.Write(user, copy ? "copy-message" : "move-message", $"{broker}/queue/{queue}/{messageId}", $"to {to}");
         return newId;
     }
@@ -75,7 +86,7 @@ public sealed partial class QueueOperations(Func<string, MessageBroker?> findBro
     public void DeleteQueue(ClaimsPrincipal user, string broker, string queue)
     {
         Audit.RequireAdministrator(user);
-        if (!Broker(broker).DeleteDestination(DestinationName.Queue(queue)))
+        if (!WritableBroker(broker).DeleteDestination(DestinationName.Queue(queue)))
         {
             throw OperationException.NotFound($"no queue named '{queue}'");
         }
@@ -86,6 +97,14 @@ public sealed partial class QueueOperations(Func<string, MessageBroker?> findBro
     public static bool IsText(ReadOnlySpan<byte> body) => System.Text.Unicode.Utf8.IsValid(body) && !body.Contains((byte)0);
 
     private MessageBroker Broker(string name) => findBroker(name) ?? throw OperationException.UnknownBroker(name);
+
+    /// <summary>A broker that takes changes now: not stopped, not a standing-by slave, not handing over to its partner.</summary>
+    private MessageBroker WritableBroker(string name)
+    {
+        var broker = Broker(name);
+        return broker.IsWritable ? broker
+            : throw OperationException.Conflict($"broker {name} takes no changes now ({(broker.State == BrokerState.Started ? "handing over to its partner" : broker.State.ToString().ToLowerInvariant())})");
+    }
 
     private static DestinationName ParseTarget(string target)
     {

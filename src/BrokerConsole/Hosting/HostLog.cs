@@ -35,4 +35,7 @@ internal static partial class HostLog
 
     [LoggerMessage(5010, LogLevel.Warning, "Broker {BrokerName}: stops serving and rejoins {Partner} as its slave ({Why})")]
     public static partial void Demoting(ILogger logger, string brokerName, string partner, string why);
+
+    [LoggerMessage(5011, LogLevel.Error, "Broker {BrokerName}: stopped following its master")]
+    public static partial void FollowingFailed(ILogger logger, Exception exception, string brokerName);
 }

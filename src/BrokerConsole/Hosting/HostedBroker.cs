@@ -38,7 +38,10 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
     private Task? _following;
     private CancellationTokenSource? _follow;
     private TaskCompletionSource _promotion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _promotingByOperator;
     private CancellationTokenSource? _watchingPeer;
+
+    private const string PlannedSwitchover = "planned switchover";
 
     /// <summary>How long each step of a planned switchover may take before it is called off.</summary>
     public static readonly TimeSpan SwitchoverTimeout = TimeSpan.FromSeconds(10);
@@ -173,6 +176,8 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
         {
             throw new InvalidOperationException($"broker {Name} is already a master");
         }
+        // From here the link's own end ("the master closed the link") must not promote a second time.
+        _promotingByOperator = true;
         if (_slave.State is SlaveState.Syncing or SlaveState.InSync)
         {
             // The master lives: fence it first, so that it stops serving and rejoins this broker as slave.
@@ -247,6 +252,11 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
                 Publish(BrokerEventKind.Switchover, $"switchover called off, {Name} goes on as master: {e.Message}");
                 throw new InvalidOperationException($"switchover called off: {e.Message}", e);
             }
+            catch (OperationCanceledException)
+            {
+                Broker.Resume();
+                throw;
+            }
             catch (HandoverException e)
             {
                 // The slave may already serve: this broker must not serve on its own, or the pair has two masters.
@@ -258,7 +268,7 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
                 throw new InvalidOperationException($"switchover interrupted: {e.Message}; {Name} stopped, check its partner", e);
             }
             Publish(BrokerEventKind.Switchover, $"{master.SlaveName} took over at sequence {_journal!.LastSequence}");
-            await DemoteAsync(partner, "switchover", "planned switchover");
+            await DemoteAsync(partner, "switchover", PlannedSwitchover);
         }
         finally
         {
@@ -304,9 +314,12 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
         }
         Broker.ResetForStandby();
         Role = BrokerRole.Slave;
+        StoppedByOperator = false;
+        _promotingByOperator = false;
+        _watchingPeer?.Cancel();
         _promotion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Publish(BrokerEventKind.Demoted, $"{why}: rejoining {partner} as its slave");
-        StartStandby(Definition.Replication.AsSlaveOf(partner));
+        StartStandby(Definition.Replication.AsSlaveOf(partner), failBack: why != PlannedSwitchover);
     }
 
     /// <summary>The port clients reach this broker on (its first connector), which a demoted partner rejoins.</summary>
@@ -392,7 +405,7 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
     }
 
     /// <summary>Folds the journal into a standby state and follows the master <paramref name="replication"/> names.</summary>
-    private void StartStandby(ReplicationOptions replication)
+    private void StartStandby(ReplicationOptions replication, bool failBack = true)
     {
         var standby = new RecoveryState(Definition.Options.MemoryLimit);
         foreach (var (sequence, record) in _journal!.Replay())
@@ -402,11 +415,22 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
         _slave = new SlaveLink(Name, Definition.Options.DataDirectory, _journal, standby, replication,
             replication.MasterConnector?.UserName ?? Definition.ReplicationUser, replication.MasterConnector?.Password ?? Definition.ReplicationPassword,
             Publish, TakeOverAsync, _loggerFactory.CreateLogger<SlaveLink>());
-        if (!Definition.Replication.IsSlave && Definition.Replication.AllowFailback)
+        if (failBack && !Definition.Replication.IsSlave && Definition.Replication.AllowFailback)
         {
-            // A configured master that rejoined as slave takes its role back once it holds everything.
+            // A configured master that rejoined after a failure takes its role back once it holds everything
+            // (not after a planned switchover: that was the operator's choice).
             var slave = _slave;
-            slave.InSync += () => _ = Task.Run(() => slave.RequestSwitchoverAsync(_stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing));
+            slave.InSync += () => _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await slave.RequestSwitchoverAsync(_stopping.Token);
+                }
+                catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException or OperationCanceledException)
+                {
+                    HostLog.SwitchoverFailed(_logger, Name, $"failback not requested: {e.Message}");
+                }
+            });
         }
         Follow();
     }
@@ -468,12 +492,24 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
                 HostLog.SwitchoverFailed(_logger, Name, e.Message);
             }
         });
-        _master.PartnerPromoted += partner => _ = Task.Run(() => FencedByPartnerAsync(partner, "the partner was promoted by an operator"));
+        _master.PartnerPromoted += partner => _ = Task.Run(async () =>
+        {
+            try
+            {
+                await FencedByPartnerAsync(partner, "the partner was promoted by an operator");
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                HostLog.SwitchoverFailed(_logger, Name, $"fenced, but could not rejoin {partner}: {e.Message}");
+            }
+        });
         return new ReplicatedStore(_journal!, _master, Definition.Replication);
     }
 
     private async Task BecomeMasterAsync()
     {
+        // Whatever a switchover left behind (held writes, dismissed sessions) ends when this broker serves again.
+        Broker.Resume();
         Broker.Start();
         var waitForSlave = Definition.Replication.WaitForSlave && _master?.IsInSync != true;
         if (waitForSlave)
@@ -550,13 +586,20 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
     {
         try
         {
-            if (await _slave!.RunAsync(Definition.Options.MemoryLimit, cancellationToken) == LinkEnd.HandedOver)
+            if (await _slave!.RunAsync(Definition.Options.MemoryLimit, cancellationToken) == LinkEnd.HandedOver || _promotingByOperator)
             {
                 return;
             }
         }
         catch (OperationCanceledException)
         {
+            return;
+        }
+        catch (Exception e)
+        {
+            // Never a silent standby that stopped following: say it, and stay a slave for the operator to act.
+            HostLog.FollowingFailed(_logger, e, Name);
+            Publish(BrokerEventKind.BrokerStopped, $"stopped following its master: {e.Message}");
             return;
         }
         if (Definition.Replication.ShutdownOnMasterFailure)
@@ -574,6 +617,10 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
     /// <summary>The slave takes over: a new epoch, the state it already holds, its connectors opened.</summary>
     private async Task PromoteAsync(string why)
     {
+        if (Role == BrokerRole.Master)
+        {
+            return;
+        }
         var epoch = _journal!.BeginEpoch();
         Broker.Recover(CreateMasterStore(), _slave!.Standby);
         Role = BrokerRole.Master;
