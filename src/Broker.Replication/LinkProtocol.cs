@@ -42,7 +42,8 @@ internal static class LinkProtocol
         Promoting = 11,
     }
 
-    public sealed record Hello(string Slave, string? UserName, string? Password, long LastSequence, long[][] Epochs);
+    /// <summary>The slave's opening; <paramref name="MasterTimeoutMs"/>: how long it waits for a heart-beat before it takes over.</summary>
+    public sealed record Hello(string Slave, string? UserName, string? Password, long LastSequence, long[][] Epochs, long MasterTimeoutMs);
 
     /// <summary>The master's answer to Hello; <paramref name="AckOnReceipt"/>: the master's receipts wait for "received" acks (ReplicationAck: Received).</summary>
     public sealed record Welcome(string Master, long Epoch, long LastSequence, bool Snapshot, long DivergedAt, long[][] Epochs, bool AckOnReceipt);

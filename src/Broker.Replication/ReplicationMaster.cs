@@ -231,14 +231,16 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
         _publish(BrokerEventKind.SlaveAttached, $"slave {hello.Slave} from {remoteAddress}");
         _publish(BrokerEventKind.ResyncStarted, $"slave {hello.Slave} resyncing from sequence {from}{(snapshot ? " (snapshot)" : "")}");
         var receiving = ReceiveAcksAsync(link, input, stop.Token);
-        var sending = SendAsync(link, from, snapshot, stop.Token);
+        // Heart-beats at a quarter of the slave's timeout (or ours, if shorter): a slave must never take over from a live master.
+        var heartbeat = TimeSpan.FromMilliseconds(hello.MasterTimeoutMs > 0 ? Math.Min(hello.MasterTimeoutMs, _options.MasterTimeout.TotalMilliseconds) : _options.MasterTimeout.TotalMilliseconds) / 4;
+        var sending = SendAsync(link, from, snapshot, heartbeat, stop.Token);
         var first = await Task.WhenAny(receiving, sending);
         await link.Closing.CancelAsync();
         return await first;
     }
 
     /// <summary>Catch-up from the files, then live: the switch happens under the journal's lock, so nothing falls between.</summary>
-    private async Task<string> SendAsync(Link link, long from, bool snapshot, CancellationToken cancellationToken)
+    private async Task<string> SendAsync(Link link, long from, bool snapshot, TimeSpan heartbeat, CancellationToken cancellationToken)
     {
         var batch = new MemoryStream();
         var next = from;
@@ -265,7 +267,6 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
         }
         link.LiveFrom = next;
         await link.WriteAsync(LinkProtocol.PacketType.CaughtUp, LinkProtocol.Longs(next), cancellationToken);
-        var heartbeat = _options.MasterTimeout / 4;
         while (!cancellationToken.IsCancellationRequested)
         {
             var reader = link.Live.Reader;

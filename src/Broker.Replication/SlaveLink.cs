@@ -145,7 +145,7 @@ public sealed class SlaveLink(
         await stream.WriteAsync(LinkProtocol.Preamble, cancellationToken);
         await LinkProtocol.WriteAsync(stream, LinkProtocol.PacketType.Hello, LinkProtocol.Json(new LinkProtocol.Hello(
             slaveName, userName, password, journal.LastSequence,
-            [.. journal.Epochs.Entries.Select(e => new[] { e.Epoch, e.FirstSequence })])), cancellationToken);
+            [.. journal.Epochs.Entries.Select(e => new[] { e.Epoch, e.FirstSequence })], (long)options.MasterTimeout.TotalMilliseconds)), cancellationToken);
         await stream.FlushAsync(cancellationToken);
         using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
@@ -176,6 +176,10 @@ public sealed class SlaveLink(
                     if (welcome.Snapshot)
                     {
                         await TakeSnapshotAsync(welcome, memoryLimit);
+                    }
+                    if (welcome.Epochs is [.., [var epoch, var firstSequence]])
+                    {
+                        journal.ObserveEpoch(epoch, firstSequence);
                     }
                     break;
                 default:

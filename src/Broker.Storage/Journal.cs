@@ -175,6 +175,21 @@ public sealed partial class Journal : IMessageStore
     }
 
     /// <summary>Starts a new epoch with the next record (a promotion); durable before it returns.</summary>
+    /// <summary>
+    /// Learns its master's current epoch even before a record of it arrives (a promotion that has not written yet),
+    /// so that this copy, promoted later, begins a later epoch and never the same one again.
+    /// </summary>
+    public void ObserveEpoch(long epoch, long firstSequence)
+    {
+        lock (_lock)
+        {
+            if (epoch > Epochs.Current)
+            {
+                Epochs.Begin(epoch, Math.Max(firstSequence, _nextSequence));
+            }
+        }
+    }
+
     public long BeginEpoch()
     {
         lock (_lock)

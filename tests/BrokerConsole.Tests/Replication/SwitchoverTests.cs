@@ -62,7 +62,10 @@ public sealed class SwitchoverTests
         var back = await master.ActAsync("switchover", token);
         Assert.True(back.StatusCode == HttpStatusCode.OK, $"{back.StatusCode}: {await back.Content.ReadAsStringAsync(token)}");
         await Replicas.WaitInSyncAsync(master, slave, token);
-        Assert.Equal("master", Replicas.Role(await master.GetViewAsync(token)));
+        var backAgain = await master.GetViewAsync(token);
+        Assert.Equal("master", Replicas.Role(backAgain));
+        // Every promotion a new epoch, even one that never wrote a record before the next.
+        Assert.True(Replicas.Epoch(backAgain) > Replicas.Epoch(promoted), $"epochs: {Replicas.Epoch(promoted)} then {Replicas.Epoch(backAgain)}");
     }
 
     [Fact]
