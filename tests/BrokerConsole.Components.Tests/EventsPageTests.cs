@@ -59,4 +59,62 @@ public sealed class EventsPageTests : ConsoleContext
 
         Assert.Equal(0, Monitor.Watchers);
     }
+
+    [Fact]
+    public void Filter_ByBrokerKindAndText_AppliesToEventsArrivingLater()
+    {
+        Monitor.EventSnapshot =
+        [
+            FakeMonitorSource.Event("b1", BrokerEventKind.BrokerStarted, "started on tcp://127.0.0.1:61613"),
+            FakeMonitorSource.Event("b1", BrokerEventKind.DestinationCreated, "/queue/orders"),
+            FakeMonitorSource.Event("b2", BrokerEventKind.SlaveInSync, "in sync with b1"),
+        ];
+        var cut = Render<Events>();
+        cut.WaitForState(() => Rows(cut) == 3);
+        Assert.Equal("3 of 3 events", cut.Find("[data-testid=events-count]").TextContent);
+
+        cut.Find("#events-broker").Change("b1");
+        Assert.Equal(2, Rows(cut));
+        Assert.DoesNotContain("in sync with b1", cut.Markup, StringComparison.Ordinal);
+
+        cut.Find("#events-kind").Change(nameof(BrokerEventKind.DestinationCreated));
+        Assert.Equal(1, Rows(cut));
+        Assert.Contains("/queue/orders", cut.Markup, StringComparison.Ordinal);
+
+        // Live: a later batch goes through the same filters.
+        Monitor.Events.Writer.TryWrite([
+            FakeMonitorSource.Event("b1", BrokerEventKind.DestinationCreated, "/queue/invoices"),
+            FakeMonitorSource.Event("b2", BrokerEventKind.DestinationCreated, "/queue/elsewhere"),
+            FakeMonitorSource.Event("b1", BrokerEventKind.SlaveAttached, "b2 from 127.0.0.1"),
+        ]);
+        cut.WaitForState(() => Rows(cut) == 2);
+        Assert.Contains("/queue/invoices", cut.Markup, StringComparison.Ordinal);
+        Assert.DoesNotContain("/queue/elsewhere", cut.Markup, StringComparison.Ordinal);
+        Assert.Equal("2 of 6 events", cut.Find("[data-testid=events-count]").TextContent);
+
+        // Text search, case-insensitive, as the user types.
+        cut.Find("#events-search").Input("INVOICES");
+        Assert.Equal(1, Rows(cut));
+        Assert.Contains("/queue/invoices", cut.Markup, StringComparison.Ordinal);
+
+        // Clearing the broker and kind keeps the search alone.
+        cut.Find("#events-broker").Change("");
+        cut.Find("#events-kind").Change("");
+        cut.Find("#events-search").Input("queue");
+        Assert.Equal(3, Rows(cut));
+        cut.Find("#events-search").Input("");
+        Assert.Equal(6, Rows(cut));
+    }
+
+    [Fact]
+    public void Filter_OffersEveryBrokerAndKind()
+    {
+        var cut = Render<Events>();
+
+        Assert.Equal(["", "b1"], cut.FindAll("#events-broker option").Select(o => o.GetAttribute("value")));
+        Assert.Equal(["", .. Enum.GetNames<BrokerEventKind>()], cut.FindAll("#events-kind option").Select(o => o.GetAttribute("value")));
+    }
+
+    /// <summary>Data rows shown by the grid.</summary>
+    private static int Rows(IRenderedComponent<Events> cut) => cut.FindAll("table.events tbody tr").Count(r => r.QuerySelector("td") is not null);
 }

@@ -49,6 +49,9 @@ public abstract class ConsolePage(IPage page)
     {
         await MenuLink(menuText).ClickAsync();
         await ExpectOpenAsync();
+        // FocusOnNavigate focuses the h1 (for screen readers), which must not draw a focus ring.
+        await Assertions.Expect(H1).ToBeFocusedAsync();
+        await Assertions.Expect(H1).ToHaveCSSAsync("outline-style", "none");
     }
 
     /// <summary>Whether the page runs over the circuit (all but the static login form).</summary>
