@@ -12,8 +12,8 @@ public sealed class EventsPageTests : ConsoleContext
 
         var cut = Render<Events>();
 
-        cut.WaitForState(() => cut.Markup.Contains("started on tcp://127.0.0.1:61613", StringComparison.Ordinal));
-        Assert.Contains("BrokerStarted", cut.Markup, StringComparison.Ordinal);
+        cut.WaitForState(() => Grid(cut).Contains("started on tcp://127.0.0.1:61613", StringComparison.Ordinal));
+        Assert.Contains("BrokerStarted", Grid(cut), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -21,18 +21,18 @@ public sealed class EventsPageTests : ConsoleContext
     {
         Monitor.EventSnapshot = [FakeMonitorSource.Event("amq1M", BrokerEventKind.BrokerStarted, "first")];
         var cut = Render<Events>();
-        cut.WaitForState(() => cut.Markup.Contains("first", StringComparison.Ordinal));
+        cut.WaitForState(() => Grid(cut).Contains("first", StringComparison.Ordinal));
 
         Monitor.Events.Writer.TryWrite([
             FakeMonitorSource.Event("amq1M", BrokerEventKind.DestinationCreated, "/queue/orders"),
             FakeMonitorSource.Event("amq1M", BrokerEventKind.SlaveAttached, "amq1S"),
         ]);
 
-        cut.WaitForState(() => cut.Markup.Contains("SlaveAttached", StringComparison.Ordinal));
-        Assert.Contains("/queue/orders", cut.Markup, StringComparison.Ordinal);
-        Assert.Contains("first", cut.Markup, StringComparison.Ordinal);
+        cut.WaitForState(() => Grid(cut).Contains("SlaveAttached", StringComparison.Ordinal));
+        Assert.Contains("/queue/orders", Grid(cut), StringComparison.Ordinal);
+        Assert.Contains("first", Grid(cut), StringComparison.Ordinal);
         // Newest first.
-        Assert.True(cut.Markup.IndexOf("SlaveAttached", StringComparison.Ordinal) < cut.Markup.IndexOf("first", StringComparison.Ordinal));
+        Assert.True(Grid(cut).IndexOf("SlaveAttached", StringComparison.Ordinal) < Grid(cut).IndexOf("first", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -42,8 +42,8 @@ public sealed class EventsPageTests : ConsoleContext
 
         Monitor.Events.Writer.TryWrite([FakeMonitorSource.Event("amq1M", BrokerEventKind.DestinationCreated, "/queue/<script>alert(1)</script>")]);
 
-        cut.WaitForState(() => cut.Markup.Contains("alert(1)", StringComparison.Ordinal));
-        Assert.Contains("/queue/&lt;script&gt;alert(1)&lt;/script&gt;", cut.Markup, StringComparison.Ordinal);
+        cut.WaitForState(() => Grid(cut).Contains("alert(1)", StringComparison.Ordinal));
+        Assert.Contains("/queue/&lt;script&gt;alert(1)&lt;/script&gt;", cut.Find("table.events").InnerHtml, StringComparison.Ordinal);
         Assert.Empty(cut.FindAll("script"));
     }
 
@@ -52,7 +52,7 @@ public sealed class EventsPageTests : ConsoleContext
     {
         var cut = Render<Events>();
         Monitor.Events.Writer.TryWrite([FakeMonitorSource.Event("amq1M", BrokerEventKind.BrokerStarted, "started")]);
-        cut.WaitForState(() => cut.Markup.Contains("BrokerStarted", StringComparison.Ordinal));
+        cut.WaitForState(() => Grid(cut).Contains("BrokerStarted", StringComparison.Ordinal));
         Assert.Equal(1, Monitor.Watchers);
 
         await DisposeComponentsAsync();
@@ -114,6 +114,9 @@ public sealed class EventsPageTests : ConsoleContext
         Assert.Equal(["", "b1"], cut.FindAll("#events-broker option").Select(o => o.GetAttribute("value")));
         Assert.Equal(["", .. Enum.GetNames<BrokerEventKind>()], cut.FindAll("#events-kind option").Select(o => o.GetAttribute("value")));
     }
+
+    /// <summary>The grid's text (the kind names are also the Kind filter's options, so never the whole markup).</summary>
+    private static string Grid(IRenderedComponent<Events> cut) => cut.Find("table.events").TextContent;
 
     /// <summary>Data rows shown by the grid.</summary>
     private static int Rows(IRenderedComponent<Events> cut) => cut.FindAll("table.events tbody tr").Count(r => r.QuerySelector("td") is not null);
