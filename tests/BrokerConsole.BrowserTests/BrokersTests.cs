@@ -4,9 +4,8 @@ using static BrokerConsole.BrowserTests.Infrastructure.ConsoleSession;
 namespace BrokerConsole.BrowserTests;
 
 /// <summary>
-/// The Brokers and Events pages watching the pair live. The Brokers page has no action buttons yet (the Actions
-/// are being built on another branch), so the operator actions go through <c>POST /api/brokers/{b}/stop|start|promote</c>;
-/// once the buttons land, <see cref="Pages.BrokersPage.ActionButton"/> and <see cref="Pages.ConsolePage.DialogButton"/> drive them instead.
+/// The Brokers and Events pages watching the pair live, the operator acting through the Brokers page's buttons and
+/// their confirmations (<see cref="Pages.BrokersPage.ActAsync"/>).
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class BrokersTests(ChromiumFixture chromium)
@@ -42,8 +41,17 @@ public sealed class BrokersTests(ChromiumFixture chromium)
         await events.MarkDocumentAsync();
         var epoch = await (await brokers.CellAsync(Slave, "Epoch")).InnerTextAsync();
 
-        await console.OperatorActionAsync(Master, "stop");
+        // Cancel does nothing.
+        await brokers.ActionButton(Master, "stop").ClickAsync();
+        await Assertions.Expect(brokers.ConfirmationText).ToContainTextAsync($"Its slave {Slave} may see this as a master failure and take over");
+        await brokers.CancelButton.ClickAsync();
+        await Assertions.Expect(brokers.Confirmation).ToHaveCountAsync(0);
+        await brokers.ExpectBrokerAsync(Master, "master", "master protected");
+        await Assertions.Expect(brokers.OperationStatus).ToHaveCountAsync(0);
 
+        await brokers.ActAsync(Master, "stop", $"{Master} closes its connectors");
+
+        await Assertions.Expect(brokers.OperationStatus).ToHaveTextAsync($"{Master}: stop done; now stopped.");
         await brokers.ExpectBrokerAsync(Slave, "master", "master unprotected");
         await brokers.ExpectBrokerAsync(Master, "master", "stopped");
         await Assertions.Expect(await brokers.CellAsync(Slave, "Epoch")).Not.ToHaveTextAsync(epoch);
@@ -67,14 +75,14 @@ public sealed class BrokersTests(ChromiumFixture chromium)
         await brokers.ExpectBrokerAsync(Master, "master", "master protected", Sync);
         await brokers.MarkDocumentAsync();
 
-        await console.OperatorActionAsync(Slave, "stop");
+        await brokers.ActAsync(Slave, "stop", $"{Slave} closes its connectors");
 
         await brokers.ExpectBrokerAsync(Slave, "slave", "stopped");
         await brokers.ExpectBrokerAsync(Master, "master", "master unprotected");
         // Written while the slave is away: it has to catch up when it comes back.
         await console.SendStompAsync("/queue/while.slave.away", count: 3);
 
-        await console.OperatorActionAsync(Slave, "start");
+        await brokers.ActAsync(Slave, "start", $"{Slave} opens its connectors again as slave");
 
         await brokers.ExpectBrokerAsync(Slave, "slave", "slave in sync", Sync);
         await brokers.ExpectBrokerAsync(Master, "master", "master protected", Sync);
@@ -93,13 +101,14 @@ public sealed class BrokersTests(ChromiumFixture chromium)
         await brokers.ExpectBrokerAsync(Master, "master", "master protected", Sync);
         await brokers.MarkDocumentAsync();
 
-        await console.OperatorActionAsync(Master, "stop");
+        await brokers.ActAsync(Master, "stop", $"{Master} closes its connectors");
 
         // ShutdownOnMasterFailure: the slave stops instead of taking over, and waits for an operator.
         await brokers.ExpectBrokerAsync(Slave, "slave", "stopped");
         await brokers.ExpectBrokerAsync(Master, "master", "stopped");
 
-        await console.OperatorActionAsync(Slave, "promote");
+        // The confirmation says which copy is newer: the slave was in sync, so it lacks nothing.
+        await brokers.ActAsync(Slave, "promote", $"{Slave} lacks nothing");
 
         await brokers.ExpectBrokerAsync(Slave, "master", "master unprotected");
         await brokers.ExpectNotReloadedAsync();
@@ -108,4 +117,46 @@ public sealed class BrokersTests(ChromiumFixture chromium)
         await events.ExpectEventAsync(Slave, "BrokerStopped", "ShutdownOnMasterFailure");
         await events.ExpectEventAsync(Slave, "Promoted", "promoted by an operator");
     }, settings: [$"--Brokers:{Slave}:ShutdownOnMasterFailure=true"]);
+
+    [Fact]
+    public Task PlannedSwitchover_FromTheButton_RolesSwap_AndSwitchBack() => RunAsync(chromium, async console =>
+    {
+        var brokers = await console.LogInAsync();
+        await brokers.ExpectBrokerAsync(Slave, "slave", "slave in sync", Sync);
+        await brokers.ExpectBrokerAsync(Master, "master", "master protected", Sync);
+        await console.SendStompAsync("/queue/kept.across.switchover", count: 3);
+        await brokers.MarkDocumentAsync();
+        // Only the master offers a switchover; the slave offers promote.
+        await Assertions.Expect(brokers.ActionButton(Slave, "switchover")).ToHaveCountAsync(0);
+        await Assertions.Expect(brokers.ActionButton(Slave, "promote")).ToBeVisibleAsync();
+
+        await brokers.ActAsync(Master, "switchover", $"then {Slave} becomes master and {Master} its slave");
+
+        await brokers.ExpectBrokerAsync(Slave, "master", "master protected", Sync);
+        await brokers.ExpectBrokerAsync(Master, "slave", "slave in sync", Sync);
+        await Assertions.Expect(await brokers.CellAsync(Slave, "Connectors")).ToContainTextAsync("open on");
+        await Assertions.Expect(await brokers.CellAsync(Master, "Connectors")).ToContainTextAsync("closed");
+        await Assertions.Expect(brokers.ActionButton(Master, "promote")).ToBeVisibleAsync();
+
+        // And back: the new master hands over to the configured one.
+        await brokers.ActAsync(Slave, "switchover", $"then {Master} becomes master and {Slave} its slave");
+
+        await brokers.ExpectBrokerAsync(Master, "master", "master protected", Sync);
+        await brokers.ExpectBrokerAsync(Slave, "slave", "slave in sync", Sync);
+        await brokers.ExpectNotReloadedAsync();
+        var queues = new Pages.QueuesPage(console.Page, Master);
+        await queues.OpenFromMenuAsync("Queues and topics");
+        await Assertions.Expect(queues.Pending("kept.across.switchover")).ToHaveTextAsync("3");
+        var events = console.Events;
+        await events.OpenFromMenuAsync("Events");
+        await events.ExpectEventAsync(Master, "Switchover", $"switchover to {Slave} started (asked by an operator)");
+        await events.ExpectEventAsync(Slave, "Promoted", "planned switchover");
+        await events.ExpectEventAsync(Master, "Demoted", "planned switchover");
+        await events.ExpectEventAsync(Slave, "Switchover", $"switchover to {Master} started (asked by an operator)");
+        // "took over", not "b1 took over": the event names the new master only when the old one still knew its slave then.
+        await events.ExpectEventAsync(Slave, "Switchover", "took over at sequence");
+        await events.ExpectEventAsync(Master, "Switchover", "took over at sequence");
+        await events.ExpectEventAsync(Master, "Promoted", "planned switchover");
+        await events.ExpectEventAsync(Slave, "Demoted", "planned switchover");
+    });
 }

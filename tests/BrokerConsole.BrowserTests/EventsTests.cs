@@ -23,5 +23,21 @@ public sealed class EventsTests(ChromiumFixture chromium)
         await events.ExpectEventAsync(Master, "DestinationCreated", queue);
         await Assertions.Expect(events.Grid.Row(queue)).ToHaveCountAsync(1);
         await events.ExpectNotReloadedAsync();
+
+        // The filters: by kind and text, then live for what comes next.
+        await events.Kind.SelectOptionAsync("DestinationCreated");
+        await events.Search.FillAsync("browser.");
+        await Assertions.Expect(events.Grid.Rows).ToHaveCountAsync(1);
+        await Assertions.Expect(events.Event(Master, "BrokerStarted")).ToHaveCountAsync(0);
+        var second = $"browser.{Guid.NewGuid():N}";
+        await console.SendStompAsync($"/queue/{second}");
+        await console.SendStompAsync("/queue/other.name");
+        await Assertions.Expect(events.Grid.Rows).ToHaveCountAsync(2);
+        await events.ExpectEventAsync(Master, "DestinationCreated", second);
+        await Assertions.Expect(events.Count).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^2 of \\d+ events$"));
+        await events.BrokerFilter.SelectOptionAsync(Slave);
+        await Assertions.Expect(events.Count).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^0 of \\d+ events$"));
+        await Assertions.Expect(events.Event(Master, "DestinationCreated")).ToHaveCountAsync(0);
+        await events.ExpectNotReloadedAsync();
     });
 }

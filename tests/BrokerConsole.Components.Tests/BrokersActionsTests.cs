@@ -75,6 +75,20 @@ public sealed class BrokersActionsTests : ConsoleContext
         Assert.Single(cut.FindAll("[data-testid=action-start]"));
         Assert.Empty(cut.FindAll("[data-testid=action-stop]"));
         Assert.Empty(cut.FindAll("[data-testid=action-switchover]"));
+        Assert.Empty(cut.FindAll("[data-testid=action-promote]"));
+    }
+
+    [Fact]
+    public void StoppedSlave_OffersStartAndPromote()
+    {
+        // ShutdownOnMasterFailure: the slave stopped when its master failed and waits for an operator to promote it.
+        var slave = Slave(100, 100) with { State = "stopped" };
+
+        var cut = RenderBrokers(slave);
+
+        Assert.Single(cut.FindAll("[data-testid=action-start]"));
+        Assert.Single(cut.FindAll("[data-testid=action-promote]"));
+        Assert.Empty(cut.FindAll("[data-testid=action-stop]"));
     }
 
     [Fact]

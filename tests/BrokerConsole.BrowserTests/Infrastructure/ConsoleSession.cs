@@ -24,12 +24,16 @@ public sealed class ConsoleSession : IAsyncDisposable
     /// <summary>
     /// Slack for a machine whose cores are busy (2 cores, shared): with the defaults (1 s, 2 s) a starved process
     /// misses heart-beats and the pair splits or goes unprotected on its own. Failovers in these tests come from
-    /// a stopped master closing the link, which the slave sees at once, whatever these say.
+    /// a stopped master closing the link, which the slave sees at once, whatever these say. Set on both brokers: after
+    /// a switchover each has the other role, and a master heart-beats at a quarter of its own MasterTimeout, so a
+    /// slave with a shorter one than its master's gives the link up (and takes over) within a second.
     /// </summary>
     private static readonly string[] PairSettings =
     [
+        $"--Brokers:{Master}:MasterTimeout=00:00:15",
         $"--Brokers:{Slave}:MasterTimeout=00:00:15",
         $"--Brokers:{Master}:ReplicationAckTimeout=00:00:15",
+        $"--Brokers:{Slave}:ReplicationAckTimeout=00:00:15",
     ];
 
     private ConsoleSession(TestHost host, IBrowserContext context, IPage page)
@@ -115,20 +119,6 @@ public sealed class ConsoleSession : IAsyncDisposable
 
     /// <summary>HTTP Basic client for the host's API (admin by default).</summary>
     public HttpClient Api(string user = "admin", string? password = null) => Host.CreateHttpClient(user, password);
-
-    /// <summary>
-    /// An operator action over the API (<c>POST /api/brokers/{b}/stop|start|promote</c>), for pages that have no
-    /// button for it yet; throws with the problem details unless it succeeds.
-    /// </summary>
-    public async Task OperatorActionAsync(string broker, string action)
-    {
-        using var http = Api();
-        using var response = await http.PostAsync($"/api/brokers/{Uri.EscapeDataString(broker)}/{action}", null);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"POST {action} on {broker}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        }
-    }
 
     /// <summary>Waits (API, no browser) until a broker's state is <paramref name="state"/>.</summary>
     public async Task WaitForStateAsync(string broker, string state, TimeSpan? timeout = null)

@@ -15,8 +15,6 @@ public static class Screenshots
             return;
         }
         Directory.CreateDirectory(Folder);
-        // The console focuses the h1 after each navigation (FocusOnNavigate); its focus ring is no part of the page.
-        await page.EvaluateAsync("() => document.activeElement?.blur()");
         await page.ScreenshotAsync(new PageScreenshotOptions
         {
             Path = Path.Combine(Folder, name + ".png"),

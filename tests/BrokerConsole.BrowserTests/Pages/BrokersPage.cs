@@ -25,7 +25,19 @@ public sealed class BrokersPage(IPage page) : ConsolePage(page)
         await Assertions.Expect(await CellAsync(broker, "State")).ToHaveTextAsync(state, options);
     }
 
-    /// <summary>An action button in a broker's row (none yet on this page: the actions come with the Actions work).</summary>
+    /// <summary>An operator action's button in a broker's row (<c>stop</c>, <c>start</c>, <c>promote</c>, <c>switchover</c>).</summary>
     public ILocator ActionButton(string broker, string action) =>
-        Row(broker).GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = action });
+        Page.Locator($"[data-testid=action-{action.ToLowerInvariant()}][data-broker=\"{broker}\"]");
+
+    /// <summary>
+    /// Clicks an action's button, waits for its confirmation (which must say <paramref name="saying"/>) and confirms it;
+    /// returns once the dialog closed.
+    /// </summary>
+    public async Task ActAsync(string broker, string action, string saying)
+    {
+        await ActionButton(broker, action).ClickAsync();
+        await Assertions.Expect(ConfirmationText).ToContainTextAsync(saying);
+        await ConfirmButton.ClickAsync();
+        await Assertions.Expect(Confirmation).ToHaveCountAsync(0);
+    }
 }

@@ -14,6 +14,9 @@ public abstract class ConsolePage(IPage page)
     /// <summary>The page's h1.</summary>
     public abstract string Heading { get; }
 
+    /// <summary>The document's title (the h1 unless a page says otherwise).</summary>
+    public virtual string Title => Heading;
+
     public ILocator H1 => Page.GetByRole(AriaRole.Heading, new PageGetByRoleOptions { Level = 1 });
 
     /// <summary>The user name the header shows.</summary>
@@ -46,12 +49,26 @@ public abstract class ConsolePage(IPage page)
     {
         await MenuLink(menuText).ClickAsync();
         await ExpectOpenAsync();
+        // FocusOnNavigate focuses the h1 (for screen readers), which must not draw a focus ring.
+        await Assertions.Expect(H1).ToBeFocusedAsync();
+        await Assertions.Expect(H1).ToHaveCSSAsync("outline-style", "none");
     }
 
+    /// <summary>Whether the page runs over the circuit (all but the static login form).</summary>
+    public virtual bool Interactive => true;
+
+    /// <summary>
+    /// The page is shown and, when <see cref="Interactive"/>, live: the prerendered page is replaced by the circuit's
+    /// first render, which would reset an input filled before it.
+    /// </summary>
     public async Task ExpectOpenAsync()
     {
         await Assertions.Expect(H1).ToHaveTextAsync(Heading);
-        await Assertions.Expect(Page).ToHaveTitleAsync(Heading);
+        await Assertions.Expect(Page).ToHaveTitleAsync(Title);
+        if (Interactive)
+        {
+            await Assertions.Expect(Page.Locator("nav.menu[data-interactive=true]")).ToHaveCountAsync(1);
+        }
     }
 
     /// <summary>
@@ -63,7 +80,18 @@ public abstract class ConsolePage(IPage page)
     public async Task ExpectNotReloadedAsync() =>
         Assert.Equal("kept", await Page.EvaluateAsync<string?>("() => window.__consoleTestMark ?? null"));
 
-    /// <summary>The button named <paramref name="name"/> inside the open dialog (for the confirmations of the Actions).</summary>
-    public ILocator DialogButton(string name) =>
-        Page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = name });
+    /// <summary>The confirmation dialog (<c>ConfirmDialog</c>) that every action that changes something opens first.</summary>
+    public ILocator Confirmation => Page.GetByTestId("confirm-dialog");
+
+    /// <summary>What the confirmation says will happen.</summary>
+    public ILocator ConfirmationText => Page.GetByTestId("confirm-text");
+
+    public ILocator ConfirmButton => Page.Locator("#confirm-ok");
+
+    public ILocator CancelButton => Page.Locator("#confirm-cancel");
+
+    /// <summary>An action's outcome (<c>operation-status</c>) or refusal (<c>operation-error</c>).</summary>
+    public ILocator OperationStatus => Page.GetByTestId("operation-status");
+
+    public ILocator OperationError => Page.GetByTestId("operation-error");
 }

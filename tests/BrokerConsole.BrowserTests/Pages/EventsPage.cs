@@ -9,6 +9,15 @@ public sealed class EventsPage(IPage page) : ConsolePage(page)
 
     public DataGrid Grid => new(Page.Locator("table.events"));
 
+    public ILocator BrokerFilter => Page.Locator("#events-broker");
+
+    public ILocator Kind => Page.Locator("#events-kind");
+
+    public ILocator Search => Page.Locator("#events-search");
+
+    /// <summary>"N of M events": what the filters let through of what the page holds.</summary>
+    public ILocator Count => Page.GetByTestId("events-count");
+
     /// <summary>Rows of <paramref name="broker"/> of this kind (a <c>BrokerEventKind</c> name) whose text contains <paramref name="detail"/>.</summary>
     public ILocator Event(string broker, string kind, string? detail = null)
     {

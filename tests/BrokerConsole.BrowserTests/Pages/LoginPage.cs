@@ -7,6 +7,8 @@ public sealed class LoginPage(IPage page) : ConsolePage(page)
 
     public override string Heading => "Log in";
 
+    public override bool Interactive => false;
+
     public ILocator UserName => Page.GetByLabel("User");
 
     public ILocator Password => Page.GetByLabel("Password");

@@ -11,11 +11,24 @@ public sealed partial class Events : LiveComponent<IReadOnlyList<BrokerEvent>>
     /// <summary>What the page keeps; the event log itself keeps its own recent window.</summary>
     internal const int MaxShown = 1000;
 
+    private static readonly string[] Kinds = Enum.GetNames<BrokerEventKind>();
+
     private readonly List<BrokerEvent> _newestFirst = [];
     private IQueryable<BrokerEvent> _events = Enumerable.Empty<BrokerEvent>().AsQueryable();
+    private IReadOnlyList<string> _brokerNames = [];
+    private string _broker = "";
+    private string _kind = "";
+    private string _search = "";
+    private int _shown;
 
     [Inject]
     private IMonitorSource Monitor { get; set; } = null!;
+
+    protected override void OnInitialized()
+    {
+        _brokerNames = Monitor.BrokerNames();
+        base.OnInitialized();
+    }
 
     protected override IAsyncEnumerable<IReadOnlyList<BrokerEvent>> Watch(CancellationToken cancellationToken) =>
         Monitor.WatchEventBatches(cancellationToken);
@@ -30,7 +43,22 @@ public sealed partial class Events : LiveComponent<IReadOnlyList<BrokerEvent>>
         {
             _newestFirst.RemoveRange(MaxShown, _newestFirst.Count - MaxShown);
         }
-        _events = _newestFirst.ToArray().AsQueryable();
+        Apply();
         return Task.CompletedTask;
+    }
+
+    /// <summary>What the filters let through (broker, kind, text in the broker, kind or detail), newest first; events arriving later are filtered too.</summary>
+    private void Apply()
+    {
+        var search = _search.Trim();
+        var shown = _newestFirst.Where(e =>
+            (_broker.Length == 0 || e.Broker == _broker)
+            && (_kind.Length == 0 || e.Kind.ToString() == _kind)
+            && (search.Length == 0
+                || e.Detail.Contains(search, StringComparison.OrdinalIgnoreCase)
+                || e.Broker.Contains(search, StringComparison.OrdinalIgnoreCase)
+                || e.Kind.ToString().Contains(search, StringComparison.OrdinalIgnoreCase))).ToArray();
+        _shown = shown.Length;
+        _events = shown.AsQueryable();
     }
 }

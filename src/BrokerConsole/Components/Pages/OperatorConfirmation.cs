@@ -9,7 +9,8 @@ internal static class OperatorConfirmation
     public static IEnumerable<OperatorAction> Offered(BrokerView broker)
     {
         var stopped = broker.State == "stopped";
-        if (broker.Role == "slave" && !stopped)
+        // A stopped slave too: ShutdownOnMasterFailure stops it when the master fails, to wait for an operator's promote.
+        if (broker.Role == "slave")
         {
             yield return OperatorAction.Promote;
         }
