@@ -25,8 +25,10 @@ public sealed partial class MessageBroker
     public async Task QuiesceAsync(string reason, CancellationToken cancellationToken)
     {
         ClientRefusal = new ClientRefusal(reason, Reconnect: true);
-        _context.Quiesced = true;
+        // The gate first: a frame already being handled completes normally (its SEND is taken, its receipt
+        // follows); only then do dispatch and expiry pause, which would refuse that frame with an ERROR.
         await Writes.CloseAsync(cancellationToken);
+        _context.Quiesced = true;
     }
 
     /// <summary>Undoes <see cref="QuiesceAsync"/> (a switchover that did not happen).</summary>
