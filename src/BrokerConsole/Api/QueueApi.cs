@@ -20,10 +20,17 @@ public static class QueueApi
                 var (total, page) = queues.Browse(b, q, offset ?? 0, limit ?? 100, filter);
                 return Results.Ok(new { total, items = page.Select(m => MessageView(m.Message, m.DeliveryCount)) });
             }));
-        view.MapGet("/queues/{q}/messages/{id}/body", (string b, string q, string id, QueueOperations queues) =>
-            ApiResults.From(() => queues.Find(b, q, id) is { } found
-                ? Results.File(found.Message.Body.ToArray(), found.Message.Header("content-type") ?? "application/octet-stream", BodyFileName(id))
-                : ApiResults.NotFound($"message '{id}' is not in queue '{q}'")));
+        view.MapGet("/queues/{q}/messages/{id}/body", (string b, string q, string id, QueueOperations queues, HttpContext http) =>
+            ApiResults.From(() =>
+            {
+                if (queues.Find(b, q, id) is not { } found)
+                {
+                    return ApiResults.NotFound($"message '{id}' is not in queue '{q}'");
+                }
+                // Never the producer's content-type: a text/html body must not run as a page of the console's origin.
+                http.Response.Headers.XContentTypeOptions = "nosniff";
+                return Results.File(found.Message.Body.ToArray(), "application/octet-stream", BodyFileName(id));
+            }));
 
         admin.MapPost("/queues/{q}/messages", (string b, string q, SendRequest request, ClaimsPrincipal user, QueueOperations queues) =>
             SendAsync(queues, user, b, DestinationName.Queue(q), request));

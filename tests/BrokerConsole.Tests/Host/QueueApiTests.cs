@@ -132,6 +132,19 @@ public sealed class QueueApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BodyDownload_HtmlBody_IsAnAttachmentOfBytes_NeverAPage()
+    {
+        var sent = await SendAsync("html", new { body = "<script>alert(1)</script>", headers = new Dictionary<string, string> { ["content-type"] = "text/html" } });
+        var id = sent.GetProperty("messageIds")[0].GetString()!;
+
+        using var response = await _host.CreateHttpClient("viewer").GetAsync($"/api/brokers/b1/queues/html/messages/{Uri.EscapeDataString(id)}/body");
+
+        Assert.Equal("application/octet-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal("nosniff", string.Join(",", response.Headers.GetValues("X-Content-Type-Options")));
+    }
+
+    [Fact]
     public async Task Retry_DeadLettered_BackToOriginalQueue()
     {
         var sent = await SendAsync("DLQ.work", new { body = "failed", headers = new Dictionary<string, string> { ["original-destination"] = "/queue/work" } });
