@@ -38,4 +38,7 @@ internal static partial class HostLog
 
     [LoggerMessage(5011, LogLevel.Error, "Broker {BrokerName}: stopped following its master")]
     public static partial void FollowingFailed(ILogger logger, Exception exception, string brokerName);
+
+    [LoggerMessage(5012, LogLevel.Error, "Broker {BrokerName}: peer {Peer} refuses the replication credentials ({Status}); fencing by the peer does not work until Replication:UserName/Password are fixed")]
+    public static partial void PeerRefusedCredentials(ILogger logger, string brokerName, string peer, int status);
 }

@@ -341,6 +341,12 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
             {
                 return await AskPeerAsync(http, peer, _stopping.Token);
             }
+            catch (HttpRequestException e) when (e.StatusCode is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden)
+            {
+                // Not an unreachable peer but a wrong setting: fencing would silently never work.
+                throw new InvalidOperationException(
+                    $"broker {Name}: its Peer {peer} refused the replication credentials ({(int)e.StatusCode}); check Replication:UserName and Replication:Password, and that the user holds the replication role there", e);
+            }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
             {
                 if (DateTime.UtcNow > deadline)
@@ -361,6 +367,7 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
     {
         using var http = PeerClient(peer);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        var refusedLogged = false;
         try
         {
             while (Role == BrokerRole.Master && await timer.WaitForNextTickAsync(cancellationToken))
@@ -371,6 +378,14 @@ public sealed class HostedBroker : IConnectionHandoff, IAsyncDisposable
                     {
                         await FencedByPartnerAsync(newer, "the partner is master at a later epoch");
                         return;
+                    }
+                }
+                catch (HttpRequestException e) when (e.StatusCode is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden)
+                {
+                    if (!refusedLogged)
+                    {
+                        refusedLogged = true;
+                        HostLog.PeerRefusedCredentials(_logger, Name, peer, (int)e.StatusCode);
                     }
                 }
                 catch (Exception e) when (e is HttpRequestException or System.Text.Json.JsonException

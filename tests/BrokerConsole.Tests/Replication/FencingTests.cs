@@ -27,4 +27,19 @@ public sealed class FencingTests
         await slave.WaitForViewAsync(v => Replicas.State(v) == "master protected", Replicas.SyncTimeout, "master protected", token);
         Assert.Equal([.. sent, .. after], Replicas.Bodies(await Replicas.DrainAsync(newMasterPort, "/queue/fenced")));
     }
+
+    [Fact]
+    public async Task Peer_RefusingTheReplicationCredentials_StopsStartUp_NamingTheKeys()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await using var peer = await BrokerProcess.StartAsync(Replicas.Master(), timeout.Token);
+        await peer.GetViewAsync(timeout.Token);
+
+        await using var broker = BrokerProcess.Create(Replicas.Master(
+            "--Replication:UserName=replicator", "--Replication:Password=wrong", $"--Brokers:b1:Peer={peer.HttpBase}"));
+
+        Assert.False(await broker.TryStartAsync(timeout.Token), broker.Describe());
+        Assert.NotEqual(0, broker.ExitCode);
+        Assert.Contains("Replication:UserName and Replication:Password", broker.Output, StringComparison.Ordinal);
+    }
 }
