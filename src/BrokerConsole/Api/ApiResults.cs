@@ -11,8 +11,6 @@ internal static class ApiResults
 
     public static IResult Problem(OperationException e) => Results.Problem(detail: e.Message, statusCode: e.Status);
 
-    public static IResult Conflict(string detail) => Results.Problem(detail: detail, statusCode: StatusCodes.Status409Conflict);
-
     /// <summary>The operation's answer, or the problem it was refused with.</summary>
     public static IResult From(Func<IResult> operation)
     {
