@@ -45,9 +45,9 @@ public sealed partial class MessageBroker
                 messageCount++;
             }
         }
-        foreach (var (producerId, (producerSequence, recordSequence)) in state.Producers)
+        foreach (var (producerId, window) in state.Producers)
         {
-            Duplicates.Observe(producerId, producerSequence, recordSequence, _context.NowMs);
+            Duplicates.Adopt(producerId, window, _context.NowMs);
         }
         foreach (var committed in state.CommittedTransactions)
         {

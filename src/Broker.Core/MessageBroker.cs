@@ -105,15 +105,25 @@ public sealed partial class MessageBroker : IAsyncDisposable
     public Task Send(Message message)
     {
         EnsureStarted();
-        if (!AdmitSend(message, out var producerId, out var producerSequence, out var original))
+        if (AdmitSend(message, out var producerId, out var producerSequence) is { } copy)
         {
-            return Store is null ? Task.CompletedTask : Store.WhenDurable(original > 0 ? original : Store.LastSequence);
+            return copy;
         }
-        var durable = GetOrCreate(message.Destination).Send(message, producerId, producerSequence);
-        Counters.MessageIn();
-        if (producerId is not null && Store is not null)
+        Task durable;
+        try
         {
-            Duplicates.Observe(producerId, producerSequence, Store.LastSequence, _context.NowMs);
+            durable = GetOrCreate(message.Destination).Send(message, producerId, producerSequence);
+        }
+        catch (Exception e) when (producerId is not null)
+        {
+            // Refused (store full, unprotected pair, too many destinations): the producer's retry must be stored.
+            Duplicates.Refused(producerId, producerSequence, e);
+            throw;
+        }
+        Counters.MessageIn();
+        if (producerId is not null)
+        {
+            Duplicates.Accepted(producerId, producerSequence, Store?.LastSequence ?? 0, durable);
         }
         return durable;
     }
@@ -261,34 +271,29 @@ public sealed partial class MessageBroker : IAsyncDisposable
 
     internal IReadOnlyList<MessageQueue> TargetsOf(DestinationName name) => GetOrCreate(name).Targets;
 
-    /// <summary>False when the message is a duplicate by its producer's id and sequence (the duplicate filter).</summary>
-    internal bool AdmitSend(Message message, out string? producerId, out long producerSequence) =>
-        AdmitSend(message, out producerId, out producerSequence, out _);
-
-    internal void ObserveProducer(string? producerId, long producerSequence, long recordSequence)
-    {
-        if (producerId is not null)
-        {
-            Duplicates.Observe(producerId, producerSequence, recordSequence, _context.NowMs);
-        }
-    }
-
-    private bool AdmitSend(Message message, out string? producerId, out long producerSequence, out long original)
+    /// <summary>
+    /// Null when the message is new by its producer's id and sequence (then reserved: end it with
+    /// <see cref="DuplicateFilter.Accepted"/> or <see cref="DuplicateFilter.Refused"/>); for a copy, a task that
+    /// completes as the original's storage does.
+    /// </summary>
+    internal Task? AdmitSend(Message message, out string? producerId, out long producerSequence)
     {
         producerId = message.Header(DuplicateFilter.ProducerIdHeader);
         producerSequence = 0;
-        original = 0;
         if (producerId is null || !long.TryParse(message.Header(DuplicateFilter.ProducerSequenceHeader), out producerSequence))
         {
             producerId = null;
-            return true;
+            return null;
         }
-        if (Duplicates.TryAccept(producerId, producerSequence, _context.NowMs, out original))
+        if (Duplicates.Admit(producerId, producerSequence, _context.NowMs) is not { } original)
         {
-            return true;
+            return null;
         }
         BrokerLog.DuplicateDropped(_logger, Name, producerId, producerSequence);
-        return false;
+        // Held: durable with everything appended so far. Still being stored: as that SEND ends.
+        return original.IsCompletedSuccessfully && original.Result.IsCompleted
+            ? Store is null ? Task.CompletedTask : Store.WhenDurable(Store.LastSequence)
+            : original.Unwrap();
     }
 
     private Destination GetOrCreate(DestinationName name, bool journal = true, bool enforceLimit = true)

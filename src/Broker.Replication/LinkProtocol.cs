@@ -20,12 +20,21 @@ namespace Broker.Replication;
 ///  master -> slave    Handover   u64: the master's final sequence; it takes no more writes
 ///  slave  -> master   TakenOver  JSON: the slave serves now on this port (or why it refused)
 ///  slave  -> master   Promoting  JSON: an operator promotes the slave; the master must stop serving and rejoin it
+///  master -> slave    SwitchoverRefused  JSON: why the master will not hand over now (answer to SwitchoverRequest)
+///  master -> slave    Stopping   (empty) the master stops on purpose (its host shuts down): not a failure, do not take over
 /// </code>
 /// </summary>
 internal static class LinkProtocol
 {
     public static readonly byte[] Preamble = "BCREPL/1\n"u8.ToArray();
+    /// <summary>The largest packet of records the master ships (and the slave accepts).</summary>
     public const int MaxPacket = 128 * 1024 * 1024;
+
+    /// <summary>
+    /// The largest packet a master reads: the Hello before login, then acks and small requests. A stranger
+    /// that never logs in can make the master hold no more than this.
+    /// </summary>
+    public const int MaxControlPacket = 64 * 1024;
 
     public enum PacketType : byte
     {
@@ -40,10 +49,17 @@ internal static class LinkProtocol
         Handover = 9,
         TakenOver = 10,
         Promoting = 11,
+        SwitchoverRefused = 12,
+        Stopping = 13,
     }
 
-    /// <summary>The slave's opening; <paramref name="MasterTimeoutMs"/>: how long it waits for a heart-beat before it takes over.</summary>
-    public sealed record Hello(string Slave, string? UserName, string? Password, long LastSequence, long[][] Epochs, long MasterTimeoutMs);
+    /// <summary>
+    /// The slave's opening; <paramref name="MasterTimeoutMs"/>: how long it waits for a heart-beat before it takes
+    /// over; <paramref name="ClientPort"/>/<paramref name="ClientTls"/>: where it would serve clients (0: unknown), so
+    /// a master stopped meanwhile finds its partner serving there.
+    /// </summary>
+    public sealed record Hello(string Slave, string? UserName, string? Password, long LastSequence, long[][] Epochs, long MasterTimeoutMs,
+        int ClientPort = 0, bool ClientTls = false);
 
     /// <summary>The master's answer to Hello; <paramref name="AckOnReceipt"/>: the master's receipts wait for "received" acks (ReplicationAck: Received).</summary>
     public sealed record Welcome(string Master, long Epoch, long LastSequence, bool Snapshot, long DivergedAt, long[][] Epochs, bool AckOnReceipt);
@@ -51,10 +67,10 @@ internal static class LinkProtocol
     public sealed record Refused(string Reason);
 
     /// <summary>The slave's answer to a handover: its client port once it serves, or why it did not take over.</summary>
-    public sealed record TakenOver(int Port, string? Refusal);
+    public sealed record TakenOver(int Port, string? Refusal, bool Tls = false);
 
     /// <summary>An operator promotes the slave: the master is fenced and rejoins it on this client port.</summary>
-    public sealed record Promoting(long Epoch, int Port);
+    public sealed record Promoting(long Epoch, int Port, bool Tls = false);
 
     public static byte[] Json<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value);
 
@@ -83,7 +99,8 @@ internal static class LinkProtocol
     }
 
     /// <summary>The next packet, or null when the peer closed the link.</summary>
-    public static async Task<(PacketType Type, byte[] Payload)?> ReadAsync(PipeReader input, CancellationToken cancellationToken)
+    /// <exception cref="InvalidDataException">The packet announces more than <paramref name="maxPacket"/> bytes (nothing more is read).</exception>
+    public static async Task<(PacketType Type, byte[] Payload)?> ReadAsync(PipeReader input, int maxPacket, CancellationToken cancellationToken)
     {
         var header = new byte[5];
         while (true)
@@ -94,9 +111,9 @@ internal static class LinkProtocol
             {
                 buffer.Slice(0, 5).CopyTo(header);
                 var length = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(1));
-                if (length < 0 || length > MaxPacket)
+                if (length < 0 || length > maxPacket)
                 {
-                    throw new InvalidDataException($"replication packet of {length} bytes");
+                    throw new InvalidDataException($"a replication packet of {length} bytes (at most {maxPacket} here)");
                 }
                 if (buffer.Length >= 5 + length)
                 {

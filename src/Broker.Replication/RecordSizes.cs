@@ -28,6 +28,12 @@ internal sealed class RecordSizes(int limit = 1 << 20)
         }
     }
 
+    public void Clear()
+    {
+        _totals.Clear();
+        _forgottenBytes = 0;
+    }
+
     /// <summary>Bytes appended up to the last confirmed record (or the oldest one forgotten for the bound).</summary>
     public long ConfirmedBytes => _forgottenBytes;
 }

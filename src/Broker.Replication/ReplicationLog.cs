@@ -41,6 +41,12 @@ internal static partial class ReplicationLog
     [LoggerMessage(4012, LogLevel.Warning, "Broker {Slave}: master {Master} hands over at sequence {Sequence}; taking over")]
     public static partial void TakingOver(ILogger logger, string slave, string master, long sequence);
 
+    [LoggerMessage(4014, LogLevel.Warning, "Broker {Master}: slave {Slave} at {RemoteAddress} broke the replication protocol ({What}); link closed")]
+    public static partial void LinkViolation(ILogger logger, string master, string slave, string remoteAddress, string what);
+
+    [LoggerMessage(4015, LogLevel.Warning, "Broker {Slave}: master {MasterUri} unreachable (attempt {Attempt}): {Reason}; retrying in {RetryMs} ms")]
+    public static partial void MasterUnreachable(ILogger logger, string slave, string masterUri, int attempt, string reason, long retryMs);
+
     [LoggerMessage(4013, LogLevel.Error, "Broker {Slave}: could not take over from its master; it goes on as slave")]
     public static partial void TakeOverFailed(ILogger logger, Exception exception, string slave);
 }

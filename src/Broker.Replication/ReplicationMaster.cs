@@ -3,7 +3,7 @@ using System.Threading.Channels;
 using Broker.Core.Events;
 using Broker.Core.Security;
 using Broker.Storage;
-using Broker.Stomp.Connectors;
+using Broker.Core.Connections;
 using Microsoft.Extensions.Logging;
 
 namespace Broker.Replication;
@@ -72,6 +72,9 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
     /// <summary>The last sequence the slave confirmed (durable, or received, per the ack mode).</summary>
     public long AckedSequence => Interlocked.Read(ref _ackedSequence);
 
+    /// <summary>Where the last attached slave said it would serve clients (null when it did not say): a master stopped meanwhile looks for it there.</summary>
+    public string? PartnerUri { get; private set; }
+
     /// <summary>When the last ack came; lag in time is measured from here.</summary>
     public DateTimeOffset? LastAckAt { get; private set; }
 
@@ -136,7 +139,7 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
         {
             throw new HandoverException($"slave {link.SlaveName} refused to take over: {refusal}", linkLost: false);
         }
-        return link.UriOnPort(answer.Port);
+        return link.UriOnPort(answer.Port, answer.Tls);
     }
 
 
@@ -164,7 +167,7 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
         LinkProtocol.Hello hello;
         try
         {
-            if (await LinkProtocol.ReadAsync(input, handshakeTimeout.Token) is not ({ } type, var payload) || type != LinkProtocol.PacketType.Hello)
+            if (await LinkProtocol.ReadAsync(input, LinkProtocol.MaxControlPacket, handshakeTimeout.Token) is not ({ } type, var payload) || type != LinkProtocol.PacketType.Hello)
             {
                 return;
             }
@@ -172,11 +175,14 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or InvalidDataException or System.Text.Json.JsonException)
         {
+            ReplicationLog.ReplicationLoginRefused(_logger, _brokerName, remoteAddress, $"no valid Hello: {e.Message}");
             return;
         }
         var user = _authenticator.Authenticate(hello.UserName, hello.Password);
+        // The replication role itself, not a permission an admin also holds: an operator's login is not a slave.
         var refusal = user is null ? $"replication login failed for user '{hello.UserName}': unknown user or wrong password"
-            : !user.Can(Permission.Replicate) ? $"user '{user.Name}' does not hold the replication role"
+            : !user.Roles.Contains(Roles.Replication) ? $"user '{user.Name}' does not hold the replication role"
+            : hello.Slave is not { Length: > 0 and <= 256 } || hello.Epochs is null ? "the Hello names no slave or no epoch history"
             : null;
         var link = new Link(hello.Slave, stream, remoteAddress);
         lock (_lock)
@@ -186,6 +192,9 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
             {
                 _link = link;
                 _ackedSequence = 0;
+                // Lag in bytes counts from here: without a slave nothing is tracked (no lock per append).
+                _appendedBytes = 0;
+                _sizes.Clear();
             }
         }
         if (refusal is not null)
@@ -193,6 +202,10 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
             ReplicationLog.ReplicationLoginRefused(_logger, _brokerName, remoteAddress, refusal);
             await LinkProtocol.WriteAsync(stream, LinkProtocol.PacketType.Refused, LinkProtocol.Json(new LinkProtocol.Refused(refusal)), cancellationToken);
             return;
+        }
+        if (hello.ClientPort is > 0 and <= 65535)
+        {
+            PartnerUri = link.UriOnPort(hello.ClientPort, hello.ClientTls);
         }
         var reason = "the link closed";
         try
@@ -209,12 +222,32 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
         }
     }
 
+    /// <summary>Answers the slave's switchover request with why not (it waits for that answer).</summary>
+    public void RefuseSwitchover(string reason)
+    {
+        if (_link is { } link)
+        {
+            _ = link.WriteAsync(LinkProtocol.PacketType.SwitchoverRefused, LinkProtocol.Json(new LinkProtocol.Refused(reason)), CancellationToken.None)
+                .ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>The master stops on purpose (its host shuts down): the slave is told, so it waits instead of taking over.</summary>
     public async ValueTask DisposeAsync()
     {
         await _ackTimeoutCheck.DisposeAsync();
         _journal.RecordAppended = null;
         if (_link is { } link)
         {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            try
+            {
+                await link.WriteAsync(LinkProtocol.PacketType.Stopping, ReadOnlyMemory<byte>.Empty, timeout.Token);
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The slave is gone already.
+            }
             Detach(link, "the master is stopping");
         }
     }
@@ -225,6 +258,8 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
         var divergedAt = DivergencePoint(hello);
         var snapshot = divergedAt <= hello.LastSequence || hello.LastSequence + 1 < _journal.HistoryStart;
         var from = snapshot ? 1 : hello.LastSequence + 1;
+        // What the slave may acknowledge: what it already held, then what is shipped to it.
+        link.SentThrough = from - 1;
         await link.WriteAsync(LinkProtocol.PacketType.Welcome, LinkProtocol.Json(new LinkProtocol.Welcome(
             _brokerName, _journal.Epoch, _journal.LastSequence, snapshot, divergedAt, EpochArray(), _options.ReplicationAck == ReplicationAckMode.Received)), stop.Token);
         ReplicationLog.SlaveAttached(_logger, _brokerName, hello.Slave, remoteAddress, from, snapshot ? "snapshot" : "tail");
@@ -244,6 +279,7 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
     {
         var batch = new MemoryStream();
         var next = from;
+        var batchEnd = from - 1;
         if (snapshot)
         {
             foreach (var raw in _journal.ReadRawFrom(1, snapshot: true))
@@ -281,9 +317,10 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
                 await link.WriteAsync(LinkProtocol.PacketType.Ping, LinkProtocol.Longs(_journal.LastSequence), cancellationToken);
                 continue;
             }
-            while (batch.Length < MaxRecordsPacket && reader.TryRead(out var bytes))
+            while (batch.Length < MaxRecordsPacket && reader.TryRead(out var appended))
             {
-                batch.Write(bytes);
+                batch.Write(appended.Bytes);
+                batchEnd = appended.Last;
             }
             await Flush();
         }
@@ -292,32 +329,44 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
         async ValueTask<long> Buffer(RawRecord raw)
         {
             batch.Write(raw.Bytes);
+            batchEnd = raw.Sequence + RecordCodec.SequenceCount(raw.Bytes) - 1;
             if (batch.Length >= MaxRecordsPacket)
             {
                 await Flush();
             }
-            return raw.Sequence + RecordCodec.SequenceCount(raw.Bytes);
+            return batchEnd + 1;
         }
 
         async ValueTask Flush()
         {
             if (batch.Length > 0)
             {
+                // Before the write: the slave's ack may come back before WriteAsync returns.
+                link.SentThrough = Math.Max(link.SentThrough, batchEnd);
                 await link.WriteAsync(LinkProtocol.PacketType.Records, batch.GetBuffer().AsMemory(0, (int)batch.Length), cancellationToken);
                 batch.SetLength(0);
             }
         }
     }
 
+    /// <summary>
+    /// Reads the slave's packets. Each is checked against where the link stands: an ack only up to what was
+    /// shipped, a TakenOver only in answer to a Handover, a Promoting only from the in-sync slave and for the
+    /// next epoch. Anything else ends the link, with the reason logged, and changes nothing here.
+    /// </summary>
     private async Task<string> ReceiveAcksAsync(Link link, PipeReader input, CancellationToken cancellationToken)
     {
-        while (await LinkProtocol.ReadAsync(input, cancellationToken) is ({ } type, var payload))
+        while (await LinkProtocol.ReadAsync(input, LinkProtocol.MaxControlPacket, cancellationToken) is ({ } type, var payload))
         {
             switch (type)
             {
-                case LinkProtocol.PacketType.Ack:
-                    var acked = _options.ReplicationAck == ReplicationAckMode.Received ? LinkProtocol.Long(payload, 0) : LinkProtocol.Long(payload, 1);
-                    Acknowledge(link, acked);
+                case LinkProtocol.PacketType.Ack when payload.Length == 16:
+                    var (received, durable) = (LinkProtocol.Long(payload, 0), LinkProtocol.Long(payload, 1));
+                    if (received > link.SentThrough || durable > received)
+                    {
+                        return Violation(link, $"an ack of sequence {received} (durable {durable}) beyond the {link.SentThrough} shipped");
+                    }
+                    Acknowledge(link, _options.ReplicationAck == ReplicationAckMode.Received ? received : durable);
                     break;
                 case LinkProtocol.PacketType.SwitchoverRequest:
                     if (link.State == LinkState.InSync)
@@ -331,19 +380,32 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
                     }
                     break;
                 case LinkProtocol.PacketType.TakenOver:
-                    link.Answer(LinkProtocol.FromJson<LinkProtocol.TakenOver>(payload));
+                    if (!link.Answer(LinkProtocol.FromJson<LinkProtocol.TakenOver>(payload)))
+                    {
+                        return Violation(link, "a TakenOver without a handover");
+                    }
                     break;
                 case LinkProtocol.PacketType.Promoting:
                     var promoting = LinkProtocol.FromJson<LinkProtocol.Promoting>(payload);
+                    if (link.State != LinkState.InSync || promoting.Epoch != _journal.Epoch + 1 || promoting.Port is < 1 or > 65535)
+                    {
+                        return Violation(link, $"a Promoting to epoch {promoting.Epoch} on port {promoting.Port} ({(link.State == LinkState.InSync ? "in sync" : "not in sync")}, this broker is at epoch {_journal.Epoch})");
+                    }
                     var reason = $"slave {link.SlaveName} was promoted to master at epoch {promoting.Epoch}";
                     Fence(reason);
-                    PartnerPromoted?.Invoke(link.UriOnPort(promoting.Port));
+                    PartnerPromoted?.Invoke(link.UriOnPort(promoting.Port, promoting.Tls));
                     return reason;
                 default:
-                    return $"unexpected {type} packet from the slave";
+                    return Violation(link, $"an unexpected {type} packet of {payload.Length} bytes");
             }
         }
         return "the slave closed the link";
+    }
+
+    private string Violation(Link link, string what)
+    {
+        ReplicationLog.LinkViolation(_logger, _brokerName, link.SlaveName, link.RemoteAddress, what);
+        return $"the slave sent {what}; link closed";
     }
 
     private void Acknowledge(Link link, long acked)
@@ -412,15 +474,19 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
 
     private void OnRecordAppended(long sequence, int count, ReadOnlySpan<byte> bytes)
     {
-        // Under the journal's lock, in sequence order: only copy, and count the bytes for the lag.
+        // Under the journal's lock, in sequence order: only copy, and count the bytes for the lag (with a slave only).
+        if (Volatile.Read(ref _link) is not { } link)
+        {
+            return;
+        }
         lock (_lock)
         {
             _appendedBytes += bytes.Length;
             _sizes.Add(sequence + count - 1, _appendedBytes);
         }
-        if (_link is { IsLive: true } link)
+        if (link.IsLive)
         {
-            link.Live.Writer.TryWrite(bytes.ToArray());
+            link.Live.Writer.TryWrite((sequence + count - 1, bytes.ToArray()));
         }
     }
 
@@ -509,7 +575,8 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
 
         public bool IsLive => Volatile.Read(ref _live) == 1;
 
-        public Channel<byte[]> Live { get; } = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+        /// <summary>Records appended since the link went live: the last sequence each covers, and its bytes.</summary>
+        public Channel<(long Last, byte[] Bytes)> Live { get; } = Channel.CreateUnbounded<(long Last, byte[] Bytes)>(new UnboundedChannelOptions { SingleReader = true });
 
         public CancellationTokenSource Closing { get; } = new();
 
@@ -530,19 +597,32 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
             return answer.Task;
         }
 
-        public void Answer(LinkProtocol.TakenOver answer) => Volatile.Read(ref _takenOver)?.TrySetResult(answer);
+        /// <summary>False when no handover waits for an answer.</summary>
+        public bool Answer(LinkProtocol.TakenOver answer) => Volatile.Read(ref _takenOver)?.TrySetResult(answer) == true;
+
+        public string RemoteAddress => remoteAddress;
+
+        /// <summary>The last sequence shipped to the slave (or that it held on arrival): acks above it are refused.</summary>
+        public long SentThrough
+        {
+            get => Interlocked.Read(ref _sentThrough);
+            set => Interlocked.Exchange(ref _sentThrough, value);
+        }
+
+        private long _sentThrough;
 
         private HandoverException LinkLost() => new($"the link to slave {SlaveName} was lost during the handover", linkLost: true);
 
         /// <summary>The slave's client connector: its address as this link sees it, and the port it serves on.</summary>
-        public string UriOnPort(int port)
+        public string UriOnPort(int port, bool tls)
         {
             var host = System.Net.IPEndPoint.TryParse(remoteAddress, out var endpoint) ? endpoint.Address : System.Net.IPAddress.Loopback;
             if (host.IsIPv4MappedToIPv6)
             {
                 host = host.MapToIPv4();
             }
-            return host.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"tcp://[{host}]:{port}" : $"tcp://{host}:{port}";
+            var scheme = tls ? "ssl" : "tcp";
+            return host.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"{scheme}://[{host}]:{port}" : $"{scheme}://{host}:{port}";
         }
 
         /// <summary>Called under the journal's lock: from here on every appended record is queued for the slave.</summary>

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using Broker.Core.Events;
 using Broker.Core.Storage;
 using Broker.Storage;
-using Broker.Stomp.Connectors;
+using Broker.Core.Connections;
 using Microsoft.Extensions.Logging;
 
 namespace Broker.Replication;
@@ -21,8 +21,11 @@ public enum SlaveState
 /// <summary>How following a master ended.</summary>
 public enum LinkEnd
 {
-    /// <summary>The master was lost: promote (or shut down, as configured).</summary>
+    /// <summary>The master was lost (the link ended and it does not answer again): promote if this copy was in sync.</summary>
     MasterFailed,
+
+    /// <summary>The master said it stops on purpose (its host shuts down): not a failure; wait for it.</summary>
+    MasterStopped,
 
     /// <summary>A planned switchover: this broker already took over and serves clients.</summary>
     HandedOver,
@@ -45,7 +48,7 @@ public sealed class SlaveLink(
     string? userName,
     string? password,
     Action<BrokerEventKind, string> publish,
-    Func<Task<int>> takeOver,
+    Func<Task<(int Port, bool Tls)>> takeOver,
     ILogger logger)
 {
     private readonly string _masterUri = options.MasterUri!;
@@ -53,11 +56,34 @@ public sealed class SlaveLink(
     private bool _ackOnReceipt;
     private long _durableAcked;
     private bool _handedOver;
+    private bool _masterStopping;
+    private TaskCompletionSource<string>? _switchoverAnswer;
 
     /// <summary>Raised (on the link's loop) each time this slave comes into sync with its master.</summary>
     public event Action? InSync;
 
+    /// <summary>Raised on every change of <see cref="State"/>, with why.</summary>
+    public event Action<SlaveState, string>? StateChanged;
+
     public SlaveState State { get; private set; } = SlaveState.Connecting;
+
+    /// <summary>Where this broker would serve clients (told to the master, which finds it there if it takes over).</summary>
+    public int ClientPort { get; init; }
+
+    public bool ClientTls { get; init; }
+
+    public string MasterUri => _masterUri;
+
+    /// <summary>Whether the link was in sync when it was last lost: only then may this copy take over on its own.</summary>
+    public bool WasInSyncWhenLost { get; private set; }
+
+    /// <summary>Why the link was last lost.</summary>
+    public string? LastLoss { get; private set; }
+
+    /// <summary>The last failure to reach the master (null once it answers), and since when it fails.</summary>
+    public string? LastError { get; private set; }
+
+    public DateTimeOffset? LastErrorSince { get; private set; }
 
     /// <summary>The standby state: everything the master shipped, folded, ready for promotion.</summary>
     public RecoveryState Standby { get; private set; } = initialState;
@@ -70,15 +96,38 @@ public sealed class SlaveLink(
 
     public DateTimeOffset? LastHeardAt { get; private set; }
 
-    /// <summary>Asks the master for a planned switchover to this slave; the answer is the handover itself.</summary>
-    public Task RequestSwitchoverAsync(CancellationToken cancellationToken) =>
-        SendAsync(LinkProtocol.PacketType.SwitchoverRequest, ReadOnlyMemory<byte>.Empty, cancellationToken);
+    /// <summary>
+    /// Asks the master for a planned switchover to this slave. A master that agrees hands over (this broker is
+    /// promoted); the task completes only when it refuses, with its reason.
+    /// </summary>
+    public async Task<string> RequestSwitchoverAsync(CancellationToken cancellationToken)
+    {
+        var answer = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _switchoverAnswer, answer);
+        await SendAsync(LinkProtocol.PacketType.SwitchoverRequest, ReadOnlyMemory<byte>.Empty, cancellationToken);
+        return await answer.Task.WaitAsync(cancellationToken);
+    }
 
     /// <summary>Fences a live master before an operator's promotion: it stops serving and rejoins this broker on <paramref name="port"/>.</summary>
-    public Task AnnouncePromotionAsync(long epoch, int port, CancellationToken cancellationToken) =>
-        SendAsync(LinkProtocol.PacketType.Promoting, LinkProtocol.Json(new LinkProtocol.Promoting(epoch, port)), cancellationToken);
+    public Task AnnouncePromotionAsync(long epoch, int port, bool tls, CancellationToken cancellationToken) =>
+        SendAsync(LinkProtocol.PacketType.Promoting, LinkProtocol.Json(new LinkProtocol.Promoting(epoch, port, tls)), cancellationToken);
 
-    /// <summary>Follows the master until it fails or hands over (then returns) or <paramref name="cancellationToken"/> fires (then throws).</summary>
+    private void SetState(SlaveState state, string reason)
+    {
+        if (State == state)
+        {
+            return;
+        }
+        State = state;
+        StateChanged?.Invoke(state, reason);
+    }
+
+    /// <summary>
+    /// Follows the master until it is lost or hands over (then returns) or <paramref name="cancellationToken"/>
+    /// fires (then throws). A lost link is not yet a lost master: the slave reconnects at once, and only a master
+    /// that does not answer again (refused connection, no handshake within <see cref="ReconnectWindow"/>) is
+    /// failed. So a master that detached a slow slave, or a link that dropped, never makes a second master.
+    /// </summary>
     public async Task<LinkEnd> RunAsync(long memoryLimit, CancellationToken cancellationToken)
     {
         if (!ConnectorUri.TryParse(_masterUri, out var uri, out var error))
@@ -86,85 +135,142 @@ public sealed class SlaveLink(
             throw new InvalidOperationException(error);
         }
         ReplicationLog.StartingSlaveConnection(logger, slaveName, _masterUri);
-        var established = false;
+        string? lost = null;
         var retry = TimeSpan.FromMilliseconds(100);
+        var attempts = 0;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             Stream stream;
             try
             {
-                stream = await ConnectAsync(uri, cancellationToken);
+                stream = await ConnectAsync(uri, lost is null ? TimeSpan.FromSeconds(5) : ReconnectWindow, cancellationToken);
             }
             catch (Exception e) when (e is SocketException or IOException or System.Security.Authentication.AuthenticationException
                                          or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                if (established)
+                if (lost is not null)
                 {
-                    Fail($"cannot reconnect: {e.Message}");
+                    Fail($"{lost}; the master does not answer again: {e.Message}");
                     return LinkEnd.MasterFailed;
                 }
                 // The master is not up yet: a slave waits for it, it never takes over a master it has not known.
+                Unreachable(e.Message, ++attempts, retry);
                 await Task.Delay(retry, cancellationToken);
-                retry = TimeSpan.FromMilliseconds(Math.Min(retry.TotalMilliseconds * 2, 2000));
+                retry = TimeSpan.FromMilliseconds(Math.Min(retry.TotalMilliseconds * 2, 5000));
                 continue;
             }
             await using (stream)
             {
                 _writer = new LinkWriter(stream);
-                string? outcome;
+                (FollowOutcome Outcome, string Reason) followed;
                 try
                 {
-                    outcome = await FollowAsync(stream, memoryLimit, cancellationToken);
+                    followed = await FollowAsync(stream, memoryLimit, lost is null ? TimeSpan.FromSeconds(10) : ReconnectWindow, cancellationToken);
                 }
                 finally
                 {
                     _writer = null;
+                    Volatile.Read(ref _switchoverAnswer)?.TrySetCanceled();
                 }
-                if (outcome is null)
+                switch (followed.Outcome)
                 {
-                    // Refused (credentials, another slave): stay a slave and ask again later.
-                    await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
-                    continue;
+                    case FollowOutcome.Refused:
+                        // Refused (credentials, another slave): the master lives; stay a slave and ask again later.
+                        lost = null;
+                        Unreachable(followed.Reason, ++attempts, TimeSpan.FromSeconds(2));
+                        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+                        continue;
+                    case FollowOutcome.Unanswered when lost is not null:
+                        Fail($"{lost}; the master does not answer the handshake again: {followed.Reason}");
+                        return LinkEnd.MasterFailed;
+                    case FollowOutcome.Unanswered:
+                        Unreachable(followed.Reason, ++attempts, retry);
+                        await Task.Delay(retry, cancellationToken);
+                        continue;
                 }
                 if (_handedOver)
                 {
                     return LinkEnd.HandedOver;
                 }
-                established = true;
-                Fail(outcome);
-                return LinkEnd.MasterFailed;
+                WasInSyncWhenLost = State == SlaveState.InSync;
+                LastLoss = lost = followed.Reason;
+                attempts = 0;
+                retry = TimeSpan.FromMilliseconds(100);
+                ReplicationLog.LinkLost(logger, slaveName, _masterUri, followed.Reason);
+                if (_masterStopping)
+                {
+                    _masterStopping = false;
+                    SetState(SlaveState.Connecting, $"master {MasterName} stops on purpose; waiting for it");
+                    publish(BrokerEventKind.MasterFailed, $"{MasterName ?? _masterUri} stopped on purpose: not a failover");
+                    return LinkEnd.MasterStopped;
+                }
+                SetState(SlaveState.Connecting, $"link lost ({followed.Reason}); reconnecting");
             }
         }
     }
 
-    /// <returns>Why the link was lost, or null when the master refused us.</returns>
-    private async Task<string?> FollowAsync(Stream stream, long memoryLimit, CancellationToken cancellationToken)
+    /// <summary>How long a master that was just lost has to answer again before it is failed (at least the heart-beat timeout).</summary>
+    private TimeSpan ReconnectWindow => TimeSpan.FromMilliseconds(Math.Max(2000, 2 * options.MasterTimeout.TotalMilliseconds));
+
+    private enum FollowOutcome
+    {
+        /// <summary>Established, then lost.</summary>
+        Lost,
+
+        /// <summary>The master answered and refused (credentials, another slave attached).</summary>
+        Refused,
+
+        /// <summary>No answer to the handshake.</summary>
+        Unanswered,
+    }
+
+    private void Unreachable(string error, int attempt, TimeSpan retry)
+    {
+        if (LastError is null)
+        {
+            LastErrorSince = DateTimeOffset.UtcNow;
+        }
+        LastError = error;
+        ReplicationLog.MasterUnreachable(logger, slaveName, _masterUri, attempt, error, (long)retry.TotalMilliseconds);
+    }
+
+    /// <returns>How the link ended, and why.</returns>
+    private async Task<(FollowOutcome, string)> FollowAsync(Stream stream, long memoryLimit, TimeSpan handshakeTimeout, CancellationToken cancellationToken)
     {
         var input = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
-        await stream.WriteAsync(LinkProtocol.Preamble, cancellationToken);
-        await LinkProtocol.WriteAsync(stream, LinkProtocol.PacketType.Hello, LinkProtocol.Json(new LinkProtocol.Hello(
-            slaveName, userName, password, journal.LastSequence,
-            [.. journal.Epochs.Entries.Select(e => new[] { e.Epoch, e.FirstSequence })], (long)options.MasterTimeout.TotalMilliseconds)), cancellationToken);
-        await stream.FlushAsync(cancellationToken);
+        try
+        {
+            await stream.WriteAsync(LinkProtocol.Preamble, cancellationToken);
+            await LinkProtocol.WriteAsync(stream, LinkProtocol.PacketType.Hello, LinkProtocol.Json(new LinkProtocol.Hello(
+                slaveName, userName, password, journal.LastSequence,
+                [.. journal.Epochs.Entries.Select(e => new[] { e.Epoch, e.FirstSequence })], (long)options.MasterTimeout.TotalMilliseconds,
+                ClientPort, ClientTls)), cancellationToken);
+            await stream.FlushAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            // Accepted and closed at once (a proxy in front of a dead master, a closing listener): no answer.
+            return (FollowOutcome.Unanswered, $"the connection closed before the handshake: {e.Message}");
+        }
         using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
-            handshake.CancelAfter(TimeSpan.FromSeconds(10));
+            handshake.CancelAfter(handshakeTimeout);
             (LinkProtocol.PacketType Type, byte[] Payload)? reply;
             try
             {
-                reply = await LinkProtocol.ReadAsync(input, handshake.Token);
+                reply = await LinkProtocol.ReadAsync(input, LinkProtocol.MaxPacket, handshake.Token);
             }
-            catch (Exception e) when (e is IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is IOException or InvalidDataException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                ReplicationLog.SlaveRefused(logger, slaveName, _masterUri, $"no answer to the handshake: {e.Message}");
-                return null;
+                return (FollowOutcome.Unanswered, $"no answer to the handshake: {e.Message}");
             }
             switch (reply)
             {
                 case (LinkProtocol.PacketType.Refused, var payload):
-                    ReplicationLog.SlaveRefused(logger, slaveName, _masterUri, LinkProtocol.FromJson<LinkProtocol.Refused>(payload).Reason);
-                    return null;
+                    var refusal = LinkProtocol.FromJson<LinkProtocol.Refused>(payload).Reason;
+                    ReplicationLog.SlaveRefused(logger, slaveName, _masterUri, refusal);
+                    return (FollowOutcome.Refused, refusal);
                 case (LinkProtocol.PacketType.Welcome, var payload):
                     var welcome = LinkProtocol.FromJson<LinkProtocol.Welcome>(payload);
                     MasterName = welcome.Master;
@@ -172,7 +278,9 @@ public sealed class SlaveLink(
                     _durableAcked = 0;
                     MasterLastSequence = welcome.LastSequence;
                     ReplicationLog.SlaveConnectionEstablished(logger, slaveName, _masterUri);
-                    State = SlaveState.Syncing;
+                    LastError = null;
+                    LastErrorSince = null;
+                    SetState(SlaveState.Syncing, $"connected to {welcome.Master}, catching up from sequence {journal.LastSequence + 1}");
                     if (welcome.Snapshot)
                     {
                         await TakeSnapshotAsync(welcome, memoryLimit);
@@ -182,12 +290,14 @@ public sealed class SlaveLink(
                         journal.ObserveEpoch(epoch, firstSequence);
                     }
                     break;
+                case null:
+                    return (FollowOutcome.Unanswered, "the master closed the connection during the handshake");
                 default:
                     ReplicationLog.SlaveRefused(logger, slaveName, _masterUri, "the master did not answer the handshake");
-                    return null;
+                    return (FollowOutcome.Unanswered, "the master did not answer the handshake");
             }
         }
-        return await ReceiveAsync(stream, input, cancellationToken);
+        return (FollowOutcome.Lost, await ReceiveAsync(stream, input, cancellationToken));
     }
 
     private async Task TakeSnapshotAsync(LinkProtocol.Welcome welcome, long memoryLimit)
@@ -224,7 +334,7 @@ public sealed class SlaveLink(
                 (LinkProtocol.PacketType Type, byte[] Payload)? packet;
                 try
                 {
-                    packet = await LinkProtocol.ReadAsync(input, silence.Token);
+                    packet = await LinkProtocol.ReadAsync(input, LinkProtocol.MaxPacket, silence.Token);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -247,7 +357,7 @@ public sealed class SlaveLink(
                         break;
                     case (LinkProtocol.PacketType.CaughtUp, var payload):
                         _snapshotting = false;
-                        State = SlaveState.InSync;
+                        SetState(SlaveState.InSync, $"in sync with {MasterName} at sequence {LinkProtocol.Long(payload, 0) - 1}");
                         ReplicationLog.SlaveCaughtUp(logger, slaveName, MasterName ?? "?", LinkProtocol.Long(payload, 0) - 1);
                         publish(BrokerEventKind.ResyncFinished, $"in sync with {MasterName} at sequence {LinkProtocol.Long(payload, 0) - 1}");
                         await Ack(journal.LastSequence, journal.DurableSequence);
@@ -259,6 +369,12 @@ public sealed class SlaveLink(
                             return "the master handed over";
                         }
                         break;
+                    case (LinkProtocol.PacketType.SwitchoverRefused, var payload):
+                        Volatile.Read(ref _switchoverAnswer)?.TrySetResult(LinkProtocol.FromJson<LinkProtocol.Refused>(payload).Reason);
+                        break;
+                    case (LinkProtocol.PacketType.Stopping, _):
+                        _masterStopping = true;
+                        return "the master stops on purpose";
                     case (LinkProtocol.PacketType.Ping, var payload):
                         MasterLastSequence = LinkProtocol.Long(payload, 0);
                         await Ack(journal.LastSequence, journal.DurableSequence);
@@ -309,10 +425,10 @@ public sealed class SlaveLink(
         }
         await journal.WhenDurable(finalSequence).WaitAsync(cancellationToken);
         ReplicationLog.TakingOver(logger, slaveName, MasterName ?? _masterUri, finalSequence);
-        int port;
+        (int Port, bool Tls) serving;
         try
         {
-            port = await takeOver();
+            serving = await takeOver();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -322,7 +438,7 @@ public sealed class SlaveLink(
             return false;
         }
         _handedOver = true;
-        await SendAsync(LinkProtocol.PacketType.TakenOver, LinkProtocol.Json(new LinkProtocol.TakenOver(port, null)), cancellationToken);
+        await SendAsync(LinkProtocol.PacketType.TakenOver, LinkProtocol.Json(new LinkProtocol.TakenOver(serving.Port, null, serving.Tls)), cancellationToken);
         return true;
     }
 
@@ -353,15 +469,15 @@ public sealed class SlaveLink(
     private void Fail(string reason)
     {
         ReplicationLog.LinkLost(logger, slaveName, _masterUri, reason);
-        State = SlaveState.MasterFailed;
+        SetState(SlaveState.MasterFailed, reason);
         publish(BrokerEventKind.MasterFailed, $"{MasterName ?? _masterUri}: {reason}");
     }
 
-    private static async Task<Stream> ConnectAsync(ConnectorUri uri, CancellationToken cancellationToken)
+    private static async Task<Stream> ConnectAsync(ConnectorUri uri, TimeSpan connectTimeout, CancellationToken cancellationToken)
     {
         var tcp = new TcpClient { NoDelay = true };
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        timeout.CancelAfter(connectTimeout);
         try
         {
             await tcp.ConnectAsync(uri.Host, uri.Port, timeout.Token);

@@ -7,8 +7,7 @@ try
     // A broker that could not go on (no slave within WaitForSlaveTimeout) set a non-zero exit code.
     return Environment.ExitCode;
 }
-catch (Exception e) when (e is BrokerConsole.Hosting.BrokerConfigurationException
-    or Broker.Storage.StoreLockedException or Broker.Storage.JournalCorruptException)
+catch (Exception e) when (e is BrokerConsole.Hosting.BrokerConfigurationException or Broker.Server.BrokerStartException)
 {
     await Console.Error.WriteLineAsync(e.Message);
     return 2;

@@ -107,10 +107,14 @@ internal static class TestMessages
 /// <summary>A started broker with a hand-moved clock, stopped at the end of the test.</summary>
 internal sealed class TestBroker : IDisposable
 {
-    public TestBroker(BrokerOptions? options = null, EventLog? events = null)
+    public TestBroker(BrokerOptions? options = null, EventLog? events = null, Storage.IMessageStore? store = null)
     {
         Events = events ?? new EventLog();
         Broker = new MessageBroker("b1", options ?? new BrokerOptions(), Events, NullLogger.Instance, Clock);
+        if (store is not null)
+        {
+            Broker.Recover(store, new Storage.RecoveryState(long.MaxValue));
+        }
         Broker.Start();
     }
 

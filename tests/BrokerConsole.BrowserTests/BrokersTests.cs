@@ -28,7 +28,7 @@ public sealed class BrokersTests(ChromiumFixture chromium)
     });
 
     [Fact]
-    public Task StopMaster_SlaveTakesOver_LiveOnBrokersAndEventsPages() => RunAsync(chromium, async console =>
+    public Task StopProtectedMaster_HandsOverFirst_StartRejoinsAsSlave_LiveOnBrokersAndEventsPages() => RunAsync(chromium, async console =>
     {
         var brokers = await console.LogInAsync();
         await brokers.ExpectBrokerAsync(Slave, "slave", "slave in sync", Sync);
@@ -43,28 +43,31 @@ public sealed class BrokersTests(ChromiumFixture chromium)
 
         // Cancel does nothing.
         await brokers.ActionButton(Master, "stop").ClickAsync();
-        await Assertions.Expect(brokers.ConfirmationText).ToContainTextAsync($"Its slave {Slave} may see this as a master failure and take over");
+        await Assertions.Expect(brokers.ConfirmationText).ToContainTextAsync($"{Master} first hands over to {Slave}");
         await brokers.CancelButton.ClickAsync();
         await Assertions.Expect(brokers.Confirmation).ToHaveCountAsync(0);
         await brokers.ExpectBrokerAsync(Master, "master", "master protected");
         await Assertions.Expect(brokers.OperationStatus).ToHaveCountAsync(0);
 
-        await brokers.ActAsync(Master, "stop", $"{Master} closes its connectors");
+        await brokers.ActAsync(Master, "stop", $"{Master} first hands over to {Slave}");
 
         await Assertions.Expect(brokers.OperationStatus).ToHaveTextAsync($"{Master}: stop done; now stopped.");
         await brokers.ExpectBrokerAsync(Slave, "master", "master unprotected");
-        await brokers.ExpectBrokerAsync(Master, "master", "stopped");
+        // Stopped, and no longer the master: started again it follows the new master.
+        await brokers.ExpectBrokerAsync(Master, "slave", "stopped");
         await Assertions.Expect(await brokers.CellAsync(Slave, "Epoch")).Not.ToHaveTextAsync(epoch);
         await Assertions.Expect(await brokers.CellAsync(Slave, "Connectors")).ToContainTextAsync("open on");
-        await events.ExpectEventAsync(Master, "BrokerStopped", "stopped by an operator");
-        await events.ExpectEventAsync(Slave, "MasterFailed");
-        await events.ExpectEventAsync(Slave, "Promoted", "the master failed");
+        await events.ExpectEventAsync(Master, "BrokerStopped", "handed over before an operator's stop");
+        await events.ExpectEventAsync(Slave, "Promoted", "planned switchover");
         await brokers.ExpectNotReloadedAsync();
         await events.ExpectNotReloadedAsync();
         await Screenshots.SaveAsync(events.Page, "events");
 
-        // The promoted slave serves clients.
+        // The promoted slave serves clients; the former master, started again, is its slave (never a second master).
         await console.SendStompAsync("/queue/after.failover", broker: Slave);
+        await brokers.ActAsync(Master, "start", $"{Master} follows its master again as slave");
+        await brokers.ExpectBrokerAsync(Master, "slave", "slave in sync", Sync);
+        await brokers.ExpectBrokerAsync(Slave, "master", "master protected", Sync);
     });
 
     [Fact]
@@ -82,7 +85,7 @@ public sealed class BrokersTests(ChromiumFixture chromium)
         // Written while the slave is away: it has to catch up when it comes back.
         await console.SendStompAsync("/queue/while.slave.away", count: 3);
 
-        await brokers.ActAsync(Slave, "start", $"{Slave} opens its connectors again as slave");
+        await brokers.ActAsync(Slave, "start", $"{Slave} follows its master again as slave");
 
         await brokers.ExpectBrokerAsync(Slave, "slave", "slave in sync", Sync);
         await brokers.ExpectBrokerAsync(Master, "master", "master protected", Sync);
@@ -92,31 +95,6 @@ public sealed class BrokersTests(ChromiumFixture chromium)
         await events.ExpectEventAsync(Slave, "BrokerStopped", "stopped by an operator");
         await Assertions.Expect(events.Event(Master, "SlaveInSync")).ToHaveCountAsync(2);
     });
-
-    [Fact]
-    public Task SlaveShutDownOnMasterFailure_OperatorPromotesIt() => RunAsync(chromium, async console =>
-    {
-        var brokers = await console.LogInAsync();
-        await brokers.ExpectBrokerAsync(Slave, "slave", "slave in sync", Sync);
-        await brokers.ExpectBrokerAsync(Master, "master", "master protected", Sync);
-        await brokers.MarkDocumentAsync();
-
-        await brokers.ActAsync(Master, "stop", $"{Master} closes its connectors");
-
-        // ShutdownOnMasterFailure: the slave stops instead of taking over, and waits for an operator.
-        await brokers.ExpectBrokerAsync(Slave, "slave", "stopped");
-        await brokers.ExpectBrokerAsync(Master, "master", "stopped");
-
-        // The confirmation says which copy is newer: the slave was in sync, so it lacks nothing.
-        await brokers.ActAsync(Slave, "promote", $"{Slave} lacks nothing");
-
-        await brokers.ExpectBrokerAsync(Slave, "master", "master unprotected");
-        await brokers.ExpectNotReloadedAsync();
-        var events = console.Events;
-        await events.OpenFromMenuAsync("Events");
-        await events.ExpectEventAsync(Slave, "BrokerStopped", "ShutdownOnMasterFailure");
-        await events.ExpectEventAsync(Slave, "Promoted", "promoted by an operator");
-    }, settings: [$"--Brokers:{Slave}:ShutdownOnMasterFailure=true"]);
 
     [Fact]
     public Task PlannedSwitchover_FromTheButton_RolesSwap_AndSwitchBack() => RunAsync(chromium, async console =>

@@ -12,7 +12,7 @@ public sealed class RecoveryState(long memoryLimit)
 {
     private readonly Dictionary<string, RecoveredQueue> _queues = new(StringComparer.Ordinal);
     private readonly HashSet<DestinationName> _destinations = [];
-    private readonly Dictionary<string, (long ProducerSequence, long RecordSequence)> _producers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ProducerWindow> _producers = new(StringComparer.Ordinal);
     private readonly Dictionary<(string User, string Id), TransactionCommittedRecord> _committed = [];
     private readonly Queue<(string User, string Id)> _committedOrder = new();
     private long _bytesInMemory;
@@ -25,7 +25,8 @@ public sealed class RecoveryState(long memoryLimit)
 
     public IEnumerable<RecoveredQueue> Queues => _queues.Values;
 
-    public IReadOnlyDictionary<string, (long ProducerSequence, long RecordSequence)> Producers => _producers;
+    /// <summary>Each producer's accepted numbers, for the duplicate filter.</summary>
+    public IReadOnlyDictionary<string, ProducerWindow> Producers => _producers;
 
     /// <summary>The latest committed transactions (at most <see cref="TransactionOutcomes.Capacity"/>), oldest first.</summary>
     public IEnumerable<TransactionCommittedRecord> CommittedTransactions =>
@@ -74,7 +75,7 @@ public sealed class RecoveryState(long memoryLimit)
                 Queue(added.Queue).Messages[sequence] = new RecoveredMessage(message, 0, inStoreOnly);
                 if (added.ProducerId is not null)
                 {
-                    _producers[added.ProducerId] = (added.ProducerSequence, sequence);
+                    Producer(added.ProducerId, added.ProducerSequence).Add(added.ProducerSequence, sequence);
                 }
                 break;
             case MessageRemovedRecord removed when _queues.TryGetValue(removed.Queue.Queue, out var queue):
@@ -90,7 +91,7 @@ public sealed class RecoveryState(long memoryLimit)
                 }
                 break;
             case ProducerMarkRecord mark:
-                _producers[mark.ProducerId] = (mark.ProducerSequence, sequence);
+                Producer(mark.ProducerId, mark.ProducerSequence).SeeThrough(mark.ProducerSequence, sequence);
                 break;
             case TransactionCommittedRecord committed:
                 // Bounded like the broker's own table: the oldest are forgotten first.
@@ -114,6 +115,19 @@ public sealed class RecoveryState(long memoryLimit)
                 }
                 break;
         }
+    }
+
+    /// <summary>
+    /// A producer's window as the journal shows it. Numbers below the first one the journal holds count as
+    /// seen: a compacted journal keeps only the latest mark of a producer whose messages were consumed.
+    /// </summary>
+    private ProducerWindow Producer(string producerId, long firstSequence)
+    {
+        if (!_producers.TryGetValue(producerId, out var window))
+        {
+            _producers[producerId] = window = new ProducerWindow(seenThrough: firstSequence - 1);
+        }
+        return window;
     }
 
     private RecoveredQueue Queue(QueueKey key)

@@ -58,24 +58,58 @@ public sealed class Transaction
     /// </summary>
     public Task Commit(string user)
     {
+        var admitted = new List<(string ProducerId, long ProducerSequence)>();
+        StoreTicket ticket;
+        List<(bool Journaled, Action<long> Apply)> applies;
+        try
+        {
+            (ticket, applies) = Append(user, admitted);
+        }
+        catch (Exception e)
+        {
+            // Nothing was stored: each producer's retry must be.
+            foreach (var (producerId, producerSequence) in admitted)
+            {
+                _broker.Duplicates.Refused(producerId, producerSequence, e);
+            }
+            throw;
+        }
+        // Journaled operations take the transaction's consecutive sequence numbers, in order.
+        var next = ticket.Sequence;
+        foreach (var (journaled, apply) in applies)
+        {
+            apply(next);
+            next += journaled ? 1 : 0;
+        }
+        foreach (var (producerId, producerSequence) in admitted)
+        {
+            _broker.Duplicates.Accepted(producerId, producerSequence, ticket.Sequence, ticket.Durable);
+        }
+        Clear();
+        return ticket.Durable;
+    }
+
+    /// <summary>Journals the whole transaction as one record; <paramref name="admitted"/> collects the producer numbers it reserved.</summary>
+    private (StoreTicket Ticket, List<(bool Journaled, Action<long> Apply)> Applies) Append(string user, List<(string ProducerId, long ProducerSequence)> admitted)
+    {
         var records = new List<StoreRecord>();
         var applies = new List<(bool Journaled, Action<long> Apply)>();
         foreach (var message in _sends)
         {
-            if (!_broker.AdmitSend(message, out var producerId, out var producerSequence))
+            if (_broker.AdmitSend(message, out var producerId, out var producerSequence) is not null)
             {
                 continue;
+            }
+            if (producerId is not null)
+            {
+                admitted.Add((producerId, producerSequence));
             }
             foreach (var queue in _broker.TargetsOf(message.Destination))
             {
                 if (message.Persistent && queue.IsDurable)
                 {
                     records.Add(new MessageAddedRecord(queue.Key, message, producerId, producerSequence));
-                    applies.Add((true, sequence =>
-                    {
-                        queue.EnqueueStored(message, sequence);
-                        _broker.ObserveProducer(producerId, producerSequence, sequence);
-                    }));
+                    applies.Add((true, sequence => queue.EnqueueStored(message, sequence)));
                 }
                 else
                 {
@@ -101,15 +135,7 @@ public sealed class Transaction
         records.Add(new TransactionCommittedRecord(user, Id, committedAt));
         var ticket = _broker.Append(new TransactionRecord(records));
         _broker.TransactionOutcomes.Record(user, Id, committed: true, committedAt);
-        // Journaled operations take the transaction's consecutive sequence numbers, in order.
-        var next = ticket.Sequence;
-        foreach (var (journaled, apply) in applies)
-        {
-            apply(next);
-            next += journaled ? 1 : 0;
-        }
-        Clear();
-        return ticket.Durable;
+        return (ticket, applies);
     }
 
     public void Rollback()

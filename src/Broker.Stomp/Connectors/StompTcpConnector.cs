@@ -11,6 +11,8 @@ using Broker.Stomp.Sessions;
 using Broker.Stomp.Transports;
 using Microsoft.Extensions.Logging;
 
+using Broker.Core.Connections;
+
 namespace Broker.Stomp.Connectors;
 
 /// <summary>

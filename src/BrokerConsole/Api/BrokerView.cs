@@ -1,5 +1,4 @@
-using Broker.Core;
-using Broker.Replication;
+using Broker.Server;
 using BrokerConsole.Hosting;
 
 namespace BrokerConsole.Api;
@@ -15,40 +14,35 @@ public sealed record BrokerView(
     long Connections,
     UsageView Memory,
     UsageView Store,
-    ReplicationView Replication)
+    ReplicationView Replication,
+    string? StateReason = null,
+    DateTimeOffset? StateSince = null)
 {
     public static BrokerView From(HostedBroker hosted)
     {
         var broker = hosted.Broker;
+        var lifecycle = hosted.Lifecycle;
         var uptime = broker.StartedAt is { } started ? (long)(broker.Clock.GetUtcNow() - started).TotalSeconds : 0;
         return new BrokerView(
             hosted.Name,
-            hosted.Role == BrokerRole.Master ? "master" : "slave",
+            RoleOf(hosted),
             StateOf(hosted),
-            hosted.Journal?.Epoch ?? 0,
+            lifecycle.Epoch,
             [.. hosted.Connectors.Select(c => new ConnectorView(c.Uri.Text, c.BoundPort, c.IsOpen))],
             uptime,
             broker.Counters.Connections,
             new UsageView(broker.Memory.Used, broker.Memory.Limit),
-            new UsageView(hosted.Journal?.UsedBytes ?? 0, broker.Options.StoreLimit),
-            ReplicationView.From(hosted));
+            new UsageView(lifecycle.StoreUsedBytes, broker.Options.StoreLimit),
+            ReplicationView.From(lifecycle.Replication),
+            lifecycle.Status.Reason,
+            lifecycle.Status.Since);
     }
 
-    /// <summary>The state names the console and health checks use.</summary>
-    public static string StateOf(HostedBroker hosted) => hosted.StoppedByOperator ? "stopped" : hosted.Role switch
-    {
-        BrokerRole.Slave => hosted.Slave?.State switch
-        {
-            SlaveState.Syncing => "slave syncing",
-            SlaveState.InSync => "slave in sync",
-            SlaveState.MasterFailed => "promoting",
-            _ => "slave connecting",
-        },
-        _ when hosted.Broker.State != BrokerState.Started => hosted.Broker.State.ToString().ToLowerInvariant(),
-        _ when hosted.Broker.ClientRefusal is { Reconnect: true } => "handing over",
-        _ when hosted.Broker.ClientRefusal is not null => "waiting for slave",
-        _ => hosted.Master?.IsInSync == true ? "master protected" : "master unprotected",
-    };
+    /// <summary>The lifecycle state's name: the words the log, console and readiness use too.</summary>
+    public static string StateOf(HostedBroker hosted) => hosted.Status.Name;
+
+    /// <summary><c>master</c> or <c>slave</c> (while stopped: what Start makes it), <c>none</c> while starting or failed.</summary>
+    public static string RoleOf(HostedBroker hosted) => hosted.Lifecycle.Role.ToString().ToLowerInvariant();
 }
 
 public sealed record ConnectorView(string Uri, int BoundPort, bool Open);
@@ -66,33 +60,11 @@ public sealed record ReplicationView(
     long LagBytes,
     long LagMs,
     long Unreplicated,
-    long SetAside)
+    long SetAside,
+    string? LastError = null,
+    DateTimeOffset? LastErrorSince = null)
 {
-    public static ReplicationView From(HostedBroker hosted)
-    {
-        var last = hosted.Journal?.LastSequence ?? 0;
-        if (hosted.Role == BrokerRole.Slave && hosted.Slave is { } slave)
-        {
-            var lag = Math.Max(0, slave.MasterLastSequence - last);
-            var linkState = slave.State switch
-            {
-                SlaveState.InSync => "in sync",
-                SlaveState.Syncing => "catching up",
-                SlaveState.MasterFailed => "master failed",
-                _ => "connecting",
-            };
-            return new ReplicationView(linkState, slave.MasterName, slave.State == SlaveState.InSync,
-                last, slave.MasterLastSequence, lag, 0, 0, 0, slave.RecordsSetAside);
-        }
-        if (hosted.Master is not { } master)
-        {
-            return new ReplicationView("none", null, false, last, 0, 0, 0, 0, last, hosted.Slave?.RecordsSetAside ?? 0);
-        }
-        var acked = master.AckedSequence;
-        var behind = Math.Max(0, last - acked);
-        var lagMs = behind > 0 && master.LastAckAt is { } at ? (long)(DateTimeOffset.UtcNow - at).TotalMilliseconds : 0;
-        return new ReplicationView(
-            master.State switch { Broker.Replication.LinkState.InSync => "in sync", Broker.Replication.LinkState.CatchingUp => "catching up", _ => "none" },
-            master.SlaveName, master.IsInSync, last, acked, behind, master.LagBytes, lagMs, master.IsInSync ? 0 : behind, hosted.Slave?.RecordsSetAside ?? 0);
-    }
+    public static ReplicationView From(ReplicationStatus status) => new(
+        status.LinkState, status.Partner, status.InSync, status.LastSequence, status.PartnerSequence,
+        status.LagRecords, status.LagBytes, status.LagMs, status.Unreplicated, status.SetAside, status.LastError, status.LastErrorSince);
 }

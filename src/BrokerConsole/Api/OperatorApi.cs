@@ -19,14 +19,6 @@ public static class OperatorApi
 
     /// <summary>What a peer asks before opening its connectors (fencing): who is master here, at which epoch and sequence.</summary>
     public static void MapPeerApi(this WebApplication app) =>
-        app.MapGet("/api/replication/peers", (BrokerRegistry registry) => registry.All.Select(b => new PeerView(
-            b.Name,
-            b.Role == BrokerRole.Master ? "master" : "slave",
-            b.ConnectorsOpen,
-            b.Journal?.Epoch ?? 0,
-            b.Journal?.LastSequence ?? 0,
-            b.Connectors.FirstOrDefault()?.BoundPort ?? 0)))
+        app.MapGet("/api/replication/peers", (BrokerRegistry registry) => registry.All.Select(b => Broker.Server.PeerStatus.Of(b.Lifecycle)))
         .RequireAuthorization(SecurityExtensions.ReplicatePolicy);
-
-    public sealed record PeerView(string Name, string Role, bool Serving, long Epoch, long LastSequence, int Port);
 }

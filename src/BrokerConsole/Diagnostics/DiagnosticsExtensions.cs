@@ -36,14 +36,13 @@ public static class DiagnosticsExtensions
         return context.Response.WriteAsync(JsonSerializer.Serialize(new
         {
             status = report.Status.ToString(),
-            brokers = registry.All.Select(b => new { name = b.Name, role = b.Role.ToString().ToLowerInvariant(), state = Api.BrokerView.StateOf(b), connectorsOpen = b.ConnectorsOpen }),
+            brokers = registry.All.Select(b => new { name = b.Name, role = Api.BrokerView.RoleOf(b), state = Api.BrokerView.StateOf(b), reason = b.Status.Reason, connectorsOpen = b.ConnectorsOpen }),
         }));
     }
 
-    /// <summary>Ready when every broker has settled: a master serving clients, a slave in sync.</summary>
-    private static bool IsSettled(HostedBroker broker) => broker.StoppedByOperator || (broker.Role == BrokerRole.Slave
-        ? broker.Slave?.State == Broker.Replication.SlaveState.InSync
-        : broker.Broker.State == BrokerState.Started && broker.ConnectorsOpen && broker.Broker.ClientRefusal is null);
+    /// <summary>Ready when every broker has settled: a master serving clients, a slave in sync, or stopped on purpose.</summary>
+    private static bool IsSettled(HostedBroker broker) => broker.Status.State is Broker.Server.LifecycleState.InSync
+        or Broker.Server.LifecycleState.MasterProtected or Broker.Server.LifecycleState.MasterUnprotected or Broker.Server.LifecycleState.Stopped;
 
     private sealed class BrokersReadyCheck(BrokerRegistry registry) : IHealthCheck
     {

@@ -1,7 +1,8 @@
 using System.Text.RegularExpressions;
 using Broker.Core;
 using Broker.Replication;
-using Broker.Stomp.Connectors;
+using Broker.Server;
+using Broker.Core.Connections;
 
 namespace BrokerConsole.Hosting;
 
@@ -122,7 +123,12 @@ public static partial class BrokerConfiguration
         {
             errors.Add($"{key}:DefaultPrefetch: {options.DefaultPrefetch} is above {key}:MaxPrefetch ({options.MaxPrefetch})");
         }
-        return new BrokerDefinition(name, options, connectors, tls, replication);
+        var haMode = HaMode.Replicated;
+        if (section["HaMode"] is { } mode && !Enum.TryParse(mode, ignoreCase: true, out haMode))
+        {
+            errors.Add($"{key}:HaMode: '{mode}' is not a way to run a pair (allowed: {string.Join(", ", Enum.GetNames<HaMode>())})");
+        }
+        return new BrokerDefinition(name, options, connectors, tls, replication, HaMode: haMode);
 
         void Positive(long value, string option, bool allowZero = false)
         {
@@ -137,7 +143,7 @@ public static partial class BrokerConfiguration
     private static void CheckUnknownKeys(IConfigurationSection section, List<string> errors)
     {
         var known = typeof(BrokerOptions).GetProperties().Concat(typeof(ReplicationOptions).GetProperties())
-            .Where(p => p.CanWrite).Select(p => p.Name).Append("Tls").ToHashSet(StringComparer.OrdinalIgnoreCase);
+            .Where(p => p.CanWrite).Select(p => p.Name).Append("Tls").Append("HaMode").ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var child in section.GetChildren())
         {
             if (!known.Contains(child.Key))

@@ -1,4 +1,5 @@
 using Broker.Core.Events;
+using Broker.Server;
 using Broker.Stomp.Sessions;
 using BrokerConsole.Security;
 using Serilog;

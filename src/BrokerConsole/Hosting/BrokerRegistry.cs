@@ -1,10 +1,17 @@
+using Broker.Core.Connections;
 using Broker.Core.Events;
 using Broker.Core.Security;
+using Broker.Server;
 using Broker.Stomp.Sessions;
 
 namespace BrokerConsole.Hosting;
 
-/// <summary>The brokers this process hosts; starts them with the host and stops them with it.</summary>
+/// <summary>
+/// The brokers this process hosts; starts them with the host and stops them with it. When both halves of a
+/// pair live here, the one with the newer history (epoch, then sequence) starts as master whatever the
+/// configuration says: a failover before a restart is never undone. On the way down slaves stop first, so a
+/// host's shutdown is never a failover.
+/// </summary>
 public sealed class BrokerRegistry : IHostedService
 {
     private readonly IReadOnlyList<HostedBroker> _brokers;
@@ -17,7 +24,7 @@ public sealed class BrokerRegistry : IHostedService
         foreach (var broker in _brokers)
         {
             // A broker that cannot go on (no slave within WaitForSlaveTimeout) ends the process with an error.
-            broker.Fatal += _ =>
+            broker.Lifecycle.Fatal += _ =>
             {
                 Environment.ExitCode = 3;
                 lifetime.StopApplication();
@@ -35,15 +42,53 @@ public sealed class BrokerRegistry : IHostedService
     {
         foreach (var broker in _brokers)
         {
-            await broker.StartAsync();
+            broker.Lifecycle.Open();
+        }
+        var swapped = SwappedPairs();
+        // Masters first: their slaves find them serving.
+        foreach (var broker in _brokers.OrderBy(b => StartsAsSlave(b, swapped)))
+        {
+            await broker.Lifecycle.StartAsync(swapped.GetValueOrDefault(broker));
         }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        foreach (var broker in _brokers)
+        foreach (var broker in _brokers.OrderBy(b => b.Status.Role == LifecycleRole.Master))
         {
             await broker.DisposeAsync();
         }
+    }
+
+    private static bool StartsAsSlave(HostedBroker broker, Dictionary<HostedBroker, StartRole> swapped) =>
+        swapped.TryGetValue(broker, out var role) ? role.SlaveOf is not null : broker.Definition.Replication.IsSlave;
+
+    /// <summary>
+    /// Pairs with both halves here (a slave whose master URI is a local broker's connector) where the configured
+    /// slave holds the newer history (a later epoch): it starts as master, and the configured master as its slave.
+    /// </summary>
+    private Dictionary<HostedBroker, StartRole> SwappedPairs()
+    {
+        var swapped = new Dictionary<HostedBroker, StartRole>();
+        foreach (var slave in _brokers.Where(b => b.Definition.Replication.IsSlave))
+        {
+            if (!ConnectorUri.TryParse(slave.Definition.Replication.MasterUri, out var masterUri, out _))
+            {
+                continue;
+            }
+            var master = _brokers.FirstOrDefault(b => b != slave && b.Definition.Connectors.Any(c => c.Port == masterUri.Port && c.Port != 0));
+            var slaveConnector = slave.Definition.Connectors.FirstOrDefault(c => c.Port != 0);
+            if (master is null || slaveConnector is null
+                || (slave.Lifecycle.Epoch, slave.Lifecycle.LastSequence).CompareTo((master.Lifecycle.Epoch, master.Lifecycle.LastSequence)) <= 0
+                || slave.Lifecycle.Epoch <= master.Lifecycle.Epoch)
+            {
+                continue;
+            }
+            var host = slaveConnector.IsLoopback ? "127.0.0.1" : slaveConnector.Host;
+            var why = $"{slave.Name} is at epoch {slave.Lifecycle.Epoch}, {master.Name} at {master.Lifecycle.Epoch}: the failover before the restart stands";
+            swapped[slave] = new StartRole(AsMaster: true, SlaveOf: null, why);
+            swapped[master] = new StartRole(AsMaster: false, SlaveOf: $"{(slaveConnector.Tls ? "ssl" : "tcp")}://{host}:{slaveConnector.Port}", why);
+        }
+        return swapped;
     }
 }

@@ -33,7 +33,7 @@ public sealed class ReplicationSettingsTests(ITestOutputHelper output)
             {
                 var view = await refused.GetViewAsync(timeout.Token);
                 Assert.Equal("slave", Replicas.Role(view));
-                Assert.Equal("slave connecting", Replicas.State(view));
+                Assert.Equal("waiting for master", Replicas.State(view));
                 Assert.False(refused.Logged("in sync with master"), refused.Describe());
             }
             Assert.Equal("master unprotected", Replicas.State(await master.GetViewAsync(timeout.Token)));

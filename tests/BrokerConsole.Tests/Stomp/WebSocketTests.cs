@@ -62,7 +62,7 @@ public sealed class WebSocketTests
     public async Task WebSocket_BrokerStopped_503()
     {
         await using var host = await TestHost.StartAsync();
-        await host.Registry.Find("b1")!.StopAsync();
+        await host.Registry.Find("b1")!.StopByOperatorAsync();
 
         var error = await Assert.ThrowsAsync<WebSocketException>(() => StompTestClient.ConnectWebSocketAsync(StompUri(host)));
         using var http = host.CreateHttpClient(user: null);

@@ -29,11 +29,13 @@ internal static class OperatorConfirmation
             $"{broker.Name} stops taking new work, waits until {broker.Replication.Partner} has every record, then {broker.Replication.Partner} "
             + $"becomes master and {broker.Name} its slave. Clients reconnect to the new master."),
         OperatorAction.Stop => ($"Stop {broker.Name}?",
-            $"{broker.Name} closes its connectors and drops its {broker.Connections} client connections; its messages stay in its store. "
-            + (broker.Role == "master" && broker.Replication.Partner is { } slave
-                ? $"Its slave {slave} may see this as a master failure and take over, as its settings say."
-                : "Start it again from this page.")),
-        OperatorAction.Start => ($"Start {broker.Name}?", $"{broker.Name} opens its connectors again as {broker.Role} and accepts clients."),
+            broker.State == "master protected" && broker.Replication.Partner is { } slave
+                ? $"{broker.Name} first hands over to {slave} (a planned switchover: nothing acknowledged is lost, its {broker.Connections} clients reconnect there), "
+                  + $"then stays stopped; started again, it rejoins {slave} as slave."
+                : $"{broker.Name} closes its connectors and drops its {broker.Connections} client connections; its messages stay in its store. Start it again from this page."),
+        OperatorAction.Start => ($"Start {broker.Name}?", broker.Role == "master"
+            ? $"{broker.Name} opens its connectors again as master and accepts clients, unless its partner serves meanwhile: then it rejoins it as slave."
+            : $"{broker.Name} follows its master again as slave."),
         _ => throw new ArgumentOutOfRangeException(nameof(action)),
     };
 

@@ -1,7 +1,7 @@
 using Broker.Core;
-using Broker.Stomp.Connectors;
+using Broker.Core.Connections;
 
-namespace BrokerConsole.Hosting;
+namespace Broker.Server;
 
 /// <summary>A configured, validated broker: its name, options and parsed connectors.</summary>
 public sealed record BrokerDefinition(
@@ -11,7 +11,8 @@ public sealed record BrokerDefinition(
     TlsOptions? Tls,
     Broker.Replication.ReplicationOptions Replication,
     string? ReplicationUser = null,
-    string? ReplicationPassword = null);
+    string? ReplicationPassword = null,
+    HaMode HaMode = HaMode.Replicated);
 
 /// <summary>The certificate of a broker's <c>ssl://</c> connectors: a PKCS#12 file, or a PEM certificate with its key.</summary>
 public sealed class TlsOptions

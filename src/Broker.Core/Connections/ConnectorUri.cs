@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 
-namespace Broker.Stomp.Connectors;
+namespace Broker.Core.Connections;
 
 /// <summary>A client connector's address: <c>tcp://</c> or <c>stomp://</c> (plain), <c>ssl://</c> or <c>stomp+ssl://</c> (TLS).</summary>
 public sealed record ConnectorUri(string Text, string Host, int Port, bool Tls)

@@ -1,7 +1,12 @@
-namespace BrokerConsole.Hosting;
+using System.Net.Http.Json;
+using Broker.Core.Connections;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace Broker.Server;
 
 /// <summary>Fencing through the partner's HTTP address (<c>Peer</c>): at start-up and, while master, every second.</summary>
-public sealed partial class HostedBroker
+public sealed partial class BrokerLifecycle
 {
     /// <summary>
     /// Asks the partner's HTTP address who is master there, before this broker opens its connectors. The
@@ -29,7 +34,7 @@ public sealed partial class HostedBroker
             {
                 if (DateTime.UtcNow > deadline)
                 {
-                    HostLog.PeerUnreachable(_logger, Name, peer, e.Message);
+                    LifecycleLog.PeerUnreachable(_logger, Name, peer, e.Message);
                     return null;
                 }
                 await Task.Delay(500, _stopping.Token);
@@ -48,11 +53,11 @@ public sealed partial class HostedBroker
         var refusedLogged = false;
         try
         {
-            while (Role == BrokerRole.Master && await timer.WaitForNextTickAsync(cancellationToken))
+            while (Status.Role == LifecycleRole.Master && await timer.WaitForNextTickAsync(cancellationToken))
             {
                 try
                 {
-                    if (ConnectorsOpen && await AskPeerAsync(http, peer, cancellationToken) is { } newer)
+                    if (Endpoints.IsOpen && await AskPeerAsync(http, peer, cancellationToken) is { } newer)
                     {
                         await FencedByPartnerAsync(newer, "the partner is master at a later epoch");
                         return;
@@ -63,7 +68,7 @@ public sealed partial class HostedBroker
                     if (!refusedLogged)
                     {
                         refusedLogged = true;
-                        HostLog.PeerRefusedCredentials(_logger, Name, peer, (int)e.StatusCode);
+                        LifecycleLog.PeerRefusedCredentials(_logger, Name, peer, (int)e.StatusCode);
                     }
                 }
                 catch (Exception e) when (e is HttpRequestException or System.Text.Json.JsonException
@@ -90,10 +95,43 @@ public sealed partial class HostedBroker
     /// <summary>The partner's client URI when it serves as master ahead of this broker (higher epoch, then sequence), else null.</summary>
     private async Task<string?> AskPeerAsync(HttpClient http, string peer, CancellationToken cancellationToken)
     {
-        var peers = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<List<Api.OperatorApi.PeerView>>(http, "/api/replication/peers", cancellationToken) ?? [];
+        var peers = await http.GetFromJsonAsync<List<PeerStatus>>("/api/replication/peers", cancellationToken) ?? [];
         var ours = (_journal!.Epoch, _journal.LastSequence);
         var newer = peers.Where(p => p.Role == "master" && p.Serving && (p.Epoch, p.LastSequence).CompareTo(ours) > 0)
             .OrderByDescending(p => (p.Epoch, p.LastSequence)).FirstOrDefault();
-        return newer is null ? null : $"tcp://{new Uri(peer).Host}:{newer.Port}";
+        return newer is null ? null : $"{(newer.Tls ? "ssl" : "tcp")}://{new Uri(peer).Host}:{newer.Port}";
     }
+
+    /// <summary>Whether a broker serves clients at <paramref name="uri"/> (a slave's connectors are closed: only a master accepts).</summary>
+    private static async Task<bool> IsServingAsync(string uri)
+    {
+        if (!ConnectorUri.TryParse(uri, out var parsed, out _))
+        {
+            return false;
+        }
+        using var tcp = new TcpClient();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await tcp.ConnectAsync(parsed.Host, parsed.Port, timeout.Token);
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>What <c>GET /api/replication/peers</c> says of each broker of a host: a peer asks it before serving (fencing).</summary>
+public sealed record PeerStatus(string Name, string Role, bool Serving, long Epoch, long LastSequence, int Port, bool Tls = false)
+{
+    public static PeerStatus Of(BrokerLifecycle broker) => new(
+        broker.Name,
+        broker.Status.Role == LifecycleRole.Master ? "master" : "slave",
+        broker.Endpoints.IsOpen,
+        broker.Epoch,
+        broker.LastSequence,
+        broker.Endpoints.ClientPort,
+        broker.Endpoints.ClientTls);
 }

@@ -1,6 +1,6 @@
 using System.IO.Pipelines;
 
-namespace Broker.Stomp.Connectors;
+namespace Broker.Core.Connections;
 
 /// <summary>
 /// Another protocol served on a client connector's port (a slave's replication link): connections whose

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Logging;
+
+namespace Broker.Server;
+
+/// <summary>The lifecycle's log lines (the ones ActiveMQ users know keep their wording); event ids 8000-8999.</summary>
+internal static partial class LifecycleLog
+{
+    [LoggerMessage(8000, LogLevel.Information, "BrokerConsole broker ({BrokerName}) is starting, data in {DataDirectory}")]
+    public static partial void BrokerStarting(ILogger logger, string brokerName, string dataDirectory);
+
+    [LoggerMessage(8001, LogLevel.Information, "BrokerConsole broker ({BrokerName}) started")]
+    public static partial void BrokerStarted(ILogger logger, string brokerName);
+
+    [LoggerMessage(8002, LogLevel.Information, "Broker {BrokerName}: {From} -> {To} ({Reason})")]
+    public static partial void Transition(ILogger logger, string brokerName, string from, string to, string reason);
+
+    [LoggerMessage(8003, LogLevel.Warning, "Master failed - starting all connectors ({BrokerName})")]
+    public static partial void MasterFailed(ILogger logger, string brokerName);
+
+    [LoggerMessage(8004, LogLevel.Critical, "Start-up failed: {Reason}")]
+    public static partial void StartupFailed(ILogger logger, string reason);
+
+    [LoggerMessage(8005, LogLevel.Warning, "Broker {BrokerName}: master failed and ShutdownOnMasterFailure is set; the slave shuts down instead of taking over")]
+    public static partial void ShutdownOnMasterFailure(ILogger logger, string brokerName);
+
+    [LoggerMessage(8006, LogLevel.Warning, "Broker {BrokerName}: peer {Peer} is master at a later epoch; rejoining it as slave instead of starting as a second master")]
+    public static partial void RejoiningAsSlave(ILogger logger, string brokerName, string peer);
+
+    [LoggerMessage(8007, LogLevel.Warning, "Broker {BrokerName}: peer {Peer} unreachable within PeerTimeout ({Reason}); starting as master")]
+    public static partial void PeerUnreachable(ILogger logger, string brokerName, string peer, string reason);
+
+    [LoggerMessage(8008, LogLevel.Warning, "Broker {BrokerName}: planned switchover to {Slave} ({Why})")]
+    public static partial void SwitchoverStarting(ILogger logger, string brokerName, string slave, string why);
+
+    [LoggerMessage(8009, LogLevel.Warning, "Broker {BrokerName}: switchover did not complete: {Reason}")]
+    public static partial void SwitchoverFailed(ILogger logger, string brokerName, string reason);
+
+    [LoggerMessage(8010, LogLevel.Warning, "Broker {BrokerName}: stops serving and rejoins {Partner} as its slave ({Why})")]
+    public static partial void Demoting(ILogger logger, string brokerName, string partner, string why);
+
+    [LoggerMessage(8011, LogLevel.Error, "Broker {BrokerName}: stopped following its master")]
+    public static partial void FollowingFailed(ILogger logger, Exception exception, string brokerName);
+
+    [LoggerMessage(8012, LogLevel.Error, "Broker {BrokerName}: peer {Peer} refuses the replication credentials ({Status}); fencing by the peer does not work until Replication:UserName/Password are fixed")]
+    public static partial void PeerRefusedCredentials(ILogger logger, string brokerName, string peer, int status);
+
+    [LoggerMessage(8013, LogLevel.Error, "Broker {BrokerName}: the master was lost while this slave was not in sync ({Reason}); it does not take over (it lacks messages the master acknowledged) and waits for the master, or for an operator's promote")]
+    public static partial void NotPromotingBehind(ILogger logger, string brokerName, string reason);
+}

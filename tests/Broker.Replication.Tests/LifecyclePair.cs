@@ -1,0 +1,116 @@
+using System.Net;
+using System.Net.Sockets;
+using Broker.Core;
+using Broker.Core.Connections;
+using Broker.Core.Events;
+using Broker.Core.Security;
+using Broker.Server;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Broker.Replication.Tests;
+
+/// <summary>A master and its slave as two lifecycles in this process, each with a journal in a temporary folder and a real loopback port.</summary>
+internal sealed class LifecyclePair : IAsyncDisposable
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "lifecycle-tests", Guid.NewGuid().ToString("N"));
+
+    public LifecyclePair(Action<ReplicationOptions>? configure = null)
+    {
+        var masterPort = FreePort();
+        var slavePort = FreePort();
+        Master = Create("m1", masterPort, new ReplicationOptions { Peer = null }, configure);
+        Slave = Create("s1", slavePort, new ReplicationOptions { MasterConnectorUri = $"tcp://127.0.0.1:{masterPort}" }, configure);
+    }
+
+    public BrokerLifecycle Master { get; }
+
+    public BrokerLifecycle Slave { get; }
+
+    public EventLog Events { get; } = new();
+
+    /// <summary>Every state each broker passed through, in order.</summary>
+    public Dictionary<string, List<LifecycleState>> Walks { get; } = [];
+
+    /// <summary>A copy of the states <paramref name="broker"/> walked so far.</summary>
+    public IReadOnlyList<LifecycleState> Walk(string broker)
+    {
+        var walk = Walks[broker];
+        lock (walk)
+        {
+            return [.. walk];
+        }
+    }
+
+    public static LoopbackEndpoints EndpointsOf(BrokerLifecycle broker) => (LoopbackEndpoints)broker.Endpoints;
+
+    public async Task StartAsync()
+    {
+        await Master.StartAsync();
+        await Slave.StartAsync();
+        await WaitForAsync(Master, LifecycleState.MasterProtected);
+        await WaitForAsync(Slave, LifecycleState.InSync);
+    }
+
+    public static async Task WaitForAsync(BrokerLifecycle broker, LifecycleState state)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (broker.Status.State != state)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{broker.Name} is {broker.Status.Name} ({broker.Status.Reason}), not {LifecycleTransitions.Name(state)}");
+            }
+            await Task.Delay(5);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Slave.DisposeAsync();
+        await Master.DisposeAsync();
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Cleaned up with the temporary folder.
+        }
+    }
+
+    private BrokerLifecycle Create(string name, int port, ReplicationOptions replication, Action<ReplicationOptions>? configure)
+    {
+        configure?.Invoke(replication);
+        var options = new BrokerOptions { DataDirectory = Path.Combine(_root, name), JournalSegmentSize = 1024 * 1024 };
+        var connector = ConnectorUri.TryParse($"tcp://127.0.0.1:{port}", out var uri, out _) ? uri : throw new InvalidOperationException();
+        var definition = new BrokerDefinition(name, options, [connector], null, replication, "replicator", "replicator");
+        var broker = new BrokerLifecycle(definition, Events, new Users(), (_, handoff) => new LoopbackEndpoints(port, handoff), NullLoggerFactory.Instance);
+        var walk = Walks[name] = [broker.Status.State];
+        broker.StatusChanged += status =>
+        {
+            lock (walk)
+            {
+                walk.Add(status.State);
+            }
+        };
+        return broker;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed class Users : IBrokerAuthenticator
+    {
+        public BrokerUser? Authenticate(string? login, string? password) => (login, password) switch
+        {
+            ("replicator", "replicator") => new BrokerUser("replicator", new HashSet<string> { Roles.Replication }, Roles.DefaultGrants),
+            _ => null,
+        };
+    }
+}

@@ -1,0 +1,134 @@
+using Broker.Core.Messages;
+using Broker.Core.Storage;
+
+namespace Broker.Replication.Tests;
+
+/// <summary>The master's end of the link trusts nobody: small packets before login, the replication role only, and every packet checked against the link's state.</summary>
+public sealed class LinkHardeningTests
+{
+    private static readonly TimeSpan Quick = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public async Task Hello_FromAnOperatorLogin_IsRefused()
+    {
+        await using var master = new MasterEndpoint();
+        await using var link = await LinkClient.ConnectAsync(master.Port);
+
+        await link.HelloAsync("admin", "admin");
+
+        var refused = LinkProtocol.FromJson<LinkProtocol.Refused>(await link.ExpectAsync(LinkProtocol.PacketType.Refused));
+        Assert.Contains("replication role", refused.Reason);
+    }
+
+    [Fact]
+    public async Task Hello_AnnouncingAHugePacket_ClosesTheConnectionBeforeBufferingIt()
+    {
+        await using var master = new MasterEndpoint();
+        await using var link = await LinkClient.ConnectAsync(master.Port);
+
+        await link.SendRawAsync(LinkClient.Header(LinkProtocol.PacketType.Hello, 100 * 1024 * 1024));
+        await link.SendRawAsync(new byte[64 * 1024]);
+
+        Assert.True(await link.WaitForCloseAsync(Quick));
+        Assert.Contains(master.Log.Lines, l => l.Contains("no valid Hello") && l.Contains("104857600 bytes"));
+    }
+
+    [Fact]
+    public async Task Promoting_ToAFarEpoch_ClosesTheLinkAndLeavesTheMasterServing()
+    {
+        await using var master = new MasterEndpoint();
+        await using var link = await InSyncSlaveAsync(master);
+
+        await link.SendAsync(LinkProtocol.PacketType.Promoting, LinkProtocol.Json(new LinkProtocol.Promoting(99, 1)));
+
+        Assert.True(await link.WaitForCloseAsync(Quick));
+        Assert.False(master.Master.IsFenced);
+        Assert.Contains(master.Log.Lines, l => l.Contains("broke the replication protocol") && l.Contains("epoch 99"));
+    }
+
+    [Fact]
+    public async Task Promoting_ToTheNextEpochFromTheInSyncSlave_FencesTheMaster()
+    {
+        await using var master = new MasterEndpoint();
+        string? partner = null;
+        master.Master.PartnerPromoted += uri => partner = uri;
+        await using var link = await InSyncSlaveAsync(master);
+
+        await link.SendAsync(LinkProtocol.PacketType.Promoting, LinkProtocol.Json(new LinkProtocol.Promoting(master.Journal.Epoch + 1, 4242)));
+
+        Assert.True(await link.WaitForCloseAsync(Quick));
+        Assert.True(master.Master.IsFenced);
+        Assert.EndsWith(":4242", partner);
+    }
+
+    [Fact]
+    public async Task Promoting_FromASlaveStillCatchingUp_IsRefused()
+    {
+        await using var master = new MasterEndpoint();
+        master.Journal.Append(new DestinationCreatedRecord(DestinationName.Queue("q")));
+        await using var link = await LinkClient.ConnectAsync(master.Port);
+        await link.HelloAsync("replicator", "replicator");
+        await link.ExpectAsync(LinkProtocol.PacketType.CaughtUp);
+
+        await link.SendAsync(LinkProtocol.PacketType.Promoting, LinkProtocol.Json(new LinkProtocol.Promoting(master.Journal.Epoch + 1, 4242)));
+
+        Assert.True(await link.WaitForCloseAsync(Quick));
+        Assert.False(master.Master.IsFenced);
+    }
+
+    [Fact]
+    public async Task Ack_BeyondWhatWasShipped_ClosesTheLinkAndProtectsNothing()
+    {
+        await using var master = new MasterEndpoint();
+        master.Journal.Append(new DestinationCreatedRecord(DestinationName.Queue("q")));
+        await using var link = await LinkClient.ConnectAsync(master.Port);
+        await link.HelloAsync("replicator", "replicator");
+        await link.ExpectAsync(LinkProtocol.PacketType.CaughtUp);
+
+        await link.SendAsync(LinkProtocol.PacketType.Ack, LinkProtocol.Longs(1000, 1000));
+
+        Assert.True(await link.WaitForCloseAsync(Quick));
+        Assert.False(master.Master.IsInSync);
+        Assert.Equal(0, master.Master.AckedSequence);
+        Assert.Contains(master.Log.Lines, l => l.Contains("an ack of sequence 1000"));
+    }
+
+    [Fact]
+    public async Task TakenOver_WithoutAHandover_ClosesTheLink()
+    {
+        await using var master = new MasterEndpoint();
+        await using var link = await InSyncSlaveAsync(master);
+
+        await link.SendAsync(LinkProtocol.PacketType.TakenOver, LinkProtocol.Json(new LinkProtocol.TakenOver(4242, null)));
+
+        Assert.True(await link.WaitForCloseAsync(Quick));
+        Assert.False(master.Master.IsFenced);
+    }
+
+    [Fact]
+    public async Task UnknownPacket_ClosesTheLink()
+    {
+        await using var master = new MasterEndpoint();
+        await using var link = await InSyncSlaveAsync(master);
+
+        await link.SendAsync((LinkProtocol.PacketType)200, [1, 2, 3]);
+
+        Assert.True(await link.WaitForCloseAsync(Quick));
+    }
+
+    /// <summary>A hand-driven slave that logged in, received the one record and acknowledged it: the pair is protected.</summary>
+    private static async Task<LinkClient> InSyncSlaveAsync(MasterEndpoint master)
+    {
+        await master.Journal.Append(new DestinationCreatedRecord(DestinationName.Queue("q"))).Durable;
+        var link = await LinkClient.ConnectAsync(master.Port);
+        await link.HelloAsync("replicator", "replicator");
+        var liveFrom = LinkProtocol.Long(await link.ExpectAsync(LinkProtocol.PacketType.CaughtUp), 0);
+        await link.SendAsync(LinkProtocol.PacketType.Ack, LinkProtocol.Longs(liveFrom - 1, liveFrom - 1));
+        using var timeout = new CancellationTokenSource(Quick);
+        while (!master.Master.IsInSync)
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+        return link;
+    }
+}

@@ -1,0 +1,125 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Broker.Core.Events;
+using Broker.Core.Security;
+using Broker.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Broker.Replication.Tests;
+
+/// <summary>
+/// A master's side of the link on a real loopback port: a journal in a temporary folder, a
+/// <see cref="ReplicationMaster"/>, and a listener that hands each connection to it after the preamble,
+/// as a broker's connector does.
+/// </summary>
+internal sealed class MasterEndpoint : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _accepting;
+
+    public MasterEndpoint(ReplicationOptions? options = null)
+    {
+        Directory.CreateDirectory(Folder);
+        Journal = Journal.Open(Folder, "m1", new JournalOptions { SegmentSize = 1024 * 1024 }, NullLogger<Journal>.Instance);
+        foreach (var _ in Journal.Replay())
+        {
+            // An empty journal: replaying it makes it ready for appends.
+        }
+        Master = new ReplicationMaster("m1", Journal, options ?? new ReplicationOptions(), new TestUsers(),
+            (kind, detail) => Events.Add((kind, detail)), Log);
+        _listener.Start();
+        _accepting = AcceptAsync();
+    }
+
+    public string Folder { get; } = Path.Combine(Path.GetTempPath(), "repl-tests", Guid.NewGuid().ToString("N"));
+
+    public Journal Journal { get; }
+
+    public ReplicationMaster Master { get; }
+
+    public List<(BrokerEventKind Kind, string Detail)> Events { get; } = [];
+
+    public RecordingLogger Log { get; } = new();
+
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        _listener.Stop();
+        await _accepting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Master.DisposeAsync();
+        await Journal.DisposeAsync();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held by the OS: the temporary folder is cleaned up later.
+        }
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            var socket = await _listener.AcceptSocketAsync(_stopping.Token);
+            _ = ServeAsync(socket);
+        }
+    }
+
+    private async Task ServeAsync(Socket socket)
+    {
+        await using var stream = new NetworkStream(socket, ownsSocket: true);
+        var input = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
+        var preamble = new byte[LinkProtocol.Preamble.Length];
+        try
+        {
+            await stream.ReadExactlyAsync(preamble, _stopping.Token);
+            await Master.HandleAsync(stream, input, socket.RemoteEndPoint!.ToString()!, _stopping.Token);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or EndOfStreamException)
+        {
+            // The test closed its side.
+        }
+    }
+
+    /// <summary>A replication user, an operator and a viewer, as a host would configure them.</summary>
+    private sealed class TestUsers : IBrokerAuthenticator
+    {
+        public BrokerUser? Authenticate(string? login, string? password) => (login, password) switch
+        {
+            ("replicator", "replicator") => new BrokerUser("replicator", new HashSet<string> { Roles.Replication }, Roles.DefaultGrants),
+            ("admin", "admin") => new BrokerUser("admin", new HashSet<string> { Roles.Admin }, Roles.DefaultGrants),
+            _ => null,
+        };
+    }
+}
+
+/// <summary>Keeps what was logged, so a test can see that a refusal said why.</summary>
+internal sealed class RecordingLogger : ILogger
+{
+    private readonly Lock _lock = new();
+    private readonly List<string> _lines = [];
+
+    public IReadOnlyList<string> Lines
+    {
+        get { lock (_lock) { return [.. _lines]; } }
+    }
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        lock (_lock)
+        {
+            _lines.Add(formatter(state, exception));
+        }
+    }
+}
