@@ -1,0 +1,18 @@
+namespace BrokerConsole.Hosting;
+
+/// <summary>
+/// Start-up errors that are the operator's to fix (configuration, a data directory in use): they end
+/// the process with exit code 2 and one explanation, never a stack trace. Anything else is a bug and keeps its trace.
+/// </summary>
+public static class StartupFailure
+{
+    public const int ExitCode = 2;
+
+    /// <summary>The explanation for the operator, or null when <paramref name="exception"/> is not a known start-up error.</summary>
+    public static string? Describe(Exception exception) => exception switch
+    {
+        BrokerConfigurationException or Broker.Storage.StoreLockedException or Broker.Storage.JournalCorruptException => exception.Message,
+        AggregateException { InnerExceptions.Count: 1 } aggregate => Describe(aggregate.InnerExceptions[0]),
+        _ => null,
+    };
+}
