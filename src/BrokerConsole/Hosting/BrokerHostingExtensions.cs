@@ -24,7 +24,10 @@ public static class BrokerHostingExtensions
         builder.Services.AddSerilog((services, logger) => logger
             .ReadFrom.Configuration(builder.Configuration)
             .Enrich.FromLogContext()
-            .WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u4} | {Message:lj}{NewLine}{Exception}")
+            // A start-up failure we explain in one line (Program.cs) is not repeated on the console as a stack trace.
+            .WriteTo.Logger(console => console
+                .Filter.ByExcluding(e => e.Exception is { } exception && StartupFailure.Describe(exception) is not null)
+                .WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u4} | {Message:lj}{NewLine}{Exception}"))
             .WriteTo.File(
                 Path.Combine(directory, "brokerconsole-.log"),
                 rollingInterval: RollingInterval.Day,
@@ -35,7 +38,7 @@ public static class BrokerHostingExtensions
         return builder;
     }
 
-    /// <summary>Registers the brokers of <paramref name="settings"/> and the registry that starts and stops them.</summary>
+    /// <summary>Registers the brokers of <paramref name="settings"/> and the registry that starts them once HTTP listens.</summary>
     public static WebApplicationBuilder AddBrokers(this WebApplicationBuilder builder, HostSettings settings)
     {
         builder.Services.AddSingleton(settings.Stomp);
