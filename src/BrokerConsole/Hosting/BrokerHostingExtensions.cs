@@ -24,9 +24,11 @@ public static class BrokerHostingExtensions
         builder.Services.AddSerilog((services, logger) => logger
             .ReadFrom.Configuration(builder.Configuration)
             .Enrich.FromLogContext()
-            // A start-up failure we explain in one line (Program.cs) is not repeated on the console as a stack trace.
+            // The host's "Hosting failed to start" for a failure Program.cs explains in one line is not repeated on
+            // the console as a stack trace (the file keeps it).
             .WriteTo.Logger(console => console
-                .Filter.ByExcluding(e => e.Exception is { } exception && StartupFailure.Describe(exception) is not null)
+                .Filter.ByExcluding(e => e.Exception is { } exception && StartupFailure.Describe(exception) is not null
+                    && Serilog.Filters.Matching.FromSource("Microsoft.Extensions.Hosting")(e))
                 .WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u4} | {Message:lj}{NewLine}{Exception}"))
             .WriteTo.File(
                 Path.Combine(directory, "brokerconsole-.log"),
