@@ -23,4 +23,9 @@ public sealed class TlsOptions
 
     /// <summary>The PEM private key, when <see cref="CertificatePath"/> is a PEM certificate.</summary>
     public string? KeyPath { get; set; }
+
+    /// <summary>Opens the certificate with its private key (PEM with <see cref="KeyPath"/>, else PKCS#12).</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2 Load() => KeyPath is { Length: > 0 } keyPath
+        ? System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(CertificatePath, keyPath)
+        : System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(CertificatePath, CertificatePassword);
 }

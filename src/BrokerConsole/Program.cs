@@ -1,4 +1,5 @@
 using BrokerConsole;
+using BrokerConsole.Hosting;
 
 try
 {
@@ -7,8 +8,8 @@ try
     // A broker that could not go on (no slave within WaitForSlaveTimeout) set a non-zero exit code.
     return Environment.ExitCode;
 }
-catch (Exception e) when (e is BrokerConsole.Hosting.BrokerConfigurationException or Broker.Server.BrokerStartException)
+catch (Exception e) when (StartupFailure.Describe(e) is { } explanation)
 {
-    await Console.Error.WriteLineAsync(e.Message);
-    return 2;
+    await Console.Error.WriteLineAsync(explanation);
+    return StartupFailure.ExitCode;
 }

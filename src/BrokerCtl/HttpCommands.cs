@@ -6,7 +6,7 @@ using System.Text.Json;
 
 namespace BrokerCtl;
 
-/// <summary><c>status</c>, <c>browse</c>, <c>purge</c>, <c>promote</c>, <c>switchover</c> over the HTTP API (shared/API.md).</summary>
+/// <summary><c>status</c>, <c>browse</c>, <c>purge</c>, <c>promote</c>, <c>switchover</c> over the HTTP API (docs/API.md).</summary>
 internal static class HttpCommands
 {
     public static Command Status(CommonOptions common, TextWriter output, TextWriter error)

@@ -77,7 +77,17 @@ public sealed class TestHost : IAsyncDisposable
             args.Add($"--Brokers:b1:DataDirectory={Path.Combine(root, "data", "b1")}");
         }
         args.AddRange(settings.Select(s => s.Replace("{root}", root)));
-        var app = BrokerConsoleApp.Create([.. args], root);
+        WebApplication app;
+        try
+        {
+            app = BrokerConsoleApp.Create([.. args], root);
+        }
+        catch
+        {
+            // Refused configuration: nothing was opened, only the folder to remove.
+            Directory.Delete(root, recursive: true);
+            throw;
+        }
         var host = new TestHost(app, root, port);
         try
         {

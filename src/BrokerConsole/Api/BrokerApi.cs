@@ -4,7 +4,7 @@ using BrokerConsole.Security;
 
 namespace BrokerConsole.Api;
 
-/// <summary>The JSON HTTP API of shared/API.md: the read side of brokers, destinations and events.</summary>
+/// <summary>The JSON HTTP API of docs/API.md: the read side of brokers, destinations and events.</summary>
 public static class BrokerApi
 {
     public static void MapBrokerApi(this WebApplication app)

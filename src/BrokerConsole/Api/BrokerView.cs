@@ -3,7 +3,7 @@ using BrokerConsole.Hosting;
 
 namespace BrokerConsole.Api;
 
-/// <summary>A broker as <c>GET /api/brokers</c> shows it (shared/API.md).</summary>
+/// <summary>A broker as <c>GET /api/brokers</c> shows it (docs/API.md).</summary>
 public sealed record BrokerView(
     string Name,
     string Role,

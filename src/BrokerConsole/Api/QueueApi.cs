@@ -6,7 +6,7 @@ using BrokerConsole.Security;
 
 namespace BrokerConsole.Api;
 
-/// <summary>Browse, send, purge, delete, move and copy over HTTP (shared/API.md): a thin adapter over <see cref="QueueOperations"/>.</summary>
+/// <summary>Browse, send, purge, delete, move and copy over HTTP (docs/API.md): a thin adapter over <see cref="QueueOperations"/>.</summary>
 public static class QueueApi
 {
     public static void MapQueueApi(this WebApplication app)

@@ -8,38 +8,41 @@ namespace BrokerConsole.Hosting;
 
 /// <summary>
 /// Reads <c>Brokers:*</c>: a broker with <c>Enabled: false</c> is skipped before anything else is looked at;
-/// every other one is bound strictly (an unknown key is an error, so a typo is not silently ignored) and
-/// validated. All problems are collected and reported together, each naming its key and value.
+/// every other one is checked key by key (an unknown key is an error, so a typo is not silently ignored; the
+/// known keys are the properties of <see cref="BrokerSectionTypes"/>), bound and validated. Relative paths are
+/// made absolute against the content root. Problems are added to the caller's list, each naming its key and value.
 /// </summary>
 public static partial class BrokerConfiguration
 {
-    public static IReadOnlyList<BrokerDefinition> Load(IConfiguration configuration)
+    /// <summary>The options classes bound from each <c>Brokers:&lt;name&gt;</c> section; their properties are its keys (with <c>Tls</c>).</summary>
+    private static readonly Type[] BrokerSectionTypes = [typeof(BrokerOptions), typeof(ReplicationOptions), typeof(HaSettings)];
+
+    private static readonly Dictionary<string, Type> BrokerSubsections = new() { ["Tls"] = typeof(TlsOptions) };
+
+    public static IReadOnlyList<BrokerDefinition> Load(IConfiguration configuration, string contentRoot,
+        ReplicationLoginOptions login, List<string> errors)
     {
-        var errors = new List<string>();
         var brokers = new List<BrokerDefinition>();
-        foreach (var section in configuration.GetSection("Brokers").GetChildren())
+        var section = configuration.GetSection("Brokers");
+        if (section.Value is { Length: > 0 } && !section.GetChildren().Any())
         {
-            if (section["Enabled"] is { } enabled && bool.TryParse(enabled, out var isEnabled) && !isEnabled)
+            errors.Add($"Brokers: '{section.Value}' is a single value; expected a section of named brokers");
+        }
+        foreach (var broker in section.GetChildren())
+        {
+            if (broker["Enabled"] is { } enabled && bool.TryParse(enabled, out var isEnabled) && !isEnabled)
             {
                 continue;
             }
-            if (TryLoad(section, errors) is { } broker)
+            if (TryLoad(broker, contentRoot, errors) is { } definition)
             {
-                brokers.Add(broker with
-                {
-                    ReplicationUser = configuration["Replication:UserName"],
-                    ReplicationPassword = configuration["Replication:Password"],
-                });
+                brokers.Add(definition with { ReplicationUser = login.UserName, ReplicationPassword = login.Password });
             }
-        }
-        if (errors.Count > 0)
-        {
-            throw new BrokerConfigurationException(errors);
         }
         return brokers;
     }
 
-    private static BrokerDefinition? TryLoad(IConfigurationSection section, List<string> errors)
+    private static BrokerDefinition? TryLoad(IConfigurationSection section, string contentRoot, List<string> errors)
     {
         var name = section.Key;
         var key = section.Path;
@@ -47,22 +50,23 @@ public static partial class BrokerConfiguration
         {
             errors.Add($"{key}: broker name '{name}' must be 1-64 letters, digits, '-', '_' or '.'");
         }
-        BrokerOptions options;
-        TlsOptions? tls;
-        ReplicationOptions replication;
-        try
+        if (!SettingsCheck.Section(section, BrokerSectionTypes, errors, BrokerSubsections))
         {
-            options = new BrokerOptions();
-            section.Bind(options, b => b.ErrorOnUnknownConfiguration = false);
-            replication = new ReplicationOptions();
-            section.Bind(replication, b => b.ErrorOnUnknownConfiguration = false);
-            CheckUnknownKeys(section, errors);
-            tls = section.GetSection("Tls").Exists() ? section.GetSection("Tls").Get<TlsOptions>(b => b.ErrorOnUnknownConfiguration = true) : null;
-        }
-        catch (InvalidOperationException e)
-        {
-            errors.Add($"{key}: {e.Message}");
+            // Values that do not convert cannot be bound (unknown keys can: the range checks below still run).
             return null;
+        }
+        var options = new BrokerOptions();
+        section.Bind(options);
+        var replication = new ReplicationOptions();
+        section.Bind(replication);
+        var tls = section.GetSection("Tls").Exists() ? section.GetSection("Tls").Get<TlsOptions>() : null;
+        if (!string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            options.DataDirectory = HostConfiguration.ResolvePath(contentRoot, options.DataDirectory);
+        }
+        if (tls is not null)
+        {
+            CheckCertificate(tls, contentRoot, $"{key}:Tls", errors);
         }
         var connectors = new List<ConnectorUri>();
         for (var i = 0; i < options.Connectors.Count; i++)
@@ -79,10 +83,6 @@ public static partial class BrokerConfiguration
             {
                 errors.Add($"{key}:Connectors:{i}: {error}");
             }
-        }
-        if (tls is not null && !string.IsNullOrEmpty(tls.CertificatePath) && !File.Exists(tls.CertificatePath))
-        {
-            errors.Add($"{key}:Tls:CertificatePath: file '{tls.CertificatePath}' does not exist");
         }
         if (string.IsNullOrWhiteSpace(options.DataDirectory))
         {
@@ -111,9 +111,16 @@ public static partial class BrokerConfiguration
         {
             errors.Add($"{key}:WaitForSlave: a slave does not wait for a slave (it has MasterConnectorUri)");
         }
-        if (replication.MasterTimeout <= TimeSpan.Zero || replication.ReplicationAckTimeout <= TimeSpan.Zero)
+        Duration(replication.MasterTimeout, "MasterTimeout");
+        Duration(replication.ReplicationAckTimeout, "ReplicationAckTimeout");
+        Duration(replication.WaitForSlaveTimeout, "WaitForSlaveTimeout");
+        Duration(replication.PeerTimeout, "PeerTimeout", allowZero: true);
+        Duration(options.ProducerIdleTimeout, "ProducerIdleTimeout", allowZero: true);
+        Duration(options.TransactionOutcomeRetention, "TransactionOutcomeRetention", allowZero: true);
+        if (replication.Peer is { } peer
+            && !(Uri.TryCreate(peer, UriKind.Absolute, out var peerUri) && peerUri.Scheme is "http" or "https"))
         {
-            errors.Add($"{key}: MasterTimeout and ReplicationAckTimeout must be above zero");
+            errors.Add($"{key}:Peer: '{peer}' is not the partner host's HTTP address (for example http://host:8161)");
         }
         if (options.JournalSegmentSize < 64 * 1024)
         {
@@ -123,12 +130,9 @@ public static partial class BrokerConfiguration
         {
             errors.Add($"{key}:DefaultPrefetch: {options.DefaultPrefetch} is above {key}:MaxPrefetch ({options.MaxPrefetch})");
         }
-        var haMode = HaMode.Replicated;
-        if (section["HaMode"] is { } mode && !Enum.TryParse(mode, ignoreCase: true, out haMode))
-        {
-            errors.Add($"{key}:HaMode: '{mode}' is not a way to run a pair (allowed: {string.Join(", ", Enum.GetNames<HaMode>())})");
-        }
-        return new BrokerDefinition(name, options, connectors, tls, replication, HaMode: haMode);
+        var ha = new HaSettings();
+        section.Bind(ha);
+        return new BrokerDefinition(name, options, connectors, tls, replication, HaMode: ha.HaMode);
 
         void Positive(long value, string option, bool allowZero = false)
         {
@@ -137,19 +141,46 @@ public static partial class BrokerConfiguration
                 errors.Add($"{key}:{option}: '{section[option]}' must be {(allowZero ? "zero or more" : "above zero")}");
             }
         }
+
+        void Duration(TimeSpan value, string option, bool allowZero = false)
+        {
+            if (value < TimeSpan.Zero || (value == TimeSpan.Zero && !allowZero))
+            {
+                errors.Add($"{key}:{option}: '{section[option]}' must be {(allowZero ? "zero or more" : "above zero")}");
+            }
+        }
     }
 
-    /// <summary>A key the options do not know is most likely a typo: say which.</summary>
-    private static void CheckUnknownKeys(IConfigurationSection section, List<string> errors)
+    /// <summary>Makes the TLS paths absolute and opens the certificate once, so a wrong path or password stops start-up naming the key.</summary>
+    private static void CheckCertificate(TlsOptions tls, string contentRoot, string key, List<string> errors)
     {
-        var known = typeof(BrokerOptions).GetProperties().Concat(typeof(ReplicationOptions).GetProperties())
-            .Where(p => p.CanWrite).Select(p => p.Name).Append("Tls").Append("HaMode").ToHashSet(StringComparer.OrdinalIgnoreCase);
-        foreach (var child in section.GetChildren())
+        if (string.IsNullOrEmpty(tls.CertificatePath))
         {
-            if (!known.Contains(child.Key))
-            {
-                errors.Add($"{child.Path}: unknown setting (known: {string.Join(", ", known.Order())})");
-            }
+            return;
+        }
+        tls.CertificatePath = HostConfiguration.ResolvePath(contentRoot, tls.CertificatePath);
+        if (tls.KeyPath is { Length: > 0 })
+        {
+            tls.KeyPath = HostConfiguration.ResolvePath(contentRoot, tls.KeyPath);
+        }
+        if (!File.Exists(tls.CertificatePath))
+        {
+            errors.Add($"{key}:CertificatePath: file '{tls.CertificatePath}' does not exist");
+            return;
+        }
+        if (tls.KeyPath is { Length: > 0 } && !File.Exists(tls.KeyPath))
+        {
+            errors.Add($"{key}:KeyPath: file '{tls.KeyPath}' does not exist");
+            return;
+        }
+        try
+        {
+            using var certificate = tls.Load();
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException or IOException)
+        {
+            var which = tls.KeyPath is { Length: > 0 } ? "CertificatePath/KeyPath (PEM)" : "CertificatePath/CertificatePassword (PKCS#12)";
+            errors.Add($"{key}:{which}: '{tls.CertificatePath}' cannot be opened: {e.Message}");
         }
     }
 

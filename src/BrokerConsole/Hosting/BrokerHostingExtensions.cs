@@ -8,15 +8,31 @@ namespace BrokerConsole.Hosting;
 
 public static class BrokerHostingExtensions
 {
-    /// <summary>Serilog to the console and a daily rolling file, overridable under <c>Serilog</c> in configuration.</summary>
-    public static WebApplicationBuilder AddBrokerLogging(this WebApplicationBuilder builder)
+    /// <summary>
+    /// Reads and checks the whole configuration now (<see cref="HostConfiguration"/>), so every mistake stops start-up
+    /// at once, each naming its key, before anything is opened.
+    /// </summary>
+    public static HostSettings LoadBrokerSettings(this WebApplicationBuilder builder)
+    {
+        var settings = HostConfiguration.Load(builder.Configuration, builder.Environment.ContentRootPath);
+        builder.Services.AddSingleton(settings);
+        return settings;
+    }
+
+    /// <summary>Serilog to the console and a daily rolling file in <paramref name="directory"/>, overridable under <c>Serilog</c> in configuration.</summary>
+    public static WebApplicationBuilder AddBrokerLogging(this WebApplicationBuilder builder, string directory)
     {
         builder.Services.AddSerilog((services, logger) => logger
             .ReadFrom.Configuration(builder.Configuration)
             .Enrich.FromLogContext()
-            .WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u4} | {Message:lj}{NewLine}{Exception}")
+            // The host's "Hosting failed to start" for a failure Program.cs explains in one line is not repeated on
+            // the console as a stack trace (the file keeps it).
+            .WriteTo.Logger(console => console
+                .Filter.ByExcluding(e => e.Exception is { } exception && StartupFailure.Describe(exception) is not null
+                    && Serilog.Filters.Matching.FromSource("Microsoft.Extensions.Hosting")(e))
+                .WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u4} | {Message:lj}{NewLine}{Exception}"))
             .WriteTo.File(
-                Path.Combine(builder.Configuration["Logging:Directory"] ?? "logs", "brokerconsole-.log"),
+                Path.Combine(directory, "brokerconsole-.log"),
                 rollingInterval: RollingInterval.Day,
                 retainedFileCountLimit: 14,
                 outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff zzz} [{Level:u3}] {SourceContext} {Message:lj} {Properties:j}{NewLine}{Exception}"),
@@ -25,13 +41,11 @@ public static class BrokerHostingExtensions
         return builder;
     }
 
-    /// <summary>Reads and validates <c>Brokers:*</c> now, so a bad value stops start-up naming its key.</summary>
-    public static WebApplicationBuilder AddBrokers(this WebApplicationBuilder builder)
+    /// <summary>Registers the brokers of <paramref name="settings"/> and the registry that starts them once HTTP listens.</summary>
+    public static WebApplicationBuilder AddBrokers(this WebApplicationBuilder builder, HostSettings settings)
     {
-        var definitions = BrokerConfiguration.Load(builder.Configuration);
-        var stomp = builder.Configuration.GetSection("Stomp").Get<StompServerOptions>() ?? StompServerOptions.Default;
-        builder.Services.AddSingleton(stomp);
-        builder.Services.AddSingleton<IReadOnlyList<BrokerDefinition>>(definitions);
+        builder.Services.AddSingleton(settings.Stomp);
+        builder.Services.AddSingleton(settings.Brokers);
         builder.Services.AddSingleton<EventLog>();
         builder.Services.AddSingleton<BrokerRegistry>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BrokerRegistry>());

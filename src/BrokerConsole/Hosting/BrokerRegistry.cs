@@ -7,14 +7,16 @@ using Broker.Stomp.Sessions;
 namespace BrokerConsole.Hosting;
 
 /// <summary>
-/// The brokers this process hosts; starts them with the host and stops them with it. When both halves of a
-/// pair live here, the one with the newer history (epoch, then sequence) starts as master whatever the
-/// configuration says: a failover before a restart is never undone. On the way down slaves stop first, so a
-/// host's shutdown is never a failover.
+/// The brokers this process hosts; starts them once the HTTP server listens (<see cref="StartedAsync"/>: a busy
+/// HTTP port stops start-up before any broker served a client) and stops them with the host. When both halves of
+/// a pair live here, the one with the newer history (a later epoch) starts as master whatever the configuration
+/// says: a failover before a restart is never undone. On the way down slaves stop first, so a host's shutdown is
+/// never a failover.
 /// </summary>
-public sealed class BrokerRegistry : IHostedService
+public sealed class BrokerRegistry : IHostedLifecycleService
 {
     private readonly IReadOnlyList<HostedBroker> _brokers;
+    private int _stopped;
 
     public BrokerRegistry(IReadOnlyList<BrokerDefinition> definitions, EventLog events, IBrokerAuthenticator authenticator,
         StompServerOptions stompOptions, ILoggerFactory loggerFactory, IHostApplicationLifetime lifetime)
@@ -38,22 +40,43 @@ public sealed class BrokerRegistry : IHostedService
 
     public HostedBroker? Find(string name) => _brokers.FirstOrDefault(b => b.Name == name);
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>After every hosted service started, the web server included (it is registered last).</summary>
+    public async Task StartedAsync(CancellationToken cancellationToken)
     {
-        foreach (var broker in _brokers)
+        try
         {
-            broker.Lifecycle.Open();
+            foreach (var broker in _brokers)
+            {
+                broker.Lifecycle.Open();
+            }
+            var swapped = SwappedPairs();
+            // Masters first: their slaves find them serving.
+            foreach (var broker in _brokers.OrderBy(b => StartsAsSlave(b, swapped)))
+            {
+                await broker.Lifecycle.StartAsync(swapped.GetValueOrDefault(broker));
+            }
         }
-        var swapped = SwappedPairs();
-        // Masters first: their slaves find them serving.
-        foreach (var broker in _brokers.OrderBy(b => StartsAsSlave(b, swapped)))
+        catch
         {
-            await broker.Lifecycle.StartAsync(swapped.GetValueOrDefault(broker));
+            // The host does not stop what started when start-up fails: close the brokers already serving ourselves.
+            await StopBrokersAsync();
+            throw;
         }
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken) => StopBrokersAsync();
+
+    /// <summary>Once: after a failed start, the host's stop (a test disposing its host) finds nothing left to do.</summary>
+    private async Task StopBrokersAsync()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
         foreach (var broker in _brokers.OrderBy(b => b.Status.Role == LifecycleRole.Master))
         {
             await broker.DisposeAsync();
@@ -91,4 +114,8 @@ public sealed class BrokerRegistry : IHostedService
         }
         return swapped;
     }
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

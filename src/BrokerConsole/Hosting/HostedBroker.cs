@@ -60,14 +60,6 @@ public sealed class HostedBroker : IAsyncDisposable
 
     public ValueTask DisposeAsync() => Lifecycle.DisposeAsync();
 
-    private static X509Certificate2? LoadCertificate(TlsOptions? tls)
-    {
-        if (tls is null || string.IsNullOrEmpty(tls.CertificatePath))
-        {
-            return null;
-        }
-        return tls.KeyPath is { Length: > 0 } keyPath
-            ? X509Certificate2.CreateFromPemFile(tls.CertificatePath, keyPath)
-            : X509CertificateLoader.LoadPkcs12FromFile(tls.CertificatePath, tls.CertificatePassword);
-    }
+    private static X509Certificate2? LoadCertificate(TlsOptions? tls) =>
+        tls is null || string.IsNullOrEmpty(tls.CertificatePath) ? null : tls.Load();
 }

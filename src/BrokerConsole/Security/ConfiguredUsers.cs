@@ -33,18 +33,16 @@ public sealed class ConfiguredUsers : IBrokerAuthenticator
         return CryptographicOperations.FixedTimeEquals(entry.Password, Encoding.UTF8.GetBytes(password)) ? entry.User : null;
     }
 
-    public static SecurityOptions Load(IConfiguration configuration)
+    /// <summary><c>Security:*</c>, checked key by key (a misspelt user setting is named), bound, then validated.</summary>
+    public static SecurityOptions Load(IConfiguration configuration, List<string> errors)
     {
-        var errors = new List<string>();
+        var section = configuration.GetSection("Security");
         var options = new SecurityOptions();
-        try
+        if (!SettingsCheck.Section(section, [typeof(SecurityOptions)], errors))
         {
-            configuration.GetSection("Security").Bind(options, b => b.ErrorOnUnknownConfiguration = true);
+            return options;
         }
-        catch (InvalidOperationException e)
-        {
-            throw new BrokerConfigurationException([$"Security: {e.Message}"]);
-        }
+        section.Bind(options);
         foreach (var (name, user) in options.Users)
         {
             if (string.IsNullOrEmpty(user.Password))
@@ -58,10 +56,6 @@ public sealed class ConfiguredUsers : IBrokerAuthenticator
                     errors.Add($"Security:Users:{name}:Roles:{i}: '{user.Roles[i]}' is not one of {string.Join(", ", Roles.All)}");
                 }
             }
-        }
-        if (errors.Count > 0)
-        {
-            throw new BrokerConfigurationException(errors);
         }
         return options;
     }

@@ -13,9 +13,8 @@ public static class SecurityExtensions
     public const string CookieScheme = "Cookie";
     public const string BasicOrCookieScheme = "BasicOrCookie";
 
-    public static WebApplicationBuilder AddBrokerSecurity(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddBrokerSecurity(this WebApplicationBuilder builder, SecurityOptions options)
     {
-        var options = ConfiguredUsers.Load(builder.Configuration);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<IBrokerAuthenticator>(new ConfiguredUsers(options));
         builder.Services.AddAuthentication(BasicOrCookieScheme)
@@ -43,7 +42,7 @@ public static class SecurityExtensions
         options.Cookie.SameSite = SameSiteMode.Strict;
         options.SlidingExpiration = true;
         options.ExpireTimeSpan = TimeSpan.FromHours(8);
-        // Scripts and hub clients must see 401/403 (shared/API.md), never a redirect to an HTML form.
+        // Scripts and hub clients must see 401/403 (docs/API.md), never a redirect to an HTML form.
         options.Events.OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized);
         options.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);
     }
