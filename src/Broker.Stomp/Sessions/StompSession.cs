@@ -30,7 +30,9 @@ public sealed partial class StompSession : IAsyncDisposable
     private readonly Dictionary<int, Subscription> _subscriptionsByNumber = [];
     private readonly Dictionary<string, Transaction> _transactions = [];
     private readonly SemaphoreSlim _outboundRoom = new(0);
-    private StompVersion _version = StompVersion.V1_2;
+    // Until CONNECT negotiates, replies (an ERROR for a silent or garbled first frame) are written as 1.0 writes
+    // them, unescaped and cleaned, which every version's parser reads; 1.2 escapes would reach a 1.0 client raw.
+    private StompVersion _version = StompVersion.V1_0;
     private BrokerUser? _user;
     private string? _clientId;
     private int _nextSubscriptionNumber;
