@@ -8,7 +8,8 @@ try
     return Environment.ExitCode;
 }
 catch (Exception e) when (e is BrokerConsole.Hosting.BrokerConfigurationException
-    or Broker.Storage.StoreLockedException or Broker.Storage.JournalCorruptException)
+    or Broker.Storage.StoreLockedException or Broker.Storage.JournalCorruptException
+    or Broker.Stomp.Connectors.ConnectorBindException)
 {
     await Console.Error.WriteLineAsync(e.Message);
     return 2;

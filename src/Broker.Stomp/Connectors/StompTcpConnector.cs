@@ -53,10 +53,17 @@ public sealed class StompTcpConnector(
         var listener = new Socket(Uri.BindAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            // A restarted broker must be able to bind at once, even with connections in TIME_WAIT.
-            listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // No SocketOptionName.ReuseAddress: on Linux .NET turns it into SO_REUSEADDR plus SO_REUSEPORT, which
+            // lets a second broker bind the same port and the kernel share clients between the two. A plain bind
+            // still succeeds at once with connections of a previous listener in TIME_WAIT (.NET sets SO_REUSEADDR,
+            // alone, on every Unix bind); ConnectorPortTests hold both.
             listener.Bind(new IPEndPoint(Uri.BindAddress, Uri.Port));
             listener.Listen(512);
+        }
+        catch (SocketException e)
+        {
+            listener.Dispose();
+            throw new ConnectorBindException(broker.Name, Uri.Text, Uri.Port, e);
         }
         catch
         {

@@ -305,10 +305,11 @@ public sealed partial class HostedBroker : IConnectionHandoff, IAsyncDisposable
                 connector.Start();
             }
         }
-        catch (System.Net.Sockets.SocketException e)
+        catch (ConnectorBindException)
         {
+            // It names the broker, the URI and the port; the connectors already open are closed again.
             await StopAsync();
-            throw new InvalidOperationException($"broker {Name} cannot open its connectors: {e.Message}", e);
+            throw;
         }
         ConnectorsOpen = true;
         HostLog.BrokerStarted(_logger, Name);
