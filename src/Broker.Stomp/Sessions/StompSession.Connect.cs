@@ -75,6 +75,7 @@ public sealed partial class StompSession
         _incomingHeartbeatMs = clientSend > 0 && _options.HeartbeatReceiveMs > 0 ? Math.Max(clientSend, _options.HeartbeatReceiveMs) : 0;
         _clientId = frame["client-id"];
         _user = user;
+        _accepted?.LoggedIn();
         EnqueueFrame(new StompFrame("CONNECTED",
             ("version", version.ToWire()),
             ("session", ConnectionId),

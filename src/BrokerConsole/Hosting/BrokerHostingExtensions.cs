@@ -29,6 +29,15 @@ public static class BrokerHostingExtensions
     {
         var definitions = BrokerConfiguration.Load(builder.Configuration);
         var stomp = builder.Configuration.GetSection("Stomp").Get<StompServerOptions>() ?? StompServerOptions.Default;
+        if (stomp.MaxUnauthenticatedPerAddress < 0)
+        {
+            throw new BrokerConfigurationException(
+                [$"Stomp:MaxUnauthenticatedPerAddress: '{stomp.MaxUnauthenticatedPerAddress}' must be zero (no bound) or more"]);
+        }
+        if (stomp.ConnectTimeout <= TimeSpan.Zero)
+        {
+            throw new BrokerConfigurationException([$"Stomp:ConnectTimeout: '{stomp.ConnectTimeout}' must be above zero"]);
+        }
         builder.Services.AddSingleton(stomp);
         builder.Services.AddSingleton<IReadOnlyList<BrokerDefinition>>(definitions);
         builder.Services.AddSingleton<EventLog>();
