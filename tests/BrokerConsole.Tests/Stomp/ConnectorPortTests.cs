@@ -68,6 +68,23 @@ public sealed class ConnectorPortTests
         Assert.Equal("CONNECTED", (await again.ConnectAsync()).Command);
     }
 
+    [Fact]
+    public async Task OperatorStartOnAPortTakenMeanwhile_ConflictNamingThePort()
+    {
+        await using var host = await TestHost.StartAsync(TestHost.FreePort());
+        var port = host.StompPort();
+        using var http = host.CreateHttpClient();
+        Assert.True((await http.PostAsync("/api/brokers/b1/stop", null)).IsSuccessStatusCode);
+        using var other = new TcpListener(IPAddress.Loopback, port);
+        other.Start();
+
+        var response = await http.PostAsync("/api/brokers/b1/start", null);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains($"port {port} is already in use", await response.Content.ReadAsStringAsync());
+        Assert.False(host.Registry.Find("b1")!.ConnectorsOpen);
+    }
+
     /// <summary>Connections in TIME_WAIT whose local port is <paramref name="port"/>; null where /proc does not tell.</summary>
     private static int? TimeWaitCount(int port)
     {
