@@ -159,7 +159,7 @@ internal sealed class StompLink : IAsyncDisposable
     /// <summary>Writes one frame; the caller holds the connection's write lock. A failure closes the link.</summary>
     public async Task WriteAsync(StompFrame frame, CancellationToken cancellationToken)
     {
-        var bytes = StompFrameWriter.ToArray(frame, StompVersion.V1_2);
+        var bytes = StompFrameWriter.ToArray(frame, StompVersion.V1_2, UnrepresentableHeaders.Throw);
         try
         {
             await _stream.WriteAsync(bytes, cancellationToken);

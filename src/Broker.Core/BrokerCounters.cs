@@ -9,6 +9,7 @@ public sealed class BrokerCounters
     private long _bytesOut;
     private long _connections;
     private long _connectionsTotal;
+    private long _connectionsRefused;
 
     public long MessagesIn => Interlocked.Read(ref _messagesIn);
 
@@ -21,6 +22,9 @@ public sealed class BrokerCounters
     public long Connections => Interlocked.Read(ref _connections);
 
     public long ConnectionsTotal => Interlocked.Read(ref _connectionsTotal);
+
+    /// <summary>Connections turned away at the door: beyond <c>MaxConnections</c>, or one address's bound on connections not yet logged in.</summary>
+    public long ConnectionsRefused => Interlocked.Read(ref _connectionsRefused);
 
     public void MessageIn() => Interlocked.Increment(ref _messagesIn);
 
@@ -35,6 +39,7 @@ public sealed class BrokerCounters
         if (Interlocked.Increment(ref _connections) > max)
         {
             Interlocked.Decrement(ref _connections);
+            Interlocked.Increment(ref _connectionsRefused);
             return false;
         }
         Interlocked.Increment(ref _connectionsTotal);
@@ -42,4 +47,7 @@ public sealed class BrokerCounters
     }
 
     internal void CloseConnection() => Interlocked.Decrement(ref _connections);
+
+    /// <summary>Counts a connection a transport refused for a reason of its own.</summary>
+    public void ConnectionRefused() => Interlocked.Increment(ref _connectionsRefused);
 }

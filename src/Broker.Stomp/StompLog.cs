@@ -32,6 +32,9 @@ internal static partial class StompLog
     [LoggerMessage(2008, LogLevel.Information, "Connection {ConnectionId} missed its heart-beats ({IntervalMs} ms) and is closed")]
     public static partial void HeartbeatTimeout(ILogger logger, string connectionId, int intervalMs);
 
+    [LoggerMessage(2009, LogLevel.Debug, "Connection {ConnectionId} sent no CONNECT within ConnectTimeout ({TimeoutMs} ms) and is closed")]
+    public static partial void ConnectTimedOut(ILogger logger, string connectionId, long timeoutMs);
+
     [LoggerMessage(2010, LogLevel.Information, "Listening for connections at: {Uri}")]
     public static partial void Listening(ILogger logger, string uri);
 
@@ -40,4 +43,10 @@ internal static partial class StompLog
 
     [LoggerMessage(2012, LogLevel.Warning, "Connector {Uri}: TLS handshake with {RemoteAddress} failed: {Reason}")]
     public static partial void TlsFailed(ILogger logger, string uri, string remoteAddress, string reason);
+
+    [LoggerMessage(2013, LogLevel.Warning, "Connector {Uri} refused a connection from {RemoteAddress}: {Reason} ({Unlogged} more refused from that address since its last line; one line per address every {IntervalSeconds} s)")]
+    public static partial void ConnectionRefused(ILogger logger, string uri, string remoteAddress, string reason, long unlogged, int intervalSeconds);
+
+    [LoggerMessage(2014, LogLevel.Debug, "Connector {Uri}: the connection from {RemoteAddress} sent nothing a connector recognises within ConnectTimeout ({TimeoutMs} ms) and is closed")]
+    public static partial void SilentConnectionClosed(ILogger logger, string uri, string remoteAddress, long timeoutMs);
 }

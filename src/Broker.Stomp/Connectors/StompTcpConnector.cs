@@ -1,14 +1,11 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Broker.Core;
 using Broker.Core.Events;
 using Broker.Core.Security;
 using Broker.Stomp.Sessions;
-using Broker.Stomp.Transports;
 using Microsoft.Extensions.Logging;
 
 using Broker.Core.Connections;
@@ -18,9 +15,10 @@ namespace Broker.Stomp.Connectors;
 /// <summary>
 /// A listening socket for one connector URI, opened and closed by the broker's host at run time (a slave
 /// opens its connectors only when it takes over). It is not a Kestrel endpoint, so <c>--urls</c> stays free
-/// for HTTP and the connector can start after the host has.
+/// for HTTP and the connector can start after the host has. Partial: admitting, identifying and serving one
+/// accepted connection is in <c>StompTcpConnector.Connections.cs</c>.
 /// </summary>
-public sealed class StompTcpConnector(
+public sealed partial class StompTcpConnector(
     ConnectorUri uri,
     MessageBroker broker,
     IBrokerAuthenticator authenticator,
@@ -33,6 +31,8 @@ public sealed class StompTcpConnector(
     private readonly ILogger _logger = loggerFactory.CreateLogger<StompTcpConnector>();
     private readonly ILogger _sessionLogger = loggerFactory.CreateLogger<StompSession>();
     private readonly ConcurrentDictionary<StompSession, Task> _sessions = new();
+    private readonly UnauthenticatedConnections _unauthenticated = new(options.MaxUnauthenticatedPerAddress);
+    private readonly RefusalLog _refusals = new(loggerFactory.CreateLogger<StompTcpConnector>(), uri.Text);
     private Socket? _listener;
     private CancellationTokenSource? _stop;
     private Task? _acceptLoop;
@@ -55,10 +55,17 @@ public sealed class StompTcpConnector(
         var listener = new Socket(Uri.BindAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            // A restarted broker must be able to bind at once, even with connections in TIME_WAIT.
-            listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // No SocketOptionName.ReuseAddress: on Linux .NET turns it into SO_REUSEADDR plus SO_REUSEPORT, which
+            // lets a second broker bind the same port and the kernel share clients between the two. A plain bind
+            // still succeeds at once with connections of a previous listener in TIME_WAIT (.NET sets SO_REUSEADDR,
+            // alone, on every Unix bind); ConnectorPortTests hold both.
             listener.Bind(new IPEndPoint(Uri.BindAddress, Uri.Port));
             listener.Listen(512);
+        }
+        catch (SocketException e)
+        {
+            listener.Dispose();
+            throw new ConnectorBindException(broker.Name, Uri.Text, Uri.Port, e);
         }
         catch
         {
@@ -111,93 +118,6 @@ public sealed class StompTcpConnector(
                 continue;
             }
             _ = ServeAsync(socket, stop);
-        }
-    }
-
-    /// <summary>
-    /// Looks at the first bytes without consuming them, unless they are the preamble (then they are consumed).
-    /// Stops looking as soon as they differ, so a STOMP client never waits on this.
-    /// </summary>
-    private static async Task<bool> StartsWithAsync(System.IO.Pipelines.PipeReader input, ReadOnlyMemory<byte> preamble, CancellationToken stop)
-    {
-        try
-        {
-            while (true)
-            {
-                var result = await input.ReadAsync(stop);
-                var buffer = result.Buffer;
-                var length = (int)Math.Min(buffer.Length, preamble.Length);
-                var head = buffer.Slice(0, length).ToArray();
-                if (!preamble.Span[..length].SequenceEqual(head))
-                {
-                    input.AdvanceTo(buffer.Start);
-                    return false;
-                }
-                if (length == preamble.Length)
-                {
-                    input.AdvanceTo(buffer.GetPosition(length));
-                    return true;
-                }
-                input.AdvanceTo(buffer.Start, buffer.End);
-                if (result.IsCompleted)
-                {
-                    return false;
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
-    private async Task ServeAsync(Socket socket, CancellationToken stop)
-    {
-        socket.NoDelay = true;
-        var remote = socket.RemoteEndPoint?.ToString() ?? "?";
-        Stream stream = new NetworkStream(socket, ownsSocket: true);
-        if (Uri.Tls)
-        {
-            var tls = new SslStream(stream, leaveInnerStreamOpen: false);
-            try
-            {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
-                timeout.CancelAfter(TimeSpan.FromSeconds(10));
-                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, timeout.Token);
-            }
-            catch (Exception e) when (e is IOException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
-            {
-                StompLog.TlsFailed(_logger, Uri.Text, remote, e.Message);
-                await tls.DisposeAsync();
-                return;
-            }
-            stream = tls;
-        }
-        var input = StreamTransport.CreateReader(stream);
-        if (handoff is not null && await StartsWithAsync(input, handoff.Preamble, stop))
-        {
-            try
-            {
-                await handoff.HandleAsync(stream, input, remote, stop);
-            }
-            finally
-            {
-                await input.CompleteAsync();
-                await stream.DisposeAsync();
-            }
-            return;
-        }
-        var connectionId = $"{broker.Name}-{Interlocked.Increment(ref s_nextConnectionId)}";
-        await using var session = new StompSession(new StreamTransport(stream, remote, input), broker, authenticator, options, _sessionLogger, connectionId);
-        var run = session.RunAsync(stop);
-        _sessions[session] = run;
-        try
-        {
-            await run;
-        }
-        finally
-        {
-            _sessions.TryRemove(session, out _);
         }
     }
 }

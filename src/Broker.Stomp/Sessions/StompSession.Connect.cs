@@ -51,6 +51,9 @@ public sealed partial class StompSession
             _outbound.Writer.TryWrite(new Outbound(OutboundKind.Error, error, null, default));
             return false;
         }
+        // Negotiated before anything can be refused, so the ERROR is escaped as the client expects (or not, in 1.0).
+        _version = version;
+        _parser.Version = version;
         if (_broker.ClientRefusal is { } refusal)
         {
             EnqueueError(refusal.Reason, frame["receipt"], refusal.Reconnect);
@@ -70,10 +73,9 @@ public sealed partial class StompSession
         // Heart-beats flow only where both sides want them, at the slower of the two rates (STOMP 1.1 §Heart-beating).
         _outgoingHeartbeatMs = clientReceive > 0 && _options.HeartbeatSendMs > 0 ? Math.Max(clientReceive, _options.HeartbeatSendMs) : 0;
         _incomingHeartbeatMs = clientSend > 0 && _options.HeartbeatReceiveMs > 0 ? Math.Max(clientSend, _options.HeartbeatReceiveMs) : 0;
-        _version = version;
-        _parser.Version = version;
         _clientId = frame["client-id"];
         _user = user;
+        _accepted?.LoggedIn();
         EnqueueFrame(new StompFrame("CONNECTED",
             ("version", version.ToWire()),
             ("session", ConnectionId),

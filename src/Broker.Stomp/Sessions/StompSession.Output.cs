@@ -32,7 +32,9 @@ public sealed partial class StompSession
         {
             headers.Add(new("reconnect", "true"));
         }
-        return new StompFrame("ERROR", headers, System.Text.Encoding.UTF8.GetBytes(message));
+        // The writer cleans the headers; the body is cleaned here, for clients that end a frame at the first NUL
+        // whatever its content-length says.
+        return new StompFrame("ERROR", headers, System.Text.Encoding.UTF8.GetBytes(message.Replace('\0', '\uFFFD')));
     }
 
     private void EnqueueFrame(StompFrame frame)
@@ -161,8 +163,9 @@ public sealed partial class StompSession
     }
 
     /// <summary>
-    /// Replies echo client-chosen text (receipt ids, names in error messages); one the negotiated version cannot
-    /// carry is rendered aside first, so it is dropped whole instead of breaking the stream half-written.
+    /// Replies echo client-chosen text (receipt ids, names in error messages), which the writer cleans of what the
+    /// negotiated version cannot carry. A reply the writer still refuses (an empty header name) is rendered aside
+    /// first, so it is dropped whole instead of breaking the stream half-written.
     /// </summary>
     private async ValueTask WriteReplyAsync(StompFrame frame)
     {
@@ -213,8 +216,9 @@ public sealed partial class StompSession
         headers.Add(new("expires", message.Expires.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         foreach (var (name, value) in message.Headers)
         {
-            // A header a newer client sent may not fit an older client's version; drop it, keep the message.
-            if (_version == StompVersion.V1_2 || StompFrameWriter.CanCarry(name, value, _version))
+            // A header a newer client sent may not fit an older client's version, and a NUL fits none; drop it,
+            // keep the message.
+            if (StompFrameWriter.CanCarry(name, value, _version))
             {
                 headers.Add(new(name, value));
             }

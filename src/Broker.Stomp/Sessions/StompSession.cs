@@ -30,7 +30,10 @@ public sealed partial class StompSession : IAsyncDisposable
     private readonly Dictionary<int, Subscription> _subscriptionsByNumber = [];
     private readonly Dictionary<string, Transaction> _transactions = [];
     private readonly SemaphoreSlim _outboundRoom = new(0);
-    private StompVersion _version = StompVersion.V1_2;
+    private readonly AcceptedConnection? _accepted;
+    // Until CONNECT negotiates, replies (an ERROR for a silent or garbled first frame) are written as 1.0 writes
+    // them, unescaped and cleaned, which every version's parser reads; 1.2 escapes would reach a 1.0 client raw.
+    private StompVersion _version = StompVersion.V1_0;
     private BrokerUser? _user;
     private string? _clientId;
     private int _nextSubscriptionNumber;
@@ -43,9 +46,11 @@ public sealed partial class StompSession : IAsyncDisposable
     private int _incomingHeartbeatMs;
     private int _outgoingHeartbeatMs;
 
+    /// <param name="accepted">set by a connector that admitted the connection itself; null, the session counts it</param>
     public StompSession(StompTransport transport, MessageBroker broker, IBrokerAuthenticator authenticator,
-        StompServerOptions options, ILogger logger, string connectionId)
+        StompServerOptions options, ILogger logger, string connectionId, AcceptedConnection? accepted = null)
     {
+        _accepted = accepted;
         _transport = transport;
         _broker = broker;
         _authenticator = authenticator;
@@ -66,15 +71,17 @@ public sealed partial class StompSession : IAsyncDisposable
         using var scope = _logger.BeginScope(new Dictionary<string, object> { ["ConnectionId"] = ConnectionId, ["BrokerName"] = _broker.Name });
         using var link = cancellationToken.Register(() => _closing.Cancel());
         using var dismissal = _broker.Dismissal.Register(Dismiss);
-        if (!_broker.TryOpenConnection())
+        var counted = _accepted is null;
+        if (counted && !_broker.TryOpenConnection())
         {
-            EnqueueError($"broker {_broker.Name} already has {_broker.Options.MaxConnections} connections (MaxConnections)", null);
+            EnqueueError(MaxConnectionsMessage(_broker), null);
             _outbound.Writer.TryComplete();
             await WriteLoopAsync();
             return;
         }
         StompLog.Connected(_logger, ConnectionId, _transport.RemoteAddress);
-        _startTimestamp = _lastReadTimestamp = _lastWriteTimestamp = Environment.TickCount64;
+        _lastReadTimestamp = _lastWriteTimestamp = Environment.TickCount64;
+        _startTimestamp = _accepted?.AcceptedAt ?? _lastReadTimestamp;
         try
         {
             var writer = WriteLoopAsync();
@@ -90,10 +97,17 @@ public sealed partial class StompSession : IAsyncDisposable
         {
             _closing.Cancel();
             ReleaseBrokerState();
-            _broker.CloseConnection();
+            if (counted)
+            {
+                _broker.CloseConnection();
+            }
             StompLog.Disconnected(_logger, ConnectionId);
         }
     }
+
+    /// <summary>What a connection beyond the broker's <c>MaxConnections</c> is told.</summary>
+    public static string MaxConnectionsMessage(MessageBroker broker) =>
+        $"broker {broker.Name} already has {broker.Options.MaxConnections} connections (MaxConnections)";
 
     /// <summary>The broker hands over to its partner: tell the client to reconnect there, then close.</summary>
     private void Dismiss()
@@ -241,7 +255,8 @@ public sealed partial class StompSession : IAsyncDisposable
                 var now = Environment.TickCount64;
                 if (!IsConnected && now - _startTimestamp > _options.ConnectTimeout.TotalMilliseconds)
                 {
-                    EnqueueError($"no CONNECT frame within {_options.ConnectTimeout.TotalSeconds:0} s", null);
+                    StompLog.ConnectTimedOut(_logger, ConnectionId, (long)_options.ConnectTimeout.TotalMilliseconds);
+                    EnqueueError($"no CONNECT frame within {_options.ConnectTimeout.TotalSeconds:0.###} s", null);
                     return;
                 }
                 if (_outgoingHeartbeatMs > 0 && now - Volatile.Read(ref _lastWriteTimestamp) >= _outgoingHeartbeatMs)

@@ -18,6 +18,8 @@ public sealed class BrokerMetrics : IDisposable
         IEnumerable<Measurement<long>> PerBroker(Func<HostedBroker, long> read) =>
             registry.All.Select(b => new Measurement<long>(read(b), new KeyValuePair<string, object?>("broker", b.Name)));
         _meter.CreateObservableGauge("broker.connections", () => PerBroker(b => b.Broker.Counters.Connections), description: "Open client connections");
+        _meter.CreateObservableCounter("broker.connections.refused", () => PerBroker(b => b.Broker.Counters.ConnectionsRefused),
+            description: "Connections refused at the door (MaxConnections, Stomp:MaxUnauthenticatedPerAddress)");
         _meter.CreateObservableCounter("broker.messages.in", () => PerBroker(b => b.Broker.Counters.MessagesIn), description: "Messages accepted");
         _meter.CreateObservableCounter("broker.messages.out", () => PerBroker(b => b.Broker.Counters.MessagesOut), description: "Messages delivered");
         _meter.CreateObservableCounter("broker.bytes.in", () => PerBroker(b => b.Broker.Counters.BytesIn), unit: "By", description: "Bytes received from clients");

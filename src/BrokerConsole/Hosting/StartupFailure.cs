@@ -13,7 +13,7 @@ public static class StartupFailure
     /// <summary>The explanation for the operator, or null when <paramref name="exception"/> is not a known start-up error.</summary>
     public static string? Describe(Exception exception) => exception switch
     {
-        BrokerConfigurationException or Broker.Server.BrokerStartException => exception.Message,
+        BrokerConfigurationException or Broker.Server.BrokerStartException or Broker.Stomp.Connectors.ConnectorBindException => exception.Message,
         // Kestrel's own message names the address and port: "Failed to bind to address http://127.0.0.1:8161: address already in use."
         IOException { InnerException: AddressInUseException } => $"{exception.Message} Set Urls (--urls) to a free address, or stop the program holding it.",
         AggregateException { InnerExceptions.Count: 1 } aggregate => Describe(aggregate.InnerExceptions[0]),

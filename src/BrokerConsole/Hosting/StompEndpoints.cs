@@ -24,6 +24,12 @@ internal sealed class StompEndpoints(string brokerName, IReadOnlyList<StompTcpCo
                 connector.Start();
             }
         }
+        catch (ConnectorBindException e)
+        {
+            // Its message names broker, URI and port already.
+            CloseAsync().GetAwaiter().GetResult();
+            throw new EndpointUnavailableException(e.Message, e);
+        }
         catch (Exception e) when (e is SocketException or IOException)
         {
             var failed = Connectors.FirstOrDefault(c => !c.IsOpen);

@@ -20,6 +20,7 @@ internal static class StompSettings
         Check(options.HeartbeatGraceFactor >= 1, "HeartbeatGraceFactor", "at least 1 (a peer beating on time must not be closed)");
         Check(options.ConnectTimeout > TimeSpan.Zero, "ConnectTimeout", "above zero");
         Check(options.MaxPendingFrames > 0, "MaxPendingFrames", "above zero");
+        Check(options.MaxUnauthenticatedPerAddress >= 0, "MaxUnauthenticatedPerAddress", "zero (no bound) or more");
         Check(!string.IsNullOrWhiteSpace(options.ServerName) && !options.ServerName.Any(char.IsControl), "ServerName",
             "a non-empty header value without control characters");
         Check(options.Limits.MaxHeaderLineBytes > 0, "Limits:MaxHeaderLineBytes", "above zero");

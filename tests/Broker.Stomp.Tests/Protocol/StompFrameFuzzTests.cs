@@ -226,6 +226,8 @@ public sealed class StompFrameFuzzTests(ITestOutputHelper output)
     /// <summary>Drops what the version cannot carry (the writer would rightly refuse it).</summary>
     private static string Representable(string text, StompVersion version, bool escaped, bool isName)
     {
+        // A NUL would end the frame for other parsers: no version carries one in a header.
+        text = text.Replace("\0", "");
         if (escaped && version == StompVersion.V1_2)
         {
             return text;

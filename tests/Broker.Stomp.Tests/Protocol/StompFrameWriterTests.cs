@@ -6,8 +6,9 @@ namespace Broker.Stomp.Tests.Protocol;
 
 public sealed class StompFrameWriterTests
 {
-    private static string Write(StompFrame frame, StompVersion version = StompVersion.V1_2) =>
-        Encoding.UTF8.GetString(StompFrameWriter.ToArray(frame, version));
+    private static string Write(StompFrame frame, StompVersion version = StompVersion.V1_2,
+        UnrepresentableHeaders unrepresentable = UnrepresentableHeaders.Replace) =>
+        Encoding.UTF8.GetString(StompFrameWriter.ToArray(frame, version, unrepresentable));
 
     [Fact]
     public void Write_EmptyBody_AddsNoContentLength()
@@ -49,17 +50,58 @@ public sealed class StompFrameWriterTests
     [InlineData(StompVersion.V1_0, "h", "a\nb")]
     [InlineData(StompVersion.V1_0, "a:b", "v")]
     [InlineData(StompVersion.V1_0, "h", "ends in cr\r")]
+    [InlineData(StompVersion.V1_0, "h", "mid\rcr")]
     [InlineData(StompVersion.V1_1, "h", "ends in cr\r")]
-    [InlineData(StompVersion.V1_2, "", "v")]
-    public void Write_UnrepresentableHeader_Throws(StompVersion version, string name, string value)
+    [InlineData(StompVersion.V1_2, "h", "nul\0inside")]
+    [InlineData(StompVersion.V1_1, "nul\0name", "v")]
+    [InlineData(StompVersion.V1_0, "h", "\0")]
+    public void Write_UnrepresentableHeaderWhenAskedToThrow_ThrowsAndWritesNothing(StompVersion version, string name, string value)
     {
-        Assert.Throws<ArgumentException>(() => Write(new StompFrame("SEND", (name, value)), version));
+        var output = new ArrayBufferWriter<byte>();
+
+        Assert.Throws<ArgumentException>(() => StompFrameWriter.Write(output, new StompFrame("SEND", ("ok", "1"), (name, value)), version, UnrepresentableHeaders.Throw));
+        Assert.Equal(0, output.WrittenCount);
+    }
+
+    [Theory]
+    [InlineData(StompVersion.V1_2, "h", "a\0b", "h:a\uFFFDb")]
+    [InlineData(StompVersion.V1_2, "h", "a\0b\r\n:\\", "h:a\uFFFDb\\r\\n\\c\\\\")]
+    [InlineData(StompVersion.V1_1, "h", "a\0b\rc\n:", "h:a\uFFFDb\rc\\n\\c")]
+    [InlineData(StompVersion.V1_1, "h", "ends in cr\r", "h:ends in cr\uFFFD")]
+    [InlineData(StompVersion.V1_0, "h", "a\0b\rc\nd:e\\f", "h:a\uFFFDb\uFFFDc\uFFFDd:e\\f")]
+    [InlineData(StompVersion.V1_0, "a:b\0", "v", "a\uFFFDb\uFFFD:v")]
+    public void Write_UnrepresentableHeader_ReplacedAndTheRestEscapedAsTheVersionSays(StompVersion version, string name, string value, string line)
+    {
+        var text = Write(new StompFrame("ERROR", (name, value)), version);
+
+        Assert.Equal($"ERROR\n{line}\n\n\0", text);
+        Assert.Single(text, '\0');
     }
 
     [Fact]
-    public void Write_LineFeedInConnectedHeader_Throws()
+    public void Write_LineFeedInConnectedHeader_Replaced()
     {
-        Assert.Throws<ArgumentException>(() => Write(new StompFrame("CONNECTED", ("server", "a\nb"))));
+        Assert.Equal("CONNECTED\nserver:a\uFFFDb\uFFFDc\n\n\0", Write(new StompFrame("CONNECTED", ("server", "a\nb\rc"))));
+        Assert.Throws<ArgumentException>(() => Write(new StompFrame("CONNECTED", ("server", "a\nb")), unrepresentable: UnrepresentableHeaders.Throw));
+    }
+
+    [Fact]
+    public void Write_EmptyHeaderName_ThrowsInEveryMode()
+    {
+        Assert.Throws<ArgumentException>(() => Write(new StompFrame("SEND", ("", "v"))));
+        Assert.Throws<ArgumentException>(() => Write(new StompFrame("SEND", ("", "v")), unrepresentable: UnrepresentableHeaders.Throw));
+    }
+
+    [Theory]
+    [InlineData(StompVersion.V1_2, "a\0b", false)]
+    [InlineData(StompVersion.V1_2, "a\r\n:\\", true)]
+    [InlineData(StompVersion.V1_1, "a\rb", true)]
+    [InlineData(StompVersion.V1_1, "ab\r", false)]
+    [InlineData(StompVersion.V1_0, "a\rb", false)]
+    [InlineData(StompVersion.V1_0, "a:b\\", true)]
+    public void CanCarry_SaysWhetherARelayedValueSurvivesUnchanged(StompVersion version, string value, bool expected)
+    {
+        Assert.Equal(expected, StompFrameWriter.CanCarry("h", value, version));
     }
 
     [Theory]
