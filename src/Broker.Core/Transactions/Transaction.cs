@@ -1,4 +1,5 @@
 using Broker.Core.Consumers;
+using Broker.Core.Destinations;
 using Broker.Core.Messages;
 using Broker.Core.Storage;
 
@@ -58,6 +59,32 @@ public sealed class Transaction
     /// </summary>
     public Task Commit(string user)
     {
+        // Each destination sent to is held until its messages are in: one found inactive meanwhile is not removed.
+        var entered = new Dictionary<DestinationName, Destination>();
+        try
+        {
+            return CommitEntered(user, entered);
+        }
+        finally
+        {
+            foreach (var destination in entered.Values)
+            {
+                destination.Exit();
+            }
+        }
+    }
+
+    public void Rollback()
+    {
+        foreach (var (consumer, tag) in _acks)
+        {
+            consumer.NackOne(tag);
+        }
+        Clear();
+    }
+
+    private Task CommitEntered(string user, Dictionary<DestinationName, Destination> entered)
+    {
         var records = new List<StoreRecord>();
         var applies = new List<(bool Journaled, Action<long> Apply)>();
         foreach (var message in _sends)
@@ -66,7 +93,11 @@ public sealed class Transaction
             {
                 continue;
             }
-            foreach (var queue in _broker.TargetsOf(message.Destination))
+            if (!entered.TryGetValue(message.Destination, out var destination))
+            {
+                entered[message.Destination] = destination = _broker.Enter(message.Destination);
+            }
+            foreach (var queue in destination.Targets)
             {
                 if (message.Persistent && queue.IsDurable)
                 {
@@ -110,15 +141,6 @@ public sealed class Transaction
         }
         Clear();
         return ticket.Durable;
-    }
-
-    public void Rollback()
-    {
-        foreach (var (consumer, tag) in _acks)
-        {
-            consumer.NackOne(tag);
-        }
-        Clear();
     }
 
     private void Clear()
