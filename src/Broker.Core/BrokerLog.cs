@@ -17,7 +17,7 @@ internal static partial class BrokerLog
     [LoggerMessage(1003, LogLevel.Debug, "Broker {BrokerName} dropped a duplicate from producer {ProducerId} (sequence {ProducerSequence})")]
     public static partial void DuplicateDropped(ILogger logger, string brokerName, string producerId, long producerSequence);
 
-    [LoggerMessage(1004, LogLevel.Error, "Broker {BrokerName}: the expiry sweep failed")]
+    [LoggerMessage(1004, LogLevel.Error, "Broker {BrokerName}: the sweep (expiry, inactive destinations) failed")]
     public static partial void SweepFailed(ILogger logger, Exception exception, string brokerName);
 
     [LoggerMessage(1005, LogLevel.Information, "Broker {BrokerName} recovered {Messages} messages in {Destinations} destinations from {Records} journal records")]
@@ -25,4 +25,7 @@ internal static partial class BrokerLog
 
     [LoggerMessage(1006, LogLevel.Warning, "Broker {BrokerName}: message {MessageId} left queue {Queue} while it was being moved; it was copied instead")]
     public static partial void MoveBecameCopy(ILogger logger, string brokerName, string messageId, string queue);
+
+    [LoggerMessage(1007, LogLevel.Information, "Broker {BrokerName} removed {Removed} destinations inactive for {TimeoutSeconds} s (InactiveDestinationTimeout); {Remaining} remain; the sweep took {ElapsedMs} ms")]
+    public static partial void InactiveDestinationsRemoved(ILogger logger, string brokerName, int removed, double timeoutSeconds, int remaining, long elapsedMs);
 }

@@ -31,6 +31,15 @@ public sealed class BrokerOptions
 
     public int MaxDestinations { get; set; } = 100_000;
 
+    /// <summary>
+    /// How long a destination may stay with no consumer, no message and no durable subscription before it is
+    /// removed (journaled, so restarts and the slave agree); <see cref="TimeSpan.Zero"/> keeps every destination.
+    /// On by default, unlike ActiveMQ's <c>gcInactiveDestinations</c>: destinations are created on first use, so a
+    /// producer of unique names would otherwise fill <see cref="MaxDestinations"/> for good, and an empty
+    /// destination costs nothing to create again. 60 s is ActiveMQ's <c>inactiveTimoutBeforeGC</c>.
+    /// </summary>
+    public TimeSpan InactiveDestinationTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     public int MaxSubscriptionsPerConnection { get; set; } = 1000;
 
     public int MaxTransactionsPerConnection { get; set; } = 100;

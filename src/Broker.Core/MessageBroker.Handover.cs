@@ -29,6 +29,8 @@ public sealed partial class MessageBroker
         // follows); only then do dispatch and expiry pause, which would refuse that frame with an ERROR.
         await Writes.CloseAsync(cancellationToken);
         _context.Quiesced = true;
+        // A sweep under way may still be expiring or removing: its records must come before the final one.
+        WaitForSweep();
     }
 
     /// <summary>Undoes <see cref="QuiesceAsync"/> (a switchover that did not happen).</summary>

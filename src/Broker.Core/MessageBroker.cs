@@ -21,7 +21,6 @@ public sealed partial class MessageBroker : IAsyncDisposable
     private readonly EventLog _events;
     private readonly ILogger _logger;
     private readonly string _messageIdPrefix;
-    private ITimer? _sweep;
     private long _nextMessageId;
 
     public MessageBroker(string name, BrokerOptions options, EventLog events, ILogger logger, TimeProvider? clock = null, IMessageStore? store = null)
@@ -71,7 +70,7 @@ public sealed partial class MessageBroker : IAsyncDisposable
             return;
         }
         SetState(BrokerState.Starting, "broker starting");
-        _sweep = Clock.CreateTimer(_ => Sweep(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        _sweep = Clock.CreateTimer(_ => Sweep(), null, SweepPeriod, SweepPeriod);
         StartedAt = Clock.GetUtcNow();
         SetState(BrokerState.Started, "broker started");
     }
@@ -112,7 +111,15 @@ public sealed partial class MessageBroker : IAsyncDisposable
         Task durable;
         try
         {
-            durable = GetOrCreate(message.Destination).Send(message, producerId, producerSequence);
+            var destination = Enter(message.Destination);
+            try
+            {
+                durable = destination.Send(message, producerId, producerSequence);
+            }
+            finally
+            {
+                destination.Exit();
+            }
         }
         catch (Exception e) when (producerId is not null)
         {
@@ -135,7 +142,15 @@ public sealed partial class MessageBroker : IAsyncDisposable
         {
             throw new BrokerException($"prefetch {options.Prefetch} is outside 1..{Options.MaxPrefetch}");
         }
-        return GetOrCreate(destination).Subscribe(new CountingSink(sink, Counters), options);
+        var target = Enter(destination);
+        try
+        {
+            return target.Subscribe(new CountingSink(sink, Counters), options);
+        }
+        finally
+        {
+            target.Exit();
+        }
     }
 
     /// <summary>Deletes a durable topic subscription and the messages it kept.</summary>
@@ -234,23 +249,43 @@ public sealed partial class MessageBroker : IAsyncDisposable
             ? q.Queue.Purge()
             : 0;
 
+    /// <summary>
+    /// Deletes a destination with its consumers, messages and durable subscriptions. Sends and subscriptions that
+    /// come after it get a new destination of that name, journaled after this deletion.
+    /// </summary>
     public bool DeleteDestination(DestinationName name)
     {
-        if (!_destinations.TryRemove(name, out var destination))
+        // One at a time with the sweep, which may be removing the same destination.
+        lock (_sweepLock)
         {
-            return false;
+            if (!_destinations.TryGetValue(name, out var destination))
+            {
+                return false;
+            }
+            destination.Retire();
+            try
+            {
+                destination.Close($"destination {name} was deleted");
+                switch (destination)
+                {
+                    case QueueDestination q:
+                        q.Queue.Purge(RemovalReason.Deleted);
+                        break;
+                    case TopicDestination t:
+                        t.DropDurableSubscriptions();
+                        break;
+                }
+                // Journaled before it leaves the dictionary, so a sender that recreates it journals that after this.
+                _context.Append(new DestinationDeletedRecord(name));
+            }
+            catch
+            {
+                // Not journaled (a full disk, a fenced master): it stays, as the journal says; senders must not wait forever.
+                destination.Restore();
+                throw;
+            }
+            _destinations.TryRemove(KeyValuePair.Create(name, destination));
         }
-        destination.Close($"destination {name} was deleted");
-        switch (destination)
-        {
-            case QueueDestination q:
-                q.Queue.Purge(RemovalReason.Deleted);
-                break;
-            case TopicDestination t:
-                t.DropDurableSubscriptions();
-                break;
-        }
-        _context.Append(new DestinationDeletedRecord(name));
         Publish(BrokerEventKind.DestinationDeleted, name.ToString());
         return true;
     }
@@ -268,8 +303,6 @@ public sealed partial class MessageBroker : IAsyncDisposable
     internal StoreTicket Append(StoreRecord record) => _context.Append(record);
 
     internal long NowMs => _context.NowMs;
-
-    internal IReadOnlyList<MessageQueue> TargetsOf(DestinationName name) => GetOrCreate(name).Targets;
 
     /// <summary>
     /// Null when the message is new by its producer's id and sequence (then reserved: end it with
@@ -329,33 +362,19 @@ public sealed partial class MessageBroker : IAsyncDisposable
         var dlq = DestinationName.Queue(BrokerContext.DeadLetterPrefix + queue);
         BrokerLog.DeadLettered(_logger, Name, message.MessageId, queue, reason);
         // A dead-letter queue is created whatever MaxDestinations says: refusing it would lose the message.
-        GetOrCreate(dlq, enforceLimit: false).Send(message with
-        {
-            Destination = dlq,
-            Expires = 0,
-            Headers = [.. message.Headers, new("original-destination", message.Destination.ToString()), new("dlq-reason", reason)],
-        }, null, 0);
-    }
-
-    private void Sweep()
-    {
-        if (_context.Quiesced)
-        {
-            return;
-        }
+        var target = Enter(dlq, enforceLimit: false);
         try
         {
-            foreach (var destination in _destinations.Values)
+            target.Send(message with
             {
-                destination.SweepExpired();
-            }
-            Duplicates.ForgetIdle(_context.NowMs);
-            TransactionOutcomes.ForgetExpired(_context.NowMs);
+                Destination = dlq,
+                Expires = 0,
+                Headers = [.. message.Headers, new("original-destination", message.Destination.ToString()), new("dlq-reason", reason)],
+            }, null, 0);
         }
-        catch (Exception e)
+        finally
         {
-            // A timer callback must never take the process down; the next sweep tries again.
-            BrokerLog.SweepFailed(_logger, e, Name);
+            target.Exit();
         }
     }
 

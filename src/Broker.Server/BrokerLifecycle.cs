@@ -287,6 +287,11 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
         {
             await run();
         }
+        catch (BrokerStartException e)
+        {
+            // An operator's start on a port taken meanwhile: a refusal with the reason (the broker is failed, start it again).
+            throw new InvalidOperationException(e.Message, e);
+        }
         finally
         {
             _actions.Release();
@@ -451,7 +456,7 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
         {
             await StopServingAsync();
             _machine.MoveTo(LifecycleState.Failed, e.Message);
-            throw new BrokerStartException($"broker {Name} cannot open its connectors: {e.Message}", e);
+            throw new BrokerStartException(e.Message, e);
         }
         _servesAsMaster = true;
         _machine.MoveTo(waitForSlave ? LifecycleState.WaitingForSlave

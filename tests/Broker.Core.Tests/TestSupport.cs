@@ -3,14 +3,20 @@ using System.Threading.Channels;
 using Broker.Core.Consumers;
 using Broker.Core.Events;
 using Broker.Core.Messages;
+using Broker.Core.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Broker.Core.Tests;
 
-/// <summary>A clock the test moves by hand; timers still come from the system.</summary>
+/// <summary>
+/// A clock the test moves by hand; timers still come from the system, unless <see cref="FreezeTimers"/> says they
+/// never fire (the test runs the broker's sweep itself).
+/// </summary>
 internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
 {
     private long _ticks = start.UtcTicks;
+
+    public bool FreezeTimers { get; init; }
 
     public ManualClock()
         : this(new DateTimeOffset(2025, 1, 1, 12, 0, 0, TimeSpan.Zero))
@@ -22,6 +28,20 @@ internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
     public long NowMs => GetUtcNow().ToUnixTimeMilliseconds();
 
     public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+        FreezeTimers ? new FrozenTimer() : base.CreateTimer(callback, state, dueTime, period);
+
+    private sealed class FrozenTimer : ITimer
+    {
+        public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+
+        public void Dispose()
+        {
+        }
+
+        public ValueTask DisposeAsync() => default;
+    }
 }
 
 /// <summary>Records deliveries and closures; optionally forwards deliveries to a channel for other threads.</summary>
@@ -107,18 +127,16 @@ internal static class TestMessages
 /// <summary>A started broker with a hand-moved clock, stopped at the end of the test.</summary>
 internal sealed class TestBroker : IDisposable
 {
-    public TestBroker(BrokerOptions? options = null, EventLog? events = null, Storage.IMessageStore? store = null)
+    /// <param name="manualSweep">The broker's sweep runs only when the test calls <see cref="MessageBroker.SweepNow"/>.</param>
+    public TestBroker(BrokerOptions? options = null, EventLog? events = null, IMessageStore? store = null, bool manualSweep = false)
     {
         Events = events ?? new EventLog();
-        Broker = new MessageBroker("b1", options ?? new BrokerOptions(), Events, NullLogger.Instance, Clock);
-        if (store is not null)
-        {
-            Broker.Recover(store, new Storage.RecoveryState(long.MaxValue));
-        }
+        Clock = new ManualClock { FreezeTimers = manualSweep };
+        Broker = new MessageBroker("b1", options ?? new BrokerOptions(), Events, NullLogger.Instance, Clock, store);
         Broker.Start();
     }
 
-    public ManualClock Clock { get; } = new();
+    public ManualClock Clock { get; }
 
     public EventLog Events { get; }
 

@@ -4,7 +4,7 @@ using Broker.Core.Messages;
 namespace Broker.Core.Destinations;
 
 /// <summary>A queue or a topic, created on first use.</summary>
-internal abstract class Destination(DestinationName name)
+internal abstract partial class Destination(DestinationName name)
 {
     public DestinationName Name { get; } = name;
 
@@ -40,6 +40,8 @@ internal sealed class QueueDestination(DestinationName name, BrokerContext conte
         Queue.PendingCount, Queue.ConsumerCount, Queue.Enqueued, Queue.Dequeued, Queue.InFlightCount);
 
     public override void SweepExpired() => Queue.SweepExpired();
+
+    protected override bool HoldsNothing() => Queue.IsIdle;
 
     public override void Close(string reason) => Queue.CloseConsumers(reason);
 }

@@ -63,6 +63,12 @@ internal sealed class MessageQueue
         get { lock (SyncRoot) { return _consumers.Count; } }
     }
 
+    /// <summary>No consumer and no message: nothing waiting, paged out or in flight (in flight is always with a consumer).</summary>
+    public bool IsIdle
+    {
+        get { lock (SyncRoot) { return _pending.Count == 0 && _consumers.Count == 0; } }
+    }
+
     public int InFlightCount
     {
         get { lock (SyncRoot) { return _consumers.Sum(c => c.InFlightCount); } }

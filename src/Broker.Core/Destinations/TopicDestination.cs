@@ -117,6 +117,15 @@ internal sealed class TopicDestination(DestinationName name, BrokerContext conte
         }
     }
 
+    /// <summary>A durable subscription keeps its topic even with no subscriber online and nothing kept.</summary>
+    protected override bool HoldsNothing()
+    {
+        lock (_lock)
+        {
+            return _subscriptions.Length == 0 && _durable.Count == 0;
+        }
+    }
+
     public override void Close(string reason)
     {
         foreach (var subscription in Volatile.Read(ref _subscriptions))

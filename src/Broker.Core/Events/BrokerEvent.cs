@@ -22,6 +22,9 @@ public enum BrokerEventKind
     Switchover,
     Unprotected,
     RecordsSetAside,
+
+    /// <summary>One per sweep that removed inactive destinations, with how many (never one per destination).</summary>
+    InactiveDestinationsRemoved,
 }
 
 /// <summary>One entry of the event timeline (<c>GET /api/events</c>, the console, the monitor hub).</summary>

@@ -1,4 +1,5 @@
 using Broker.Core.Consumers;
+using Broker.Core.Destinations;
 using Broker.Core.Messages;
 using Broker.Core.Storage;
 
@@ -58,12 +59,38 @@ public sealed class Transaction
     /// </summary>
     public Task Commit(string user)
     {
+        // Each destination sent to is held until its messages are in: one found inactive meanwhile is not removed.
+        var entered = new Dictionary<DestinationName, Destination>();
+        try
+        {
+            return CommitEntered(user, entered);
+        }
+        finally
+        {
+            foreach (var destination in entered.Values)
+            {
+                destination.Exit();
+            }
+        }
+    }
+
+    public void Rollback()
+    {
+        foreach (var (consumer, tag) in _acks)
+        {
+            consumer.NackOne(tag);
+        }
+        Clear();
+    }
+
+    private Task CommitEntered(string user, Dictionary<DestinationName, Destination> entered)
+    {
         var admitted = new List<(string ProducerId, long ProducerSequence)>();
         StoreTicket ticket;
         List<(bool Journaled, Action<long> Apply)> applies;
         try
         {
-            (ticket, applies) = Append(user, admitted);
+            (ticket, applies) = Append(user, admitted, entered);
         }
         catch (Exception e)
         {
@@ -90,7 +117,8 @@ public sealed class Transaction
     }
 
     /// <summary>Journals the whole transaction as one record; <paramref name="admitted"/> collects the producer numbers it reserved.</summary>
-    private (StoreTicket Ticket, List<(bool Journaled, Action<long> Apply)> Applies) Append(string user, List<(string ProducerId, long ProducerSequence)> admitted)
+    private (StoreTicket Ticket, List<(bool Journaled, Action<long> Apply)> Applies) Append(string user, List<(string ProducerId, long ProducerSequence)> admitted,
+        Dictionary<DestinationName, Destination> entered)
     {
         var records = new List<StoreRecord>();
         var applies = new List<(bool Journaled, Action<long> Apply)>();
@@ -104,7 +132,11 @@ public sealed class Transaction
             {
                 admitted.Add((producerId, producerSequence));
             }
-            foreach (var queue in _broker.TargetsOf(message.Destination))
+            if (!entered.TryGetValue(message.Destination, out var destination))
+            {
+                entered[message.Destination] = destination = _broker.Enter(message.Destination);
+            }
+            foreach (var queue in destination.Targets)
             {
                 if (message.Persistent && queue.IsDurable)
                 {
@@ -136,15 +168,6 @@ public sealed class Transaction
         var ticket = _broker.Append(new TransactionRecord(records));
         _broker.TransactionOutcomes.Record(user, Id, committed: true, committedAt);
         return (ticket, applies);
-    }
-
-    public void Rollback()
-    {
-        foreach (var (consumer, tag) in _acks)
-        {
-            consumer.NackOne(tag);
-        }
-        Clear();
     }
 
     private void Clear()

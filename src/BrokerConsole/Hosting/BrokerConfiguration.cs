@@ -99,6 +99,10 @@ public static partial class BrokerConfiguration
         Positive(options.TopicPendingLimit, "TopicPendingLimit");
         Positive(options.MemoryLimit, "MemoryLimit");
         Positive(options.StoreLimit, "StoreLimit", allowZero: true);
+        if (options.InactiveDestinationTimeout < TimeSpan.Zero)
+        {
+            errors.Add($"{key}:InactiveDestinationTimeout: '{section["InactiveDestinationTimeout"]}' must be zero (keep every destination) or more");
+        }
         if (replication.MasterConnectorUri is not null && replication.MasterConnector is not null)
         {
             errors.Add($"{key}: MasterConnectorUri and MasterConnector are both set; use one of them");

@@ -2,6 +2,8 @@ using Broker.Stomp.Sessions;
 using BrokerConsole.Security;
 using Microsoft.Extensions.Configuration.CommandLine;
 
+using Broker.Server;
+
 namespace BrokerConsole.Hosting;
 
 /// <summary>Everything the host reads from configuration, checked and with its paths made absolute.</summary>

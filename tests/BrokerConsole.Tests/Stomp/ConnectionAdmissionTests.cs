@@ -133,7 +133,7 @@ public sealed class ConnectionAdmissionTests
         await using (slave)
         {
             var hosted = master.Registry.Find("b1")!;
-            await Retry.UntilAsync("the slave is in sync", () => hosted.Master?.IsInSync == true, TimeSpan.FromSeconds(30));
+            await Retry.UntilAsync("the slave is in sync", () => hosted.Status.State == Broker.Server.LifecycleState.MasterProtected, TimeSpan.FromSeconds(30));
 
             Assert.Equal(0, hosted.Broker.Counters.Connections);
             Assert.Equal(0, hosted.Broker.Counters.ConnectionsRefused);

@@ -15,7 +15,7 @@ public sealed class ConnectorPortTests
         await using var first = await TestHost.StartAsync();
         var port = first.StompPort();
 
-        var e = await Assert.ThrowsAsync<ConnectorBindException>(() => TestHost.StartAsync(port));
+        var e = await Assert.ThrowsAsync<Broker.Server.BrokerStartException>(() => TestHost.StartAsync(port));
 
         Assert.Equal($"broker b1 cannot listen at tcp://127.0.0.1:{port}: port {port} is already in use (another broker or program listens there); free it or configure another port", e.Message);
         await using var client = await StompTestClient.ConnectTcpAsync(port);
@@ -32,7 +32,7 @@ public sealed class ConnectorPortTests
         other.Listen();
         var port = ((IPEndPoint)other.LocalEndPoint!).Port;
 
-        var e = await Assert.ThrowsAsync<ConnectorBindException>(() => TestHost.StartAsync(port));
+        var e = await Assert.ThrowsAsync<Broker.Server.BrokerStartException>(() => TestHost.StartAsync(port));
 
         Assert.Equal(port, e.Port);
         Assert.Equal("b1", e.BrokerName);
