@@ -59,10 +59,48 @@ public sealed class ConfiguredUsers : IBrokerAuthenticator
                 }
             }
         }
+        for (var i = 0; i < options.AllowedOrigins.Count; i++)
+        {
+            if (!Uri.TryCreate(options.AllowedOrigins[i], UriKind.Absolute, out var origin) || origin.Scheme is not ("http" or "https")
+                || origin.PathAndQuery != "/" || origin.UserInfo != "")
+            {
+                errors.Add($"Security:AllowedOrigins:{i}: '{options.AllowedOrigins[i]}' must be an origin such as https://console.example:8443 (scheme, host, port; no path)");
+            }
+        }
+        CheckLoginFailures(options.LoginFailures, errors);
         if (errors.Count > 0)
         {
             throw new BrokerConfigurationException(errors);
         }
         return options;
+    }
+
+    private static void CheckLoginFailures(LoginFailureOptions o, List<string> errors)
+    {
+        const string key = "Security:LoginFailures";
+        if (o.PerUserAndAddress < 0)
+        {
+            errors.Add($"{key}:PerUserAndAddress: '{o.PerUserAndAddress}' must be 0 (off) or more");
+        }
+        if (o.PerAddress < 0)
+        {
+            errors.Add($"{key}:PerAddress: '{o.PerAddress}' must be 0 (off) or more");
+        }
+        if (o.Lockout <= TimeSpan.Zero)
+        {
+            errors.Add($"{key}:Lockout: '{o.Lockout}' must be above zero");
+        }
+        if (o.MaxLockout < o.Lockout)
+        {
+            errors.Add($"{key}:MaxLockout: '{o.MaxLockout}' must be at least Lockout ({o.Lockout})");
+        }
+        if (o.ForgetAfter <= TimeSpan.Zero)
+        {
+            errors.Add($"{key}:ForgetAfter: '{o.ForgetAfter}' must be above zero");
+        }
+        if (o.MaxTracked < 1)
+        {
+            errors.Add($"{key}:MaxTracked: '{o.MaxTracked}' must be 1 or more");
+        }
     }
 }

@@ -31,6 +31,9 @@ public static class SecurityExtensions
         return builder;
     }
 
+    /// <summary>Refuses what a page of another origin sends with the user's credentials (<see cref="CrossSiteRequestGuard"/>); after authentication.</summary>
+    public static IApplicationBuilder UseCrossSiteRequestGuard(this IApplicationBuilder app) => app.UseMiddleware<CrossSiteRequestGuard>();
+
     /// <summary>Whether the user holds a role granted <see cref="Permission.Administer"/>; for checks inside handlers.</summary>
     public static bool MayAdminister(ClaimsPrincipal user) => RolesHolding(Permission.Administer).Any(user.IsInRole);
 
