@@ -174,8 +174,9 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
         {
             return;
         }
-        var user = _authenticator.Authenticate(hello.UserName, hello.Password);
-        var refusal = user is null ? $"replication login failed for user '{hello.UserName}': unknown user or wrong password"
+        var login = _authenticator.Authenticate(hello.UserName, hello.Password, remoteAddress);
+        var user = login.User;
+        var refusal = user is null ? $"replication login failed for user '{hello.UserName}': {login.Refusal}"
             : !user.Can(Permission.Replicate) ? $"user '{user.Name}' does not hold the replication role"
             : null;
         var link = new Link(hello.Slave, stream, remoteAddress);

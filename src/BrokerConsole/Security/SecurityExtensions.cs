@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Broker.Core.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace BrokerConsole.Security;
 
@@ -17,7 +18,9 @@ public static class SecurityExtensions
     {
         var options = ConfiguredUsers.Load(builder.Configuration);
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton<IBrokerAuthenticator>(new ConfiguredUsers(options));
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(sp => new LoginThrottle(options.LoginFailures, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Api.Audit>()));
+        builder.Services.AddSingleton<IBrokerAuthenticator>(sp => new ConfiguredUsers(options, sp.GetRequiredService<LoginThrottle>()));
         builder.Services.AddAuthentication(BasicOrCookieScheme)
             // Scripts send Basic on every request; the console's browser carries the login cookie.
             .AddPolicyScheme(BasicOrCookieScheme, null, o => o.ForwardDefaultSelector = context =>
