@@ -29,7 +29,7 @@ public static class BrokerConsoleApp
         builder.AddBrokers();
         builder.AddBrokerMonitoring();
         builder.AddBrokerConsoleUi();
-        builder.Services.AddBrokerDiagnostics();
+        builder.AddBrokerDiagnostics();
         builder.Services.AddBrokerOperations();
 
         var app = builder.Build();

@@ -49,7 +49,7 @@ public static class SecurityExtensions
         options.Cookie.SameSite = SameSiteMode.Strict;
         options.SlidingExpiration = true;
         options.ExpireTimeSpan = TimeSpan.FromHours(8);
-        // Scripts and hub clients must see 401/403 (shared/API.md), never a redirect to an HTML form.
+        // Scripts, hub clients and scrapers must see 401/403 (shared/API.md), never a redirect to an HTML form.
         options.Events.OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized);
         options.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);
     }
@@ -57,7 +57,7 @@ public static class SecurityExtensions
     private static Task RedirectOrStatus(RedirectContext<CookieAuthenticationOptions> context, int status)
     {
         var path = context.Request.Path;
-        if (path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs"))
+        if (path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/metrics"))
         {
             context.Response.StatusCode = status;
             if (status == StatusCodes.Status401Unauthorized)

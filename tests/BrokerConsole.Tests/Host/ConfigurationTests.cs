@@ -72,6 +72,16 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public async Task BadMetricsValues_NameTheirKeys()
+    {
+        var error = await StartFails("--Metrics:DestinationSeries=5000", "--Metrics:CacheFor=00:05:00");
+
+        Assert.Contains("Metrics:DestinationSeries: '5000'", error.Message);
+        Assert.Contains("Metrics:CacheFor: '00:05:00'", error.Message);
+        Assert.Contains("DestinationsSeries", (await StartFails("--Metrics:DestinationsSeries=3")).Message);
+    }
+
+    [Fact]
     public async Task DisabledBroker_SkippedBeforeValidation()
     {
         await using var host = await TestHost.StartAsync(
