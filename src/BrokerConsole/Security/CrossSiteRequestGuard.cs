@@ -58,9 +58,21 @@ internal sealed class CrossSiteRequestGuard(RequestDelegate next, IAntiforgery a
         {
             return null;
         }
-        return await antiforgery.IsRequestValidAsync(context)
+        return await HasValidTokenAsync(context)
             ? null
             : "a change made with the console's login cookie needs an Origin or Referer header of this console's origin, or an antiforgery token; scripts should send HTTP Basic credentials instead";
+    }
+
+    private async Task<bool> HasValidTokenAsync(HttpContext context)
+    {
+        try
+        {
+            return await antiforgery.IsRequestValidAsync(context);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            return false; // a form body that cannot be read carries no token
+        }
     }
 
     private static bool ByCookie(HttpContext context) =>
