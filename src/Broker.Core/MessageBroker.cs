@@ -168,6 +168,18 @@ public sealed partial class MessageBroker : IAsyncDisposable
     public IReadOnlyList<DestinationStatistics> GetDestinations() =>
         [.. _destinations.Values.Select(d => d.GetStatistics()).OrderBy(s => s.Kind).ThenBy(s => s.Name, StringComparer.Ordinal)];
 
+    /// <summary>
+    /// Every destination's figures in no particular order, read as the enumeration goes: no sorting and no list, for
+    /// summaries over many destinations (metrics).
+    /// </summary>
+    public IEnumerable<DestinationStatistics> EnumerateDestinations()
+    {
+        foreach (var (_, destination) in _destinations)
+        {
+            yield return destination.GetStatistics();
+        }
+    }
+
     public DestinationStatistics? GetDestination(DestinationName name) =>
         _destinations.TryGetValue(name, out var destination) ? destination.GetStatistics() : null;
 

@@ -178,9 +178,10 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
             ReplicationLog.ReplicationLoginRefused(_logger, _brokerName, remoteAddress, $"no valid Hello: {e.Message}");
             return;
         }
-        var user = _authenticator.Authenticate(hello.UserName, hello.Password);
+        var login = _authenticator.Authenticate(hello.UserName, hello.Password, remoteAddress);
+        var user = login.User;
         // The replication role itself, not a permission an admin also holds: an operator's login is not a slave.
-        var refusal = user is null ? $"replication login failed for user '{hello.UserName}': unknown user or wrong password"
+        var refusal = user is null ? $"replication login failed for user '{hello.UserName}': {login.Refusal}"
             : !user.Roles.Contains(Roles.Replication) ? $"user '{user.Name}' does not hold the replication role"
             : hello.Slave is not { Length: > 0 and <= 256 } || hello.Epochs is null ? "the Hello names no slave or no epoch history"
             : null;

@@ -31,12 +31,13 @@ public static class BrokerConsoleApp
         builder.AddBrokers(settings);
         builder.AddBrokerMonitoring();
         builder.AddBrokerConsoleUi();
-        builder.Services.AddBrokerDiagnostics();
+        builder.AddBrokerDiagnostics();
         builder.Services.AddBrokerOperations();
 
         var app = builder.Build();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseAuthentication();
+        app.UseCrossSiteRequestGuard();
         app.UseAuthorization();
         app.UseAntiforgery();
         app.MapBrokerDiagnostics();

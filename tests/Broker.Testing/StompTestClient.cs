@@ -28,9 +28,11 @@ public sealed class StompTestClient : IAsyncDisposable
 
     public StompVersion Version { get; set; } = StompVersion.V1_2;
 
-    public static async Task<StompTestClient> ConnectTcpAsync(int port)
+    /// <param name="from">The local address to connect from (127.0.0.2, say: another client as far as the broker can tell).</param>
+    public static async Task<StompTestClient> ConnectTcpAsync(int port, System.Net.IPAddress? from = null)
     {
-        var tcp = new TcpClient { NoDelay = true };
+        var tcp = from is null ? new TcpClient() : new TcpClient(new System.Net.IPEndPoint(from, 0));
+        tcp.NoDelay = true;
         await tcp.ConnectAsync("127.0.0.1", port);
         var stream = tcp.GetStream();
         return new StompTestClient(bytes => stream.WriteAsync(bytes).AsTask(), PipeReader.Create(stream), new Disposer(() => tcp.Dispose()));

@@ -12,9 +12,12 @@ public sealed class BrokerUser(string name, IReadOnlySet<string> roles, IReadOnl
         grants.Any(g => g.Permission == permission && Roles.Contains(g.Role) && g.Covers(destination));
 }
 
-/// <summary>Checks credentials; the host implements it over its configured users.</summary>
+/// <summary>Checks credentials; the host implements it over its configured users and brakes repeated failures.</summary>
 public interface IBrokerAuthenticator
 {
-    /// <returns>The user, or null when the login is unknown or the password wrong.</returns>
-    BrokerUser? Authenticate(string? login, string? password);
+    /// <summary>
+    /// Checks a login presented from <paramref name="remoteAddress"/> (an IP address, with or without a port). An
+    /// address that failed too often is refused for a while without its password being looked at.
+    /// </summary>
+    LoginResult Authenticate(string? login, string? password, string remoteAddress);
 }

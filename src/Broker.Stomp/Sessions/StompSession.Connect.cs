@@ -59,8 +59,13 @@ public sealed partial class StompSession
             EnqueueError(refusal.Reason, frame["receipt"], refusal.Reconnect);
             return false;
         }
-        var user = _authenticator.Authenticate(frame["login"], frame["passcode"]);
-        if (user is null)
+        // Refused at once, never delayed: a session must not hold a thread while an address is locked out.
+        var login = _authenticator.Authenticate(frame["login"], frame["passcode"], _transport.RemoteAddress);
+        if (login.RetryAfter is not null)
+        {
+            throw new StompProtocolException(login.Refusal);
+        }
+        if (login.User is not { } user)
         {
             StompLog.LoginFailed(_logger, ConnectionId, frame["login"] ?? "");
             throw new StompProtocolException("login failed: unknown user or wrong passcode");

@@ -9,7 +9,11 @@ public sealed class Audit(ILoggerFactory loggers)
     private readonly ILogger _logger = loggers.CreateLogger("BrokerConsole.Audit");
 
     public void Write(ClaimsPrincipal user, string action, string target, string detail) =>
-        ApiLog.Audit(_logger, user.Identity?.Name ?? "?", action, target, detail);
+        Write(user.Identity?.Name ?? "?", action, target, detail);
+
+    /// <summary>A line about a user who is not signed in (a login that failed too often, say).</summary>
+    public void Write(string user, string action, string target, string detail) =>
+        ApiLog.Audit(_logger, user, action, target, detail);
 
     /// <summary>
     /// Refuses a user who may not change anything. The API's routes check the policy too; this check is what

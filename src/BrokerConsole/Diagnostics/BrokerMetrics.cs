@@ -5,18 +5,25 @@ namespace BrokerConsole.Diagnostics;
 
 /// <summary>
 /// The brokers' counters and gauges as <see cref="System.Diagnostics.Metrics"/> instruments (meter
-/// <c>BrokerConsole</c>), read on demand so an idle scraper costs the brokers nothing.
+/// <c>BrokerConsole</c>), read on demand so an idle scraper costs the brokers nothing. Destinations appear as totals
+/// per broker; by name only the <see cref="MetricsOptions.DestinationSeries"/> deepest, so the number of series is
+/// bounded whatever the number of destinations (100,000 by default per broker).
 /// </summary>
 public sealed class BrokerMetrics : IDisposable
 {
     public const string MeterName = "BrokerConsole";
     private readonly Meter _meter;
+    private readonly BrokerRegistry _registry;
+    private readonly int _destinationSeries;
+    private volatile Summaries? _summaries;
 
-    public BrokerMetrics(IMeterFactory meters, BrokerRegistry registry)
+    public BrokerMetrics(IMeterFactory meters, BrokerRegistry registry, MetricsOptions options)
     {
         _meter = meters.Create(MeterName);
+        _registry = registry;
+        _destinationSeries = options.DestinationSeries;
         IEnumerable<Measurement<long>> PerBroker(Func<HostedBroker, long> read) =>
-            registry.All.Select(b => new Measurement<long>(read(b), new KeyValuePair<string, object?>("broker", b.Name)));
+            registry.All.Select(b => new Measurement<long>(read(b), Tag("broker", b.Name)));
         _meter.CreateObservableGauge("broker.connections", () => PerBroker(b => b.Broker.Counters.Connections), description: "Open client connections");
         _meter.CreateObservableCounter("broker.connections.refused", () => PerBroker(b => b.Broker.Counters.ConnectionsRefused),
             description: "Connections refused at the door (MaxConnections, Stomp:MaxUnauthenticatedPerAddress)");
@@ -25,13 +32,46 @@ public sealed class BrokerMetrics : IDisposable
         _meter.CreateObservableCounter("broker.bytes.in", () => PerBroker(b => b.Broker.Counters.BytesIn), unit: "By", description: "Bytes received from clients");
         _meter.CreateObservableCounter("broker.bytes.out", () => PerBroker(b => b.Broker.Counters.BytesOut), unit: "By", description: "Message body bytes delivered");
         _meter.CreateObservableGauge("broker.memory.used", () => PerBroker(b => b.Broker.Memory.Used), unit: "By", description: "Message bytes held in memory");
-        _meter.CreateObservableGauge("broker.destination.pending", () => registry.All.SelectMany(b => b.Broker.GetDestinations().Select(d =>
-            new Measurement<long>(d.Pending,
-                new KeyValuePair<string, object?>("broker", b.Name),
-                new KeyValuePair<string, object?>("destination", d.Name),
-                new KeyValuePair<string, object?>("kind", d.Kind.ToString().ToLowerInvariant())))),
-            description: "Messages waiting per destination");
+        _meter.CreateObservableGauge("broker.destinations", () => Current().SelectMany(s => new[]
+        {
+            new Measurement<long>(s.Summary.Queues, Tag("broker", s.Broker), Tag("kind", "queue")),
+            new Measurement<long>(s.Summary.Topics, Tag("broker", s.Broker), Tag("kind", "topic")),
+        }), description: "Queues and topics");
+        _meter.CreateObservableGauge("broker.pending", () => Current().Select(s => new Measurement<long>(s.Summary.Pending, Tag("broker", s.Broker))),
+            description: "Messages waiting, in all destinations");
+        if (_destinationSeries == 0)
+        {
+            return;
+        }
+        _meter.CreateObservableGauge("broker.destination.pending", () => Current().SelectMany(s => s.Summary.Deepest.Select(d =>
+            new Measurement<long>(d.Pending, Tag("broker", s.Broker), Tag("destination", d.Name), Tag("kind", d.Kind.ToString().ToLowerInvariant())))),
+            description: $"Messages waiting, for the {_destinationSeries} deepest destinations (Metrics:DestinationSeries)");
+        _meter.CreateObservableGauge("broker.destination.pending.others", () => Current().Select(s => new Measurement<long>(s.Summary.PendingElsewhere, Tag("broker", s.Broker))),
+            description: "Messages waiting in the destinations without a series of their own");
+    }
+
+    /// <summary>Reads every broker's destinations once; the exporter calls it before each render, so all series agree.</summary>
+    public void Refresh()
+    {
+        List<(string, DestinationSummary)> perBroker = [.. _registry.All.Select(b => (b.Name, DestinationSummary.Of(b.Broker.EnumerateDestinations(), _destinationSeries)))];
+        // Stamped once read: a read slower than the freshness window must not make each instrument read again.
+        _summaries = new Summaries(Environment.TickCount64, perBroker);
     }
 
     public void Dispose() => _meter.Dispose();
+
+    /// <summary>The latest summaries; another listener than the exporter (dotnet-counters) gets them at most a few seconds old.</summary>
+    private IReadOnlyList<(string Broker, DestinationSummary Summary)> Current()
+    {
+        if (_summaries is not { } summaries || Environment.TickCount64 - summaries.TakenAt > 5000)
+        {
+            Refresh();
+            summaries = _summaries!;
+        }
+        return summaries.PerBroker;
+    }
+
+    private static KeyValuePair<string, object?> Tag(string key, string value) => new(key, value);
+
+    private sealed record Summaries(long TakenAt, IReadOnlyList<(string Broker, DestinationSummary Summary)> PerBroker);
 }

@@ -2,19 +2,24 @@ using System.Text.Json;
 using Broker.Core;
 using BrokerConsole.Hosting;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace BrokerConsole.Diagnostics;
 
 public static class DiagnosticsExtensions
 {
-    public static IServiceCollection AddBrokerDiagnostics(this IServiceCollection services)
+    /// <summary>Health checks and metrics; reads and validates <c>Metrics</c> now, so a bad value stops start-up naming its key.</summary>
+    public static WebApplicationBuilder AddBrokerDiagnostics(this WebApplicationBuilder builder)
     {
+        var services = builder.Services;
+        services.AddSingleton(MetricsOptions.Load(builder.Configuration));
+        services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.AddSingleton<BrokerMetrics>();
         services.AddSingleton<PrometheusExporter>();
         services.AddHealthChecks().AddCheck<BrokersReadyCheck>("brokers", tags: ["ready"]);
-        return services;
+        return builder;
     }
 
     public static void MapBrokerDiagnostics(this WebApplication app)
@@ -25,8 +30,17 @@ public static class DiagnosticsExtensions
             Predicate = check => check.Tags.Contains("ready"),
             ResponseWriter = WriteReadiness,
         }).AllowAnonymous();
-        app.MapGet("/metrics", (PrometheusExporter exporter) =>
-            Results.Text(exporter.Scrape(), "text/plain; version=0.0.4; charset=utf-8")).AllowAnonymous();
+        var metrics = app.MapGet("/metrics", (PrometheusExporter exporter) =>
+            Results.Bytes(exporter.Scrape(), "text/plain; version=0.0.4; charset=utf-8"));
+        // Broker-level figures are for anyone (a load balancer, a scraper without credentials); destination names are not.
+        if (app.Services.GetRequiredService<MetricsOptions>().RequiresLogin)
+        {
+            metrics.RequireAuthorization(Security.SecurityExtensions.ViewPolicy);
+        }
+        else
+        {
+            metrics.AllowAnonymous();
+        }
     }
 
     private static Task WriteReadiness(HttpContext context, HealthReport report)

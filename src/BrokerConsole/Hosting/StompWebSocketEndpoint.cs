@@ -27,7 +27,8 @@ public static class StompWebSocketEndpoint
             var requested = context.WebSockets.WebSocketRequestedProtocols;
             var subprotocol = Subprotocols.FirstOrDefault(requested.Contains);
             using var socket = await context.WebSockets.AcceptWebSocketAsync(subprotocol);
-            var remote = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
+            // "[::1]:5000", never "::1:5000": the login brake reads the address back out of it.
+            var remote = context.Connection.RemoteIpAddress is { } ip ? new System.Net.IPEndPoint(ip, context.Connection.RemotePort).ToString() : "?";
             var connectionId = $"{name}-ws{Interlocked.Increment(ref s_nextConnectionId)}";
             await using var session = new StompSession(new WebSocketTransport(socket, remote), broker.Broker,
                 broker.Authenticator, broker.StompOptions, loggers.CreateLogger<StompSession>(), connectionId);

@@ -34,18 +34,30 @@ public sealed class BasicAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.Fail("malformed Basic credentials"));
         }
         var colon = decoded.IndexOf(':');
-        var user = colon < 0 ? null : users.Authenticate(decoded[..colon], decoded[(colon + 1)..]);
-        if (user is null)
+        var login = colon < 0
+            ? users.Authenticate(decoded, null, RemoteAddress)
+            : users.Authenticate(decoded[..colon], decoded[(colon + 1)..], RemoteAddress);
+        if (login.User is not { } user)
         {
-            return Task.FromResult(AuthenticateResult.Fail("unknown user or wrong password"));
+            Context.Items[RefusalKey] = login;
+            return Task.FromResult(AuthenticateResult.Fail(login.Refusal));
         }
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(BrokerPrincipal.Create(user, SchemeName), SchemeName)));
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = Challenge;
-        return Task.CompletedTask;
+        // Still 401 when locked out (not 429): clients, the peer check among them, read it as "these credentials do not work here".
+        if (Context.Items[RefusalKey] is LoginResult { RetryAfter: { } wait } refused)
+        {
+            Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Results.Problem(detail: refused.Refusal, statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(Context);
+        }
     }
+
+    private static readonly object RefusalKey = new();
+
+    private string RemoteAddress => Context.Connection.RemoteIpAddress?.ToString() ?? "?";
 }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Broker.Core.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace BrokerConsole.Security;
 
@@ -16,7 +17,9 @@ public static class SecurityExtensions
     public static WebApplicationBuilder AddBrokerSecurity(this WebApplicationBuilder builder, SecurityOptions options)
     {
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton<IBrokerAuthenticator>(new ConfiguredUsers(options));
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(sp => new LoginThrottle(options.LoginFailures, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Api.Audit>()));
+        builder.Services.AddSingleton<IBrokerAuthenticator>(sp => new ConfiguredUsers(options, sp.GetRequiredService<LoginThrottle>()));
         builder.Services.AddAuthentication(BasicOrCookieScheme)
             // Scripts send Basic on every request; the console's browser carries the login cookie.
             .AddPolicyScheme(BasicOrCookieScheme, null, o => o.ForwardDefaultSelector = context =>
@@ -30,6 +33,9 @@ public static class SecurityExtensions
         return builder;
     }
 
+    /// <summary>Refuses what a page of another origin sends with the user's credentials (<see cref="CrossSiteRequestGuard"/>); after authentication.</summary>
+    public static IApplicationBuilder UseCrossSiteRequestGuard(this IApplicationBuilder app) => app.UseMiddleware<CrossSiteRequestGuard>();
+
     /// <summary>Whether the user holds a role granted <see cref="Permission.Administer"/>; for checks inside handlers.</summary>
     public static bool MayAdminister(ClaimsPrincipal user) => RolesHolding(Permission.Administer).Any(user.IsInRole);
 
@@ -42,7 +48,7 @@ public static class SecurityExtensions
         options.Cookie.SameSite = SameSiteMode.Strict;
         options.SlidingExpiration = true;
         options.ExpireTimeSpan = TimeSpan.FromHours(8);
-        // Scripts and hub clients must see 401/403 (docs/API.md), never a redirect to an HTML form.
+        // Scripts, hub clients and scrapers must see 401/403 (docs/API.md), never a redirect to an HTML form.
         options.Events.OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized);
         options.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);
     }
@@ -50,7 +56,7 @@ public static class SecurityExtensions
     private static Task RedirectOrStatus(RedirectContext<CookieAuthenticationOptions> context, int status)
     {
         var path = context.Request.Path;
-        if (path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs"))
+        if (path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/metrics"))
         {
             context.Response.StatusCode = status;
             if (status == StatusCodes.Status401Unauthorized)

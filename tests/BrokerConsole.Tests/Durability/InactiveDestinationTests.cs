@@ -96,18 +96,18 @@ public sealed class InactiveDestinationTests(ITestOutputHelper output)
             "--Brokers:b1:InactiveDestinationTimeout=00:00:01", "--Brokers:b2:InactiveDestinationTimeout=00:00:01");
         var master = host.Registry.Find("b1")!;
         var slave = host.Registry.Find("b2")!;
-        await Retry.UntilAsync("the slave is in sync", () => master.Master?.IsInSync == true, TimeSpan.FromSeconds(30));
+        await Retry.UntilAsync("the slave is in sync", () => master.Status.State == Broker.Server.LifecycleState.MasterProtected, TimeSpan.FromSeconds(30));
         using var http = host.CreateHttpClient();
 
         await FillAsync(host.StompPort("b1"));
         await WaitForDestinationsAsync(http, "b1", Kept, timeout.Token);
-        var last = master.Journal!.LastSequence;
-        await Retry.UntilAsync("the slave holds every record", () => slave.Journal!.LastSequence >= last, TimeSpan.FromSeconds(30));
+        var last = master.Lifecycle.LastSequence;
+        await Retry.UntilAsync("the slave holds every record", () => slave.Lifecycle.LastSequence >= last, TimeSpan.FromSeconds(30));
 
         // The slave's standby state folded the removals: promoted, it serves exactly what the master kept.
         var promoted = await http.PostAsync("/api/brokers/b2/promote", null, timeout.Token);
         Assert.True(promoted.IsSuccessStatusCode, $"promote answered {(int)promoted.StatusCode}: {await promoted.Content.ReadAsStringAsync(timeout.Token)}");
-        await Retry.UntilAsync("b2 serves as master", () => slave.Role == BrokerRole.Master && slave.ConnectorsOpen, TimeSpan.FromSeconds(30));
+        await Retry.UntilAsync("b2 serves as master", () => slave.Lifecycle.Role == Broker.Server.LifecycleRole.Master && slave.ConnectorsOpen, TimeSpan.FromSeconds(30));
         Assert.Equal(Kept, await DestinationsAsync(http, "b2", timeout.Token));
         Assert.Equal(["kept"], await DurabilityStomp.DrainBodiesAsync(host.StompPort("b2"), "/queue/kept", TimeSpan.FromSeconds(0.5)));
     }

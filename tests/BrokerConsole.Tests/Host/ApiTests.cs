@@ -124,7 +124,8 @@ public sealed class ApiTests : IAsyncLifetime
         Assert.Contains("broker_connections{broker=\"b1\"} 1", text);
         Assert.Contains("# TYPE broker_messages_in_total counter", text);
         Assert.Matches("broker_messages_out_total\\{broker=\"b1\"\\} [1-9]", text);
-        Assert.Contains("broker_destination_pending{broker=\"b1\"", text);
+        Assert.Contains("broker_destinations{broker=\"b1\",kind=\"queue\"} 1", text);
+        Assert.Contains("broker_pending{broker=\"b1\"} 0", text);
     }
 
     [Fact]

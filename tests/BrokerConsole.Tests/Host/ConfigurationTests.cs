@@ -52,6 +52,36 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public async Task BadLoginFailureLimitsAndOrigin_NameTheirKeys()
+    {
+        var error = await StartFails(
+            "--Security:LoginFailures:PerAddress=-1", "--Security:LoginFailures:Lockout=00:00:00",
+            "--Security:LoginFailures:MaxLockout=00:00:01", "--Security:AllowedOrigins:0=https://proxy.example/console");
+
+        Assert.Contains("Security:LoginFailures:PerAddress: '-1'", error.Message);
+        Assert.Contains("Security:LoginFailures:Lockout: '00:00:00'", error.Message);
+        Assert.Contains("Security:AllowedOrigins:0: 'https://proxy.example/console'", error.Message);
+    }
+
+    [Fact]
+    public async Task UnknownLoginFailuresKey_Named()
+    {
+        var error = await StartFails("--Security:LoginFailures:PerUser=3");
+
+        Assert.Contains("PerUser", error.Message);
+    }
+
+    [Fact]
+    public async Task BadMetricsValues_NameTheirKeys()
+    {
+        var error = await StartFails("--Metrics:DestinationSeries=5000", "--Metrics:CacheFor=00:05:00");
+
+        Assert.Contains("Metrics:DestinationSeries: '5000'", error.Message);
+        Assert.Contains("Metrics:CacheFor: '00:05:00'", error.Message);
+        Assert.Contains("DestinationsSeries", (await StartFails("--Metrics:DestinationsSeries=3")).Message);
+    }
+
+    [Fact]
     public async Task DisabledBroker_SkippedBeforeValidation()
     {
         await using var host = await TestHost.StartAsync(

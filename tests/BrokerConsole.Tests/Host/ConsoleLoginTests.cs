@@ -16,7 +16,8 @@ public sealed partial class ConsoleLoginTests : IAsyncLifetime
     private HttpClient Browser(CookieContainer cookies) =>
         new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies }) { BaseAddress = _host.HttpUri };
 
-    private static async Task<HttpResponseMessage> LogInAsync(HttpClient browser, string user, string password, string returnUrl = "/")
+    /// <summary>Logs in through the console's form, as a browser does (its antiforgery token included).</summary>
+    internal static async Task<HttpResponseMessage> LogInAsync(HttpClient browser, string user, string password, string returnUrl = "/")
     {
         var form = await browser.GetStringAsync("/login");
         var token = VerificationToken().Match(form).Groups[1].Value;
@@ -142,7 +143,7 @@ public sealed partial class ConsoleLoginTests : IAsyncLifetime
     }
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
-    private static partial Regex VerificationToken();
+    internal static partial Regex VerificationToken();
 
     [GeneratedRegex("(?:src|href)=\"((?:_framework|_content)/[^\"]+|BrokerConsole[^\"]*\\.css)\"")]
     private static partial Regex AssetReference();

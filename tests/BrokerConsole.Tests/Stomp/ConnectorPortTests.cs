@@ -32,7 +32,8 @@ public sealed class ConnectorPortTests
         other.Listen();
         var port = ((IPEndPoint)other.LocalEndPoint!).Port;
 
-        var e = await Assert.ThrowsAsync<Broker.Server.BrokerStartException>(() => TestHost.StartAsync(port));
+        var refused = await Assert.ThrowsAsync<Broker.Server.BrokerStartException>(() => TestHost.StartAsync(port));
+        var e = Assert.IsType<ConnectorBindException>(refused.InnerException?.InnerException);
 
         Assert.Equal(port, e.Port);
         Assert.Equal("b1", e.BrokerName);

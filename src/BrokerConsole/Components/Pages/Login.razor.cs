@@ -33,8 +33,13 @@ public sealed partial class Login : ComponentBase
     private async Task LogInAsync()
     {
         Input ??= new();
-        var user = Users.Authenticate(Input.UserName, Input.Password);
-        if (user is null || !BrokerPrincipal.MayView(user))
+        var login = Users.Authenticate(Input.UserName, Input.Password, HttpContext.Connection.RemoteIpAddress?.ToString() ?? "?");
+        if (login.RetryAfter is not null)
+        {
+            _error = $"Refused: {login.Refusal}.";
+            return;
+        }
+        if (login.User is not { } user || !BrokerPrincipal.MayView(user))
         {
             _error = "Unknown user, wrong password, or a user who may not view the console.";
             return;
