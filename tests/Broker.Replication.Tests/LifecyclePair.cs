@@ -107,10 +107,10 @@ internal sealed class LifecyclePair : IAsyncDisposable
 
     private sealed class Users : IBrokerAuthenticator
     {
-        public BrokerUser? Authenticate(string? login, string? password) => (login, password) switch
+        public LoginResult Authenticate(string? login, string? password, string remoteAddress) => (login, password) switch
         {
-            ("replicator", "replicator") => new BrokerUser("replicator", new HashSet<string> { Roles.Replication }, Roles.DefaultGrants),
-            _ => null,
+            ("replicator", "replicator") => LoginResult.Success(new BrokerUser("replicator", new HashSet<string> { Roles.Replication }, Roles.DefaultGrants)),
+            _ => LoginResult.Failed,
         };
     }
 }

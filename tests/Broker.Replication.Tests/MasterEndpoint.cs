@@ -91,11 +91,11 @@ internal sealed class MasterEndpoint : IAsyncDisposable
     /// <summary>A replication user, an operator and a viewer, as a host would configure them.</summary>
     private sealed class TestUsers : IBrokerAuthenticator
     {
-        public BrokerUser? Authenticate(string? login, string? password) => (login, password) switch
+        public LoginResult Authenticate(string? login, string? password, string remoteAddress) => (login, password) switch
         {
-            ("replicator", "replicator") => new BrokerUser("replicator", new HashSet<string> { Roles.Replication }, Roles.DefaultGrants),
-            ("admin", "admin") => new BrokerUser("admin", new HashSet<string> { Roles.Admin }, Roles.DefaultGrants),
-            _ => null,
+            ("replicator", "replicator") => LoginResult.Success(new BrokerUser("replicator", new HashSet<string> { Roles.Replication }, Roles.DefaultGrants)),
+            ("admin", "admin") => LoginResult.Success(new BrokerUser("admin", new HashSet<string> { Roles.Admin }, Roles.DefaultGrants)),
+            _ => LoginResult.Failed,
         };
     }
 }
