@@ -30,7 +30,7 @@ public sealed class ReplicationLoginOptions
 public static class HostConfiguration
 {
     /// <summary>Top-level sections this host reads.</summary>
-    private static readonly string[] OurKeys = ["Brokers", "Stomp", "Replication", "Security", "Logging"];
+    private static readonly string[] OurKeys = ["Brokers", "Stomp", "Replication", "Security", "Logging", "Metrics"];
 
     /// <summary>
     /// Top-level keys ASP.NET Core and the generic host read (WebHostDefaults, HostDefaults, Kestrel, logging

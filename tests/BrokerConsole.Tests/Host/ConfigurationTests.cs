@@ -124,7 +124,7 @@ public sealed class ConfigurationTests
             "--Stomp:HeartbeatSend=100", "--Stomp:Limits:MaxBody=1", "--Replication:User=r", "--Security:Users:eve:Pasword=x",
             "--Brokrs:b1:DataDirectory=x");
 
-        Assert.Contains("Stomp:HeartbeatSend: unknown setting (known: ConnectTimeout, HeartbeatGraceFactor, HeartbeatReceiveMs, HeartbeatSendMs, Limits, MaxPendingFrames, ServerName)", error.Message);
+        Assert.Contains("Stomp:HeartbeatSend: unknown setting (known: ConnectTimeout, HeartbeatGraceFactor, HeartbeatReceiveMs, HeartbeatSendMs, Limits, MaxPendingFrames, MaxUnauthenticatedPerAddress, ServerName)", error.Message);
         Assert.Contains("Stomp:Limits:MaxBody: unknown setting (known: MaxBodyBytes, MaxHeaderBlockBytes, MaxHeaderLineBytes, MaxHeaders)", error.Message);
         Assert.Contains("Replication:User: unknown setting (known: Password, UserName)", error.Message);
         Assert.Contains("Security:Users:eve:Pasword: unknown setting (known: Password, Roles)", error.Message);
