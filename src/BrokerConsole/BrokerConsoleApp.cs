@@ -41,6 +41,7 @@ public static class BrokerConsoleApp
         app.MapBrokerApi();
         app.MapQueueApi();
         app.MapOperatorApi();
+        app.MapSetAsideApi();
         app.MapPeerApi();
         app.MapStompWebSockets();
         app.MapMonitorHub();
