@@ -177,10 +177,7 @@ public sealed class SlaveLink(
                     {
                         await TakeSnapshotAsync(welcome, memoryLimit);
                     }
-                    if (welcome.Epochs is [.., [var epoch, var firstSequence]])
-                    {
-                        journal.ObserveEpoch(epoch, firstSequence);
-                    }
+                    journal.ObserveEpochs(welcome.Epochs.Select(e => (e[0], e[1])));
                     break;
                 default:
                     ReplicationLog.SlaveRefused(logger, slaveName, _masterUri, "the master did not answer the handshake");
