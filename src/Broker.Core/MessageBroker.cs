@@ -135,6 +135,20 @@ public sealed partial class MessageBroker : IAsyncDisposable
         return durable;
     }
 
+    /// <summary>
+    /// Accepts a message as it was once accepted elsewhere (its id, headers and timestamp kept): an operator's replay
+    /// of records set aside after a split. The duplicate filter is neither asked nor moved: it keeps only each
+    /// producer's highest sequence, so it would drop exactly the messages this broker never had; the caller decides
+    /// what is a duplicate. The task completes when the message is durable.
+    /// </summary>
+    public Task Restore(Message message)
+    {
+        EnsureStarted();
+        var durable = GetOrCreate(message.Destination).Send(message, null, 0);
+        Counters.MessageIn();
+        return durable;
+    }
+
     public Consumer Subscribe(DestinationName destination, IDeliverySink sink, SubscriptionOptions options)
     {
         EnsureStarted();

@@ -285,10 +285,7 @@ public sealed class SlaveLink(
                     {
                         await TakeSnapshotAsync(welcome, memoryLimit);
                     }
-                    if (welcome.Epochs is [.., [var epoch, var firstSequence]])
-                    {
-                        journal.ObserveEpoch(epoch, firstSequence);
-                    }
+                    journal.ObserveEpochs(welcome.Epochs.Select(e => (e[0], e[1])));
                     break;
                 case null:
                     return (FollowOutcome.Unanswered, "the master closed the connection during the handshake");

@@ -12,9 +12,33 @@ public sealed partial class Journal
     /// Reads every record back in order, for the broker to rebuild itself, and rebuilds the journal's own
     /// index on the way. A torn record at the very end (a write interrupted by power loss) is cut off; damage
     /// anywhere else stops here, naming the file and offset, unless damaged records may be skipped. Must be
-    /// enumerated once, completely, before the first append.
+    /// enumerated once, completely, before the first append. Called again on a journal already open (a master
+    /// demoted to slave folds it into a standby state), it reads back what the journal holds instead: opening the
+    /// files a second time would list every segment twice, and a second flusher could complete a later batch before
+    /// an earlier one is written.
     /// </summary>
     public IEnumerable<(long Sequence, StoreRecord Record)> Replay()
+    {
+        bool open;
+        lock (_lock)
+        {
+            open = _replayed;
+        }
+        return open ? ReadBack() : ReplayFromDisk();
+    }
+
+    private IEnumerable<(long Sequence, StoreRecord Record)> ReadBack()
+    {
+        // Everything appended so far, durable first: the read returns durable records only.
+        WhenDurable(LastSequence).GetAwaiter().GetResult();
+        foreach (var raw in ReadRawFrom(0, snapshot: true))
+        {
+            var header = RecordCodec.ReadHeader(raw.Bytes);
+            yield return (raw.Sequence, RecordCodec.Decode(header, raw.Bytes.AsSpan(RecordCodec.HeaderSize, header.Length)));
+        }
+    }
+
+    private IEnumerable<(long Sequence, StoreRecord Record)> ReplayFromDisk()
     {
         var watch = Stopwatch.StartNew();
         OpenSegments();

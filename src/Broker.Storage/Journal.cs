@@ -174,22 +174,29 @@ public sealed partial class Journal : IMessageStore
         }
     }
 
-    /// <summary>Starts a new epoch with the next record (a promotion); durable before it returns.</summary>
     /// <summary>
-    /// Learns its master's current epoch even before a record of it arrives (a promotion that has not written yet),
-    /// so that this copy, promoted later, begins a later epoch and never the same one again.
+    /// Learns its master's epochs (the whole table of the handshake) before their records arrive: the current one even
+    /// when the master has not written in it yet, so that this copy, promoted later, never begins the same epoch again;
+    /// and every earlier one this copy lacks. A record only begins an epoch it is later than the current one, so after
+    /// a snapshot (or a promotion this copy was away for) learning only the last would leave the epochs in between
+    /// out of the table; a later rejoin would then find a divergence where both copies agree and set aside records the
+    /// master holds.
     /// </summary>
-    public void ObserveEpoch(long epoch, long firstSequence)
+    public void ObserveEpochs(IEnumerable<(long Epoch, long FirstSequence)> epochs)
     {
         lock (_lock)
         {
-            if (epoch > Epochs.Current)
+            foreach (var (epoch, firstSequence) in epochs.OrderBy(e => e.Epoch))
             {
-                Epochs.Begin(epoch, Math.Max(firstSequence, _nextSequence));
+                if (epoch > Epochs.Current)
+                {
+                    Epochs.Begin(epoch, Math.Max(firstSequence, _nextSequence));
+                }
             }
         }
     }
 
+    /// <summary>Starts a new epoch with the next record (a promotion); durable before it returns.</summary>
     public long BeginEpoch()
     {
         lock (_lock)

@@ -9,7 +9,7 @@ namespace Broker.Storage;
 internal sealed class Segment : IDisposable
 {
     public const int FileHeaderSize = 32;
-    private static readonly byte[] Magic = "BCJRNL01"u8.ToArray();
+    internal static readonly byte[] Magic = "BCJRNL01"u8.ToArray();
 
     private Segment(string path, long id, long coversFromId, SafeFileHandle handle, long size)
     {

@@ -59,4 +59,45 @@ public class EpochHistoryTests : JournalTestBase
         Assert.Equal(2, new EpochHistory(Dir).Current);
         Assert.Equal(2, history.Entries.Count);
     }
+    [Fact]
+    public async Task ObserveEpochs_SnapshotOfAMasterWithSeveralEpochs_TheSlaveKeepsEveryOne()
+    {
+        var masterDir = Directory.CreateTempSubdirectory("journal-tests-master-").FullName;
+        try
+        {
+            var master = Journal.Open(masterDir, "master", Small(1024 * 1024), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            await using (master)
+            {
+                _ = master.Replay().ToList();
+                for (var i = 1; i <= 60; i++)
+                {
+                    if (i is 20 or 35 or 50)
+                    {
+                        master.BeginEpoch();
+                    }
+                    master.Append(Add($"m{i}"));
+                }
+                await master.WhenDurable(master.LastSequence);
+                var (slave, _) = OpenReplay();
+                await using (slave)
+                {
+                    slave.Append(Add("own"));
+                    await slave.ResetAsync(setAsideDirectory: null);
+
+                    slave.ObserveEpochs(master.Epochs.Entries);
+                    foreach (var raw in master.ReadRawFrom(0, snapshot: true))
+                    {
+                        slave.AppendReplicated(raw.Bytes, allowGap: true);
+                    }
+
+                    Assert.Equal([(0L, 1L), (1L, 20L), (2L, 35L), (3L, 50L)], slave.Epochs.Entries);
+                    Assert.All(Enumerable.Range(1, 60), i => Assert.Equal(master.Epochs.EpochAt(i), slave.Epochs.EpochAt(i)));
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(masterDir, recursive: true);
+        }
+    }
 }

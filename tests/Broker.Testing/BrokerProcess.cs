@@ -398,6 +398,10 @@ public sealed partial class BrokerProcess : IAsyncDisposable
     public Task<HttpResponseMessage> ActAsync(string action, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, $"/api/brokers/b1/{action}", cancellationToken);
 
+    /// <summary>Any request to the HTTP API as admin (<paramref name="path"/> such as <c>/api/brokers/b1/set-aside</c>); the caller reads the answer.</summary>
+    public Task<HttpResponseMessage> RequestAsync(HttpMethod method, string path, CancellationToken cancellationToken = default) =>
+        SendAsync(method, path, cancellationToken);
+
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, CancellationToken cancellationToken)
     {
         // A master is ready once its STOMP connector listens; Kestrel may log its address a moment later.

@@ -12,7 +12,7 @@ namespace BrokerConsole.Components.Tests;
 
 /// <summary>
 /// A bUnit context with Fluent UI, a <see cref="FakeMonitorSource"/> in place of the real one, a real in-memory
-/// broker <c>b1</c> behind <see cref="QueueOperations"/>, a recording <see cref="IOperatorActions"/>, and an admin signed in.
+/// broker <c>b1</c> behind <see cref="QueueOperations"/>, a recording <see cref="IOperatorActions"/> and <see cref="ISetAsideArchives"/>, and an admin signed in.
 /// </summary>
 public abstract class ConsoleContext : BunitContext
 {
@@ -21,6 +21,8 @@ public abstract class ConsoleContext : BunitContext
     private protected FakeMonitorSource Monitor { get; } = new();
 
     private protected FakeOperatorActions Actions { get; } = new();
+
+    private protected FakeSetAsideArchives SetAside { get; } = new();
 
     private protected MessageBroker Broker { get; } = new("b1", new BrokerOptions(), new EventLog(), NullLogger.Instance);
 
@@ -33,6 +35,7 @@ public abstract class ConsoleContext : BunitContext
         Services.AddFluentUIComponents();
         Services.AddSingleton<IMonitorSource>(Monitor);
         Services.AddSingleton<IOperatorActions>(Actions);
+        Services.AddSingleton<ISetAsideArchives>(SetAside);
         Services.AddSingleton(new QueueOperations(name => name == "b1" ? Broker : null, new Audit(NullLoggerFactory.Instance)));
         Broker.Start();
         _authorization = AddAuthorization();

@@ -14,6 +14,7 @@ public static class OperationsExtensions
             return new QueueOperations(name => registry.Find(name)?.Broker, sp.GetRequiredService<Audit>());
         });
         services.AddSingleton<IOperatorActions, OperatorActions>();
+        services.AddSingleton<ISetAsideArchives, SetAsideOperations>();
         return services;
     }
 }

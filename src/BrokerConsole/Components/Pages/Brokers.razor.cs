@@ -15,6 +15,7 @@ public sealed partial class Brokers : LiveComponent<IReadOnlyList<BrokerView>>
 {
     private IQueryable<BrokerView> _brokers = Enumerable.Empty<BrokerView>().AsQueryable();
     private IReadOnlyList<(string Name, IReadOnlyList<RateSample> History)> _history = [];
+    private IReadOnlyList<string> _names = [];
     private ConfirmDialog _confirm = null!;
     private string? _status;
     private string? _error;
@@ -34,6 +35,7 @@ public sealed partial class Brokers : LiveComponent<IReadOnlyList<BrokerView>>
     protected override Task ShowAsync(IReadOnlyList<BrokerView> batch)
     {
         _brokers = batch.AsQueryable();
+        _names = [.. batch.Select(b => b.Name)];
         _history = [.. batch.Select(b => (b.Name, Monitor.BrokerHistory(b.Name)))];
         return Task.CompletedTask;
     }
