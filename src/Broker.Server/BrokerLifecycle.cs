@@ -81,6 +81,9 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
     /// <summary>Raised when the broker cannot go on and the process should stop (WaitForSlaveTimeout passed).</summary>
     public event Action<string>? Fatal;
 
+    /// <summary>The journal (null before <see cref="Open"/>): set-aside replay reads the master's history from it.</summary>
+    public Journal? Journal => _journal;
+
     public long Epoch => _journal?.Epoch ?? 0;
 
     public long LastSequence => _journal?.LastSequence ?? 0;

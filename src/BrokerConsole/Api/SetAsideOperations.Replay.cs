@@ -49,7 +49,7 @@ internal sealed partial class SetAsideOperations
 
     private async Task<(int Messages, int Replayed, int Held, bool Complete)> SendAsync(ClaimsPrincipal user, HostedBroker owner, SetAsideArchive archive, HostedBroker target)
     {
-        var held = HeldMessages.Collect(target.Journal!, archive.DivergedAt);
+        var held = HeldMessages.Collect(target.Lifecycle.Journal!, archive.DivergedAt);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var (messages, replayed, skipped) = (0, 0, 0);
         var pending = new List<Task>(Batch);

@@ -61,22 +61,22 @@ internal sealed partial class SetAsideOperations(BrokerRegistry registry, Audit 
     private (HostedBroker? Target, string? Refusal) ReplayTarget(HostedBroker owner, SetAsideArchive archive)
     {
         HostedBroker? master;
-        if (owner.Role == BrokerRole.Master)
+        if (owner.Lifecycle.Role == Broker.Server.LifecycleRole.Master)
         {
             master = owner;
         }
         else
         {
             // A slave's own store follows its master: the messages go to that master, when this process runs it.
-            var masterName = owner.Slave?.MasterName;
-            master = registry.All.FirstOrDefault(b => b != owner && b.Role == BrokerRole.Master && b.Name == masterName);
+            var masterName = owner.Lifecycle.Replication.Partner;
+            master = registry.All.FirstOrDefault(b => b != owner && b.Lifecycle.Role == Broker.Server.LifecycleRole.Master && b.Name == masterName);
             if (master is null)
             {
                 return (null, $"{owner.Name} is a slave of {masterName ?? owner.Definition.Replication.MasterUri ?? "a master"}, which this process does not run: "
                     + $"copy the folder {archive.Path} into the master's data directory, under {SetAsideArchive.FolderName}/, and replay it on the master's host");
             }
         }
-        if (!master.Broker.IsWritable || master.Journal is null)
+        if (!master.Broker.IsWritable || master.Lifecycle.Journal is null)
         {
             return (null, $"the master {master.Name} takes no changes now ({BrokerView.StateOf(master)}); replay once it serves");
         }
