@@ -18,8 +18,8 @@ public sealed record ReplicationStatus(
     long LagMs,
     long Unreplicated,
     long SetAside,
-    string? LastError,
-    DateTimeOffset? LastErrorSince)
+    string? LastError = null,
+    DateTimeOffset? LastErrorSince = null)
 {
     public static ReplicationStatus Of(BrokerLifecycle broker)
     {

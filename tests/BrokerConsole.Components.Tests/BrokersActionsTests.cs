@@ -8,7 +8,7 @@ public sealed class BrokersActionsTests : ConsoleContext
     private static BrokerView Slave(long last, long partner) => FakeMonitorSource.Broker("amq1S", state: "slave in sync") with
     {
         Role = "slave",
-        Replication = new ReplicationView("in sync", "amq1M", true, last, partner, Math.Max(0, partner - last), 0, 0, 0, 0),
+        Replication = new Broker.Server.ReplicationStatus("in sync", "amq1M", true, last, partner, Math.Max(0, partner - last), 0, 0, 0, 0),
     };
 
     private IRenderedComponent<Brokers> RenderBrokers(params BrokerView[] brokers)

@@ -65,7 +65,7 @@ internal sealed class FakeMonitorSource : IMonitorSource
     public static BrokerView Broker(string name, string state = "master unprotected", long connections = 0) => new(
         name, "master", state, 3, [new ConnectorView("tcp://127.0.0.1:61613", 61613, true)], 10, connections,
         new UsageView(1 << 20, 256L << 20), new UsageView(0, 1L << 30),
-        new ReplicationView("in sync", "amq1S", true, 100, 100, 0, 0, 0, 0, 0));
+        new Broker.Server.ReplicationStatus("in sync", "amq1S", true, 100, 100, 0, 0, 0, 0, 0));
 
     public static BrokerEvent Event(string broker, BrokerEventKind kind, string detail) => new(DateTimeOffset.UtcNow, broker, kind, detail);
 

@@ -14,7 +14,7 @@ public sealed record BrokerView(
     long Connections,
     UsageView Memory,
     UsageView Store,
-    ReplicationView Replication,
+    ReplicationStatus Replication,
     string? StateReason = null,
     DateTimeOffset? StateSince = null)
 {
@@ -33,7 +33,7 @@ public sealed record BrokerView(
             broker.Counters.Connections,
             new UsageView(broker.Memory.Used, broker.Memory.Limit),
             new UsageView(lifecycle.StoreUsedBytes, broker.Options.StoreLimit),
-            ReplicationView.From(lifecycle.Replication),
+            lifecycle.Replication,
             lifecycle.Status.Reason,
             lifecycle.Status.Since);
     }
@@ -48,23 +48,3 @@ public sealed record BrokerView(
 public sealed record ConnectorView(string Uri, int BoundPort, bool Open);
 
 public sealed record UsageView(long Used, long Limit);
-
-/// <summary>The pair as this broker sees it: its link, its partner, and how far apart they are.</summary>
-public sealed record ReplicationView(
-    string LinkState,
-    string? Partner,
-    bool InSync,
-    long LastSequence,
-    long PartnerSequence,
-    long LagRecords,
-    long LagBytes,
-    long LagMs,
-    long Unreplicated,
-    long SetAside,
-    string? LastError = null,
-    DateTimeOffset? LastErrorSince = null)
-{
-    public static ReplicationView From(ReplicationStatus status) => new(
-        status.LinkState, status.Partner, status.InSync, status.LastSequence, status.PartnerSequence,
-        status.LagRecords, status.LagBytes, status.LagMs, status.Unreplicated, status.SetAside, status.LastError, status.LastErrorSince);
-}

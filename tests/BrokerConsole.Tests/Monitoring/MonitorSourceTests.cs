@@ -8,7 +8,7 @@ public sealed class MonitorSourceTests
 {
     private static BrokerView View(string name, string state, long uptime = 0) => new(
         name, "master", state, 1, [new ConnectorView("tcp://127.0.0.1:0", 1234, true)], uptime, 0,
-        new UsageView(0, 100), new UsageView(0, 100), new ReplicationView("none", null, false, 0, 0, 0, 0, 0, 0, 0));
+        new UsageView(0, 100), new UsageView(0, 100), new Broker.Server.ReplicationStatus("none", null, false, 0, 0, 0, 0, 0, 0, 0));
 
     [Fact]
     public async Task WatchBrokers_NothingChanged_OnlySnapshotThenChangeOnly()
