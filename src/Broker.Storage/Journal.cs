@@ -162,7 +162,6 @@ public sealed partial class Journal : IMessageStore
             _liveMeta.Clear();
             _producers.Clear();
             _committed.Clear();
-            _committedOrder.Clear();
             _pending = [];
             Epochs.Reset();
             _segments.Add(Segment.Create(_directory, 1, _options.SegmentSize));
