@@ -240,6 +240,10 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
             }
             await StopFollowingAsync();
             await PromoteAsync("promoted by an operator", byOperator: true);
+            if (Status.State == LifecycleState.Failed)
+            {
+                throw new InvalidOperationException($"broker {Name} could not be promoted: {Status.Reason}");
+            }
         });
     }
 
@@ -565,7 +569,19 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
         {
             return;
         }
-        var epoch = _journal!.BeginEpoch();
+        long epoch;
+        try
+        {
+            // The journal ends exactly at the master's last complete, durable record before this broker writes its own.
+            epoch = await _journal!.BeginEpochAsync();
+        }
+        catch (Exception e) when (e is JournalCorruptException or StoreFullException or IOException)
+        {
+            LifecycleLog.PromotionFailed(_logger, e, Name);
+            _machine.MoveTo(LifecycleState.Failed, $"cannot promote: {e.Message}");
+            Publish(BrokerEventKind.BrokerStopped, $"cannot promote: {e.Message}");
+            return;
+        }
         // Everything up to here is on the former master too (it shipped it): not "unreplicated".
         Interlocked.Exchange(ref _protectedThrough, _journal.LastSequence);
         Broker.Recover(CreateMasterStore(), _slave!.Standby);
