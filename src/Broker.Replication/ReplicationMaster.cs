@@ -252,6 +252,9 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
         }
     }
 
+    /// <summary>How long a link whose writes fail is still read for the slave's answer to a handover.</summary>
+    private static readonly TimeSpan HandoverAnswerGrace = TimeSpan.FromSeconds(1);
+
     private async Task<string> ServeAsync(Link link, LinkProtocol.Hello hello, PipeReader input, string remoteAddress, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, link.Closing.Token);
@@ -270,6 +273,12 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
         var heartbeat = TimeSpan.FromMilliseconds(hello.MasterTimeoutMs > 0 ? Math.Min(hello.MasterTimeoutMs, _options.MasterTimeout.TotalMilliseconds) : _options.MasterTimeout.TotalMilliseconds) / 4;
         var sending = SendAsync(link, from, snapshot, heartbeat, stop.Token);
         var first = await Task.WhenAny(receiving, sending);
+        if (first == sending && link.AwaitsHandoverAnswer)
+        {
+            // The slave closes its end right after answering a handover, with heart-beats it never read: the reset
+            // fails the next heart-beat while its answer may still wait unread here. Read it before the link counts as lost.
+            await Task.WhenAny(receiving, Task.Delay(HandoverAnswerGrace, cancellationToken));
+        }
         await link.Closing.CancelAsync();
         return await first;
     }
@@ -584,6 +593,9 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
 
         /// <summary>A slave that asked for a switchover before it was in sync: asked again once it is.</summary>
         public bool SwitchoverPending { get; set; }
+
+        /// <summary>A handover was sent and its answer has not come yet.</summary>
+        public bool AwaitsHandoverAnswer => Volatile.Read(ref _takenOver) is { Task.IsCompleted: false };
 
         /// <summary>A fresh wait for the slave's answer to this handover (a refused one does not answer the next); faults when the link is lost.</summary>
         public Task<LinkProtocol.TakenOver> BeginHandover()

@@ -116,6 +116,22 @@ public sealed class LinkHardeningTests
         Assert.True(await link.WaitForCloseAsync(Quick));
     }
 
+    [Fact]
+    public async Task Handover_AnsweredThenTheSlaveResetsTheLink_TheAnswerCounts()
+    {
+        await using var master = new MasterEndpoint();
+        await using var link = await InSyncSlaveAsync(master);
+        var handover = master.Master.HandOverAsync(Quick, CancellationToken.None);
+        await link.ExpectAsync(LinkProtocol.PacketType.Handover);
+
+        // A slave takes a while to take over, leaving heart-beats unread; it answers and closes at once: a reset.
+        await Task.Delay(TimeSpan.FromMilliseconds(600));
+        await link.SendAsync(LinkProtocol.PacketType.TakenOver, LinkProtocol.Json(new LinkProtocol.TakenOver(4242, null)));
+        link.Abort();
+
+        Assert.EndsWith(":4242", await handover);
+    }
+
     /// <summary>A hand-driven slave that logged in, received the one record and acknowledged it: the pair is protected.</summary>
     private static async Task<LinkClient> InSyncSlaveAsync(MasterEndpoint master)
     {
