@@ -47,6 +47,9 @@ internal static partial class ReplicationLog
     [LoggerMessage(4015, LogLevel.Warning, "Broker {Slave}: master {MasterUri} unreachable (attempt {Attempt}): {Reason}; retrying in {RetryMs} ms")]
     public static partial void MasterUnreachable(ILogger logger, string slave, string masterUri, int attempt, string reason, long retryMs);
 
+    [LoggerMessage(4016, LogLevel.Error, "Broker {Slave}: master {MasterUri} refused: its TLS certificate is not the one expected (expected {Expected}; presented {Presented}); retrying, never taking over on this")]
+    public static partial void MasterCertificateRejected(ILogger logger, string slave, string masterUri, string expected, string presented);
+
     [LoggerMessage(4013, LogLevel.Error, "Broker {Slave}: could not take over from its master; it goes on as slave")]
     public static partial void TakeOverFailed(ILogger logger, Exception exception, string slave);
 }

@@ -186,9 +186,16 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
             : hello.Slave is not { Length: > 0 and <= 256 } || hello.Epochs is null ? "the Hello names no slave or no epoch history"
             : null;
         var link = new Link(hello.Slave, stream, remoteAddress);
+        if (refusal is null && !_stopped && _link is { } stale && stale.SlaveName == hello.Slave)
+        {
+            // The same slave again: it gave up on that link (heart-beats came late) before this side noticed. Refusing
+            // it as "already attached" would leave the pair unprotected, and the slave unsure whether its master lives.
+            Detach(stale, $"slave {hello.Slave} reconnected");
+        }
         lock (_lock)
         {
-            refusal ??= _link is not null ? $"slave {_link.SlaveName} is already attached to {_brokerName}" : null;
+            refusal ??= _stopped ? $"{_brokerName} is stopping"
+                : _link is not null ? $"slave {_link.SlaveName} is already attached to {_brokerName}" : null;
             if (refusal is null)
             {
                 _link = link;
@@ -233,9 +240,16 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
         }
     }
 
+    private bool _stopped;
+
     /// <summary>The master stops on purpose (its host shuts down): the slave is told, so it waits instead of taking over.</summary>
     public async ValueTask DisposeAsync()
     {
+        lock (_lock)
+        {
+            // No slave attaches to a master that stops (its connector may still accept for a moment).
+            _stopped = true;
+        }
         await _ackTimeoutCheck.DisposeAsync();
         _journal.RecordAppended = null;
         if (_link is { } link)
@@ -252,6 +266,9 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
             Detach(link, "the master is stopping");
         }
     }
+
+    /// <summary>How long a link whose writes fail is still read for the slave's answer to a handover.</summary>
+    private static readonly TimeSpan HandoverAnswerGrace = TimeSpan.FromSeconds(1);
 
     private async Task<string> ServeAsync(Link link, LinkProtocol.Hello hello, PipeReader input, string remoteAddress, CancellationToken cancellationToken)
     {
@@ -271,6 +288,12 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
         var heartbeat = TimeSpan.FromMilliseconds(hello.MasterTimeoutMs > 0 ? Math.Min(hello.MasterTimeoutMs, _options.MasterTimeout.TotalMilliseconds) : _options.MasterTimeout.TotalMilliseconds) / 4;
         var sending = SendAsync(link, from, snapshot, heartbeat, stop.Token);
         var first = await Task.WhenAny(receiving, sending);
+        if (first == sending && link.AwaitsHandoverAnswer)
+        {
+            // The slave closes its end right after answering a handover, with heart-beats it never read: the reset
+            // fails the next heart-beat while its answer may still wait unread here. Read it before the link counts as lost.
+            await Task.WhenAny(receiving, Task.Delay(HandoverAnswerGrace, cancellationToken));
+        }
         await link.Closing.CancelAsync();
         return await first;
     }
@@ -585,6 +608,9 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
 
         /// <summary>A slave that asked for a switchover before it was in sync: asked again once it is.</summary>
         public bool SwitchoverPending { get; set; }
+
+        /// <summary>A handover was sent and its answer has not come yet.</summary>
+        public bool AwaitsHandoverAnswer => Volatile.Read(ref _takenOver) is { Task.IsCompleted: false };
 
         /// <summary>A fresh wait for the slave's answer to this handover (a refused one does not answer the next); faults when the link is lost.</summary>
         public Task<LinkProtocol.TakenOver> BeginHandover()

@@ -42,6 +42,19 @@ public sealed class ReplicationOptions
     /// <summary>The same with credentials; setting both forms is a configuration error.</summary>
     public MasterConnectorOptions? MasterConnector { get; set; }
 
+    /// <summary>
+    /// Pins the master's TLS certificate (an <c>ssl://</c> master URI): its SHA-256 or SHA-1 thumbprint in hex. Only
+    /// that certificate is accepted; its issuer and host names are not checked. Unset: see <see cref="MasterCaFile"/>.
+    /// </summary>
+    public string? MasterCertificateThumbprint { get; set; }
+
+    /// <summary>
+    /// A PEM file of the CA certificates that issue the master's TLS certificate, trusted instead of the system
+    /// store (which is used when neither this nor <see cref="MasterCertificateThumbprint"/> is set); the host name
+    /// of the master's URI is checked either way.
+    /// </summary>
+    public string? MasterCaFile { get; set; }
+
     public bool ShutdownOnMasterFailure { get; set; }
 
     public bool WaitForSlave { get; set; }

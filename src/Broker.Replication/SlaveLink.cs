@@ -1,6 +1,8 @@
 using System.IO.Pipelines;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Security.Authentication;
 using Broker.Core.Events;
 using Broker.Core.Storage;
 using Broker.Storage;
@@ -146,7 +148,18 @@ public sealed class SlaveLink(
             {
                 stream = await ConnectAsync(uri, lost is null ? TimeSpan.FromSeconds(5) : ReconnectWindow, cancellationToken);
             }
-            catch (Exception e) when (e is SocketException or IOException or System.Security.Authentication.AuthenticationException
+            catch (MasterCertificateRejectedException e)
+            {
+                // Something answers at the master's address, with a certificate this slave does not accept: an
+                // impostor, or a master whose certificate changed. Neither is a master that failed, so this is never
+                // a failover (taking over could make two masters): the slave waits, as after a refused login.
+                ReplicationLog.MasterCertificateRejected(logger, slaveName, _masterUri, e.Expected, e.Presented);
+                lost = null;
+                Unreachable(e.Message, ++attempts, RefusedRetry, logged: true);
+                await Task.Delay(RefusedRetry, cancellationToken);
+                continue;
+            }
+            catch (Exception e) when (e is SocketException or IOException or AuthenticationException
                                          or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 if (lost is not null)
@@ -178,8 +191,8 @@ public sealed class SlaveLink(
                     case FollowOutcome.Refused:
                         // Refused (credentials, another slave): the master lives; stay a slave and ask again later.
                         lost = null;
-                        Unreachable(followed.Reason, ++attempts, TimeSpan.FromSeconds(2));
-                        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+                        Unreachable(followed.Reason, ++attempts, RefusedRetry);
+                        await Task.Delay(RefusedRetry, cancellationToken);
                         continue;
                     case FollowOutcome.Unanswered when lost is not null:
                         Fail($"{lost}; the master does not answer the handshake again: {followed.Reason}");
@@ -210,6 +223,9 @@ public sealed class SlaveLink(
         }
     }
 
+    /// <summary>How long a slave waits before asking again a master that answered and refused it (login, certificate).</summary>
+    private static readonly TimeSpan RefusedRetry = TimeSpan.FromSeconds(2);
+
     /// <summary>How long a master that was just lost has to answer again before it is failed (at least the heart-beat timeout).</summary>
     private TimeSpan ReconnectWindow => TimeSpan.FromMilliseconds(Math.Max(2000, 2 * options.MasterTimeout.TotalMilliseconds));
 
@@ -225,14 +241,17 @@ public sealed class SlaveLink(
         Unanswered,
     }
 
-    private void Unreachable(string error, int attempt, TimeSpan retry)
+    private void Unreachable(string error, int attempt, TimeSpan retry, bool logged = false)
     {
         if (LastError is null)
         {
             LastErrorSince = DateTimeOffset.UtcNow;
         }
         LastError = error;
-        ReplicationLog.MasterUnreachable(logger, slaveName, _masterUri, attempt, error, (long)retry.TotalMilliseconds);
+        if (!logged)
+        {
+            ReplicationLog.MasterUnreachable(logger, slaveName, _masterUri, attempt, error, (long)retry.TotalMilliseconds);
+        }
     }
 
     /// <returns>How the link ended, and why.</returns>
@@ -363,6 +382,7 @@ public sealed class SlaveLink(
                     case (LinkProtocol.PacketType.Handover, var payload):
                         if (await TakeOverAsync(LinkProtocol.Long(payload, 0), cancellationToken))
                         {
+                            await ReadUntilTheMasterClosesAsync(input, cancellationToken);
                             return "the master handed over";
                         }
                         break;
@@ -404,6 +424,36 @@ public sealed class SlaveLink(
             {
                 // The link is gone; the master learns it from the link itself.
             }
+        }
+    }
+
+    /// <summary>How long a slave that took over reads on, waiting for its former master to close the link.</summary>
+    private static readonly TimeSpan HandoverCloseWait = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// After the TakenOver answer: closing here with the master's heart-beats unread would reset the connection, and a
+    /// reset can discard that answer before the master reads it (the master then stops, thinking the handover failed).
+    /// So read on until the master closes (it does once it has the answer), for a bounded time.
+    /// </summary>
+    private static async Task ReadUntilTheMasterClosesAsync(PipeReader input, CancellationToken cancellationToken)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(HandoverCloseWait);
+        try
+        {
+            while (true)
+            {
+                var read = await input.ReadAsync(wait.Token);
+                input.AdvanceTo(read.Buffer.End);
+                if (read.IsCompleted)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // Closed under us, or the master is slow to close: the answer was written either way.
         }
     }
 
@@ -470,7 +520,8 @@ public sealed class SlaveLink(
         publish(BrokerEventKind.MasterFailed, $"{MasterName ?? _masterUri}: {reason}");
     }
 
-    private static async Task<Stream> ConnectAsync(ConnectorUri uri, TimeSpan connectTimeout, CancellationToken cancellationToken)
+    /// <summary>A TCP connection to the master, with TLS (its certificate checked, see <see cref="MasterCertificatePolicy"/>) for <c>ssl://</c>; both within <paramref name="connectTimeout"/>.</summary>
+    private async Task<Stream> ConnectAsync(ConnectorUri uri, TimeSpan connectTimeout, CancellationToken cancellationToken)
     {
         var tcp = new TcpClient { NoDelay = true };
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -478,20 +529,35 @@ public sealed class SlaveLink(
         try
         {
             await tcp.ConnectAsync(uri.Host, uri.Port, timeout.Token);
+            if (!uri.Tls)
+            {
+                return tcp.GetStream();
+            }
+            _certificates ??= MasterCertificatePolicy.For(options);
+            var refusal = new StrongBox<string?>();
+            var tls = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
+            try
+            {
+                await tls.AuthenticateAsClientAsync(_certificates.ClientOptions(uri.Host, refusal), timeout.Token);
+            }
+            catch (AuthenticationException) when (refusal.Value is { } presented)
+            {
+                await tls.DisposeAsync();
+                throw new MasterCertificateRejectedException(_certificates.Expected(uri.Host), presented);
+            }
+            catch
+            {
+                await tls.DisposeAsync();
+                throw;
+            }
+            return tls;
         }
         catch
         {
             tcp.Dispose();
             throw;
         }
-        Stream stream = tcp.GetStream();
-        if (uri.Tls)
-        {
-            // The link is authenticated by the replication login; the master's certificate is not pinned here.
-            var tls = new SslStream(stream, false, (_, _, _, _) => true);
-            await tls.AuthenticateAsClientAsync(uri.Host);
-            stream = tls;
-        }
-        return stream;
     }
+
+    private MasterCertificatePolicy? _certificates;
 }

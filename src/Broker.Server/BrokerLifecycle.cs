@@ -243,6 +243,10 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
             }
             await StopFollowingAsync();
             await PromoteAsync("promoted by an operator", byOperator: true);
+            if (Status.State == LifecycleState.Failed)
+            {
+                throw new InvalidOperationException($"broker {Name} could not be promoted: {Status.Reason}");
+            }
         });
     }
 
@@ -358,7 +362,10 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
     private void Follow()
     {
         _follow = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        _followTask = FollowMasterAsync(_follow.Token);
+        // Task.Run: background loops never run on the caller's synchronization context (a Blazor circuit's, a test
+        // runner's), where a blocked thread would hold up the heart-beats and acks of every broker.
+        var token = _follow.Token;
+        _followTask = Task.Run(() => FollowMasterAsync(token));
     }
 
     private async Task StopFollowingAsync()
@@ -469,11 +476,12 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
         {
             _watchingPeer?.Cancel();
             _watchingPeer = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-            _ = WatchPeerAsync(peer, _watchingPeer.Token);
+            var watching = _watchingPeer.Token;
+            _ = Task.Run(() => WatchPeerAsync(peer, watching));
         }
         if (waitForSlave)
         {
-            _ = WaitForSlaveAsync();
+            _ = Task.Run(WaitForSlaveAsync);
         }
     }
 
@@ -573,7 +581,19 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
         {
             return;
         }
-        var epoch = _journal!.BeginEpoch();
+        long epoch;
+        try
+        {
+            // The journal ends exactly at the master's last complete, durable record before this broker writes its own.
+            epoch = await _journal!.BeginEpochAsync();
+        }
+        catch (Exception e) when (e is JournalCorruptException or StoreFullException or IOException)
+        {
+            LifecycleLog.PromotionFailed(_logger, e, Name);
+            _machine.MoveTo(LifecycleState.Failed, $"cannot promote: {e.Message}");
+            Publish(BrokerEventKind.BrokerStopped, $"cannot promote: {e.Message}");
+            return;
+        }
         // Everything up to here is on the former master too (it shipped it): not "unreplicated".
         Interlocked.Exchange(ref _protectedThrough, _journal.LastSequence);
         Broker.Recover(CreateMasterStore(), _slave!.Standby);

@@ -46,4 +46,7 @@ internal static partial class LifecycleLog
 
     [LoggerMessage(8013, LogLevel.Error, "Broker {BrokerName}: the master was lost while this slave was not in sync ({Reason}); it does not take over (it lacks messages the master acknowledged) and waits for the master, or for an operator's promote")]
     public static partial void NotPromotingBehind(ILogger logger, string brokerName, string reason);
+
+    [LoggerMessage(8014, LogLevel.Error, "Broker {BrokerName}: cannot promote; its journal does not end cleanly at the master's last record")]
+    public static partial void PromotionFailed(ILogger logger, Exception exception, string brokerName);
 }

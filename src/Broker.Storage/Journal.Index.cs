@@ -1,5 +1,6 @@
 using Broker.Core.Messages;
 using Broker.Core.Storage;
+using Broker.Core.Transactions;
 
 namespace Broker.Storage;
 
@@ -14,8 +15,7 @@ public sealed partial class Journal
     private readonly Dictionary<long, LiveMessage> _liveMessages = [];
     private readonly Dictionary<string, LiveRecord> _liveMeta = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (long ProducerSequence, long RecordSequence)> _producers = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string User, string Id), (long Sequence, TransactionCommittedRecord Record)> _committed = [];
-    private readonly Queue<(string User, string Id)> _committedOrder = new();
+    private readonly BoundedOutcomeTable<(long Sequence, TransactionCommittedRecord Record)> _committed = new(TransactionOutcomes.Capacity);
 
     /// <summary>Messages the journal holds for the broker (what recovery would bring back).</summary>
     public int LiveMessageCount
@@ -67,18 +67,7 @@ public sealed partial class Journal
                 break;
             case TransactionCommittedRecord r:
                 // Kept (at most as many as the broker remembers) so compaction does not drop the outcomes.
-                if (_committed.TryAdd((r.User, r.TransactionId), (sequence, r)))
-                {
-                    _committedOrder.Enqueue((r.User, r.TransactionId));
-                    if (_committedOrder.Count > Core.Transactions.TransactionOutcomes.Capacity)
-                    {
-                        _committed.Remove(_committedOrder.Dequeue());
-                    }
-                }
-                else
-                {
-                    _committed[(r.User, r.TransactionId)] = (sequence, r);
-                }
+                _committed.Set(r.User, r.TransactionId, (sequence, r));
                 break;
             case TransactionRecord r:
                 for (var i = 0; i < r.Operations.Count; i++)

@@ -11,34 +11,21 @@ public sealed partial class Journal
     /// <summary>
     /// Reads every record back in order, for the broker to rebuild itself, and rebuilds the journal's own
     /// index on the way. A torn record at the very end (a write interrupted by power loss) is cut off; damage
-    /// anywhere else stops here, naming the file and offset, unless damaged records may be skipped. Must be
-    /// enumerated once, completely, before the first append. Called again on a journal already open (a master
-    /// demoted to slave folds it into a standby state), it reads back what the journal holds instead: opening the
-    /// files a second time would list every segment twice, and a second flusher could complete a later batch before
-    /// an earlier one is written.
+    /// anywhere else stops here, naming the file and offset, unless damaged records may be skipped. The first
+    /// replay must be enumerated completely before the first append. Called again (a broker that served as
+    /// master and now follows), it reads the records back from the files as they stand (<see cref="ReadBack"/>).
     /// </summary>
     public IEnumerable<(long Sequence, StoreRecord Record)> Replay()
     {
-        bool open;
+        bool again;
         lock (_lock)
         {
-            open = _replayed;
+            again = _replayed;
         }
-        return open ? ReadBack() : ReplayFromDisk();
+        return again ? ReadBack() : ReplayOnOpen();
     }
 
-    private IEnumerable<(long Sequence, StoreRecord Record)> ReadBack()
-    {
-        // Everything appended so far, durable first: the read returns durable records only.
-        WhenDurable(LastSequence).GetAwaiter().GetResult();
-        foreach (var raw in ReadRawFrom(0, snapshot: true))
-        {
-            var header = RecordCodec.ReadHeader(raw.Bytes);
-            yield return (raw.Sequence, RecordCodec.Decode(header, raw.Bytes.AsSpan(RecordCodec.HeaderSize, header.Length)));
-        }
-    }
-
-    private IEnumerable<(long Sequence, StoreRecord Record)> ReplayFromDisk()
+    private IEnumerable<(long Sequence, StoreRecord Record)> ReplayOnOpen()
     {
         var watch = Stopwatch.StartNew();
         OpenSegments();
@@ -62,6 +49,60 @@ public sealed partial class Journal
         StartFlusher();
         StartCompactor();
         JournalLog.Opened(_logger, _directory, _segments.Count, FirstSequence, _nextSequence - 1, watch.ElapsedMilliseconds);
+    }
+
+    /// <summary>
+    /// The records of a journal that is already open, once every appended one is durable. Replaying it as on
+    /// open would open every segment a second time and start a second flusher: two writers on one file, whose
+    /// zeroing ahead wiped records the other had just written (the damage a restart then refuses).
+    /// </summary>
+    private List<(long Sequence, StoreRecord Record)> ReadBack()
+    {
+        WhenDurable(LastSequence).GetAwaiter().GetResult();
+        while (true)
+        {
+            List<Segment> segments;
+            lock (_lock)
+            {
+                segments = [.. _segments];
+            }
+            var records = new List<(long Sequence, StoreRecord Record)>();
+            var compacted = false;
+            foreach (var segment in segments)
+            {
+                byte[] data;
+                lock (_lock)
+                {
+                    if (!_segments.Contains(segment))
+                    {
+                        compacted = true;
+                        break;
+                    }
+                    data = new byte[segment.FlushedOffset];
+                    RandomAccess.Read(segment.Handle, data, 0);
+                }
+                var offset = Segment.FileHeaderSize;
+                while (offset + RecordCodec.HeaderSize <= data.Length)
+                {
+                    var header = RecordCodec.ReadHeader(data.AsSpan(offset));
+                    if (header.IsEnd)
+                    {
+                        break;
+                    }
+                    if (!RecordCodec.IsValid(data.AsSpan(offset), header))
+                    {
+                        throw new JournalCorruptException($"journal file {segment.Path} is damaged at offset {offset} (a record written by this process fails its checksum)");
+                    }
+                    records.Add((header.Sequence, RecordCodec.Decode(header, data.AsSpan(offset + RecordCodec.HeaderSize, header.Length))));
+                    offset += header.TotalLength;
+                }
+            }
+            if (!compacted)
+            {
+                return records;
+            }
+            // A compaction replaced segments while they were read: read the journal as it stands now.
+        }
     }
 
     private void OpenSegments()
@@ -109,6 +150,7 @@ public sealed partial class Journal
         var data = new byte[RandomAccess.GetLength(segment.Handle)];
         var read = RandomAccess.Read(segment.Handle, data, 0);
         var span = data.AsSpan(0, read);
+        segment.DirtyTo = span.LastIndexOfAnyExcept((byte)0) + 1;
         var offset = (long)Segment.FileHeaderSize;
         while (offset + RecordCodec.HeaderSize <= span.Length)
         {
@@ -141,6 +183,7 @@ public sealed partial class Journal
             var record = RecordCodec.Decode(header, rest.Slice(RecordCodec.HeaderSize, header.Length));
             var sequence = header.Sequence;
             Track(record, sequence, segment, offset, header.TotalLength);
+            segment.LastRecordOffset = offset;
             records.Add((sequence, record));
             if (segment.FirstSequence == 0)
             {

@@ -110,6 +110,11 @@ public sealed partial class Journal : IMessageStore
         var record = RecordCodec.Decode(header, raw.Slice(RecordCodec.HeaderSize, header.Length));
         lock (_lock)
         {
+            if (_failure is not null)
+            {
+                // No flusher is left to write it: a slave must not go on as if it held the record.
+                throw new StoreFullException($"the journal cannot be written: {_failure.Message}");
+            }
             if (header.Sequence < _nextSequence)
             {
                 return (new StoreTicket(header.Sequence, WhenDurable(header.Sequence)), null);
@@ -162,7 +167,6 @@ public sealed partial class Journal : IMessageStore
             _liveMeta.Clear();
             _producers.Clear();
             _committed.Clear();
-            _committedOrder.Clear();
             _pending = [];
             Epochs.Reset();
             _segments.Add(Segment.Create(_directory, 1, _options.SegmentSize));
@@ -196,13 +200,34 @@ public sealed partial class Journal : IMessageStore
         }
     }
 
-    /// <summary>Starts a new epoch with the next record (a promotion); durable before it returns.</summary>
-    public long BeginEpoch()
+    /// <summary>
+    /// Starts a new epoch with the next record (a promotion); durable before it returns. First the journal's tail
+    /// is made exactly its last complete record: every record appended so far (the master's, for a slave) durable,
+    /// the last one read back whole, and whatever lies on disk after it in the active segment zeroed. So the
+    /// promoted broker's own records never follow a partial one, which would make the next start refuse the file.
+    /// </summary>
+    /// <exception cref="JournalCorruptException">The last record does not read back whole; nothing was written.</exception>
+    /// <exception cref="StoreFullException">The journal cannot be written.</exception>
+    public async Task<long> BeginEpochAsync()
     {
-        lock (_lock)
+        while (true)
         {
-            Epochs.Begin(Epochs.Current + 1, _nextSequence);
-            return Epochs.Current;
+            await WhenDurable(LastSequence);
+            lock (_lock)
+            {
+                if (_failure is not null)
+                {
+                    throw new StoreFullException($"the journal cannot be written: {_failure.Message}");
+                }
+                if (_pending.Count > 0 || _inFlightBatch is not null)
+                {
+                    // Appended meanwhile: wait for that too, so nothing is in the flusher's hands while the tail is cut.
+                    continue;
+                }
+                CutTail(_segments[^1]);
+                Epochs.Begin(Epochs.Current + 1, _nextSequence);
+                return Epochs.Current;
+            }
         }
     }
 
@@ -242,6 +267,7 @@ public sealed partial class Journal : IMessageStore
     {
         var offset = segment.WriteOffset;
         segment.WriteOffset += length;
+        segment.LastRecordOffset = offset;
         segment.LastSequence = sequence + record.SequenceCount - 1;
         if (segment.FirstSequence == 0)
         {
@@ -321,19 +347,24 @@ public sealed partial class Journal : IMessageStore
         return next;
     }
 
-    private void StartFlusher() => _flusher = Task.Run(FlushLoopAsync);
+    // One flusher per journal: it is the only writer of the segments (see ZeroAhead). It blocks in write and
+    // fdatasync, so it has a thread of its own: on the thread pool, a few journals syncing at once (a pair in one
+    // process, a loaded disk) held the pool's few threads, and heart-beats and acks waited a second for a new one.
+    private void StartFlusher() => _flusher ??= Task.Factory.StartNew(FlushLoop, CancellationToken.None,
+        TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
 
     /// <summary>
     /// Group commit: take everything appended since the last flush, write it, sync each touched file once,
     /// then complete every append of the batch together. Batches complete in order.
     /// </summary>
-    private async Task FlushLoopAsync()
+    private void FlushLoop()
     {
+        Thread.CurrentThread.Name = "journal flusher";
         while (true)
         {
             try
             {
-                await _flushSignal.WaitAsync(_stop.Token);
+                _flushSignal.Wait(_stop.Token);
             }
             catch (OperationCanceledException)
             {
@@ -431,9 +462,9 @@ public sealed partial class Journal : IMessageStore
             RandomAccess.Write(segment.Handle, Zeros.AsSpan(0, (int)(to - from)), from);
             Native.DataSync(segment.Handle);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
-            // Only an optimisation: the data path works without it.
+            // Only an optimisation: the data path works without it (the segment may also have just been reset away).
             return;
         }
         lock (_lock)

@@ -28,4 +28,7 @@ internal static partial class JournalLog
 
     [LoggerMessage(3007, LogLevel.Warning, "Journal {Directory}: compaction failed, will retry: {Reason}")]
     public static partial void CompactionFailed(ILogger logger, string directory, string reason);
+
+    [LoggerMessage(3008, LogLevel.Warning, "Journal {File}: {Bytes} bytes after the last record (offset {Offset}) zeroed before a new epoch (a partial record left past the tail)")]
+    public static partial void TailCut(ILogger logger, string file, long offset, long bytes);
 }

@@ -44,6 +44,12 @@ internal sealed class Segment : IDisposable
     /// <summary>Up to where the file's blocks have been written (with data or zeros) and synced; see the flusher.</summary>
     public long ZeroedTo { get; set; }
 
+    /// <summary>Up to where the file held non-zero bytes when it was opened (a previous process's writes, found at replay).</summary>
+    public long DirtyTo { get; set; }
+
+    /// <summary>Where the last record appended or replayed here starts (0: none yet).</summary>
+    public long LastRecordOffset { get; set; }
+
     /// <summary>Bytes that have been written to the file (possibly not yet synced).</summary>
     public long FlushedOffset { get; set; } = FileHeaderSize;
 

@@ -14,10 +14,13 @@ internal sealed class LifecyclePair : IAsyncDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
 
+    private readonly Microsoft.Extensions.Logging.ILoggerFactory _loggers;
+
     private readonly string _root = Path.Combine(Path.GetTempPath(), "lifecycle-tests", Guid.NewGuid().ToString("N"));
 
-    public LifecyclePair(Action<ReplicationOptions>? configure = null)
+    public LifecyclePair(Action<ReplicationOptions>? configure = null, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
     {
+        _loggers = TestLogging.For($"{test}-{Guid.NewGuid():N}");
         var masterPort = FreePort();
         var slavePort = FreePort();
         Master = Create("m1", masterPort, new ReplicationOptions { Peer = null }, configure);
@@ -29,6 +32,9 @@ internal sealed class LifecyclePair : IAsyncDisposable
     public BrokerLifecycle Slave { get; }
 
     public EventLog Events { get; } = new();
+
+    /// <summary>The pair's events, a line each (for a failure's message).</summary>
+    public string EventsText() => string.Join("\n", Events.Since(null).Select(e => $"{e.Time:HH:mm:ss.fff} {e.Broker} {e.Kind} {e.Detail}"));
 
     /// <summary>Every state each broker passed through, in order.</summary>
     public Dictionary<string, List<LifecycleState>> Walks { get; } = [];
@@ -66,6 +72,19 @@ internal sealed class LifecyclePair : IAsyncDisposable
         }
     }
 
+    public static async Task WaitUntilAsync(string what, Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"timed out waiting until {what}");
+            }
+            await Task.Delay(5);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Slave.DisposeAsync();
@@ -86,7 +105,7 @@ internal sealed class LifecyclePair : IAsyncDisposable
         var options = new BrokerOptions { DataDirectory = Path.Combine(_root, name), JournalSegmentSize = 1024 * 1024 };
         var connector = ConnectorUri.TryParse($"tcp://127.0.0.1:{port}", out var uri, out _) ? uri : throw new InvalidOperationException();
         var definition = new BrokerDefinition(name, options, [connector], null, replication, "replicator", "replicator");
-        var broker = new BrokerLifecycle(definition, Events, new Users(), (_, handoff) => new LoopbackEndpoints(port, handoff), NullLoggerFactory.Instance);
+        var broker = new BrokerLifecycle(definition, Events, new Users(), (_, handoff) => new LoopbackEndpoints(port, handoff), _loggers);
         var walk = Walks[name] = [broker.Status.State];
         broker.StatusChanged += status =>
         {

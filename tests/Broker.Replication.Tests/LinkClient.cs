@@ -96,6 +96,13 @@ internal sealed class LinkClient : IAsyncDisposable
         return false;
     }
 
+    /// <summary>Drops the connection at once (a reset, as a process closing a socket with unread data does).</summary>
+    public void Abort()
+    {
+        _tcp.Client.LingerState = new LingerOption(true, 0);
+        _tcp.Dispose();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _input.CompleteAsync();

@@ -116,6 +116,50 @@ public sealed class LinkHardeningTests
         Assert.True(await link.WaitForCloseAsync(Quick));
     }
 
+    [Fact]
+    public async Task Handover_AnsweredThenTheSlaveResetsTheLink_TheAnswerCounts()
+    {
+        await using var master = new MasterEndpoint();
+        await using var link = await InSyncSlaveAsync(master);
+        var handover = master.Master.HandOverAsync(Quick, CancellationToken.None);
+        await link.ExpectAsync(LinkProtocol.PacketType.Handover);
+
+        // A slave takes a while to take over, leaving heart-beats unread; it answers and closes at once: a reset.
+        await Task.Delay(TimeSpan.FromMilliseconds(600));
+        await link.SendAsync(LinkProtocol.PacketType.TakenOver, LinkProtocol.Json(new LinkProtocol.TakenOver(4242, null)));
+        link.Abort();
+
+        Assert.EndsWith(":4242", await handover);
+    }
+
+    [Fact]
+    public async Task TheSameSlaveReconnecting_ReplacesTheLinkThisSideHadNotSeenDie()
+    {
+        await using var master = new MasterEndpoint();
+        await using var stale = await InSyncSlaveAsync(master);
+
+        // The slave gave up on its link (heart-beats came late) and logs in again before the master noticed.
+        await using var again = await LinkClient.ConnectAsync(master.Port);
+        await again.HelloAsync("replicator", "replicator");
+
+        await again.ExpectAsync(LinkProtocol.PacketType.Welcome);
+        Assert.True(await stale.WaitForCloseAsync(Quick));
+        Assert.Contains(master.Log.Lines, l => l.Contains("slave s1 reconnected"));
+    }
+
+    [Fact]
+    public async Task AStoppedMaster_RefusesASlave()
+    {
+        await using var master = new MasterEndpoint();
+        await master.Master.DisposeAsync();
+        await using var link = await LinkClient.ConnectAsync(master.Port);
+
+        await link.HelloAsync("replicator", "replicator");
+
+        var refused = LinkProtocol.FromJson<LinkProtocol.Refused>(await link.ExpectAsync(LinkProtocol.PacketType.Refused));
+        Assert.Contains("is stopping", refused.Reason);
+    }
+
     /// <summary>A hand-driven slave that logged in, received the one record and acknowledged it: the pair is protected.</summary>
     private static async Task<LinkClient> InSyncSlaveAsync(MasterEndpoint master)
     {

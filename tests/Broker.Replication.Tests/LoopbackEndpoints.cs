@@ -34,7 +34,7 @@ internal sealed class LoopbackEndpoints(int port, IConnectionHandoff handoff) : 
             throw new EndpointUnavailableException($"port {ClientPort} is in use", e);
         }
         _listener = listener;
-        _ = AcceptAsync(listener);
+        _ = Task.Run(() => AcceptAsync(listener));
     }
 
     public Task CloseAsync()

@@ -1,6 +1,9 @@
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Broker.Core.Events;
 using Broker.Core.Security;
 using Broker.Storage;
@@ -12,16 +15,19 @@ namespace Broker.Replication.Tests;
 /// <summary>
 /// A master's side of the link on a real loopback port: a journal in a temporary folder, a
 /// <see cref="ReplicationMaster"/>, and a listener that hands each connection to it after the preamble,
-/// as a broker's connector does.
+/// as a broker's connector does; with a <see cref="Certificate"/>, it speaks TLS first (an <c>ssl://</c> connector).
 /// </summary>
 internal sealed class MasterEndpoint : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _accepting;
+    private readonly Lock _lock = new();
+    private readonly List<Socket> _accepted = [];
 
-    public MasterEndpoint(ReplicationOptions? options = null)
+    public MasterEndpoint(ReplicationOptions? options = null, X509Certificate2? certificate = null)
     {
+        Certificate = certificate;
         Directory.CreateDirectory(Folder);
         Journal = Journal.Open(Folder, "m1", new JournalOptions { SegmentSize = 1024 * 1024 }, NullLogger<Journal>.Instance);
         foreach (var _ in Journal.Replay())
@@ -46,6 +52,24 @@ internal sealed class MasterEndpoint : IAsyncDisposable
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
+    /// <summary>The TLS certificate the next connections are served with (null: plain TCP).</summary>
+    public X509Certificate2? Certificate { get; set; }
+
+    /// <summary>Cuts every accepted connection; the listener stays (a link lost while the master lives).</summary>
+    public void DropConnections()
+    {
+        List<Socket> accepted;
+        lock (_lock)
+        {
+            accepted = [.. _accepted];
+            _accepted.Clear();
+        }
+        foreach (var socket in accepted)
+        {
+            socket.Dispose();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
@@ -68,23 +92,37 @@ internal sealed class MasterEndpoint : IAsyncDisposable
         while (!_stopping.IsCancellationRequested)
         {
             var socket = await _listener.AcceptSocketAsync(_stopping.Token);
+            lock (_lock)
+            {
+                _accepted.Add(socket);
+            }
             _ = ServeAsync(socket);
         }
     }
 
     private async Task ServeAsync(Socket socket)
     {
-        await using var stream = new NetworkStream(socket, ownsSocket: true);
-        var input = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
-        var preamble = new byte[LinkProtocol.Preamble.Length];
+        Stream stream = new NetworkStream(socket, ownsSocket: true);
         try
         {
+            if (Certificate is { } certificate)
+            {
+                var tls = new SslStream(stream);
+                stream = tls;
+                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, _stopping.Token);
+            }
+            var input = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
+            var preamble = new byte[LinkProtocol.Preamble.Length];
             await stream.ReadExactlyAsync(preamble, _stopping.Token);
             await Master.HandleAsync(stream, input, socket.RemoteEndPoint!.ToString()!, _stopping.Token);
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or EndOfStreamException)
+        catch (Exception e) when (e is IOException or OperationCanceledException or EndOfStreamException or AuthenticationException or ObjectDisposedException)
         {
-            // The test closed its side.
+            // The test closed its side, or the slave refused the certificate.
+        }
+        finally
+        {
+            await stream.DisposeAsync();
         }
     }
 

@@ -73,7 +73,7 @@ public class EpochHistoryTests : JournalTestBase
                 {
                     if (i is 20 or 35 or 50)
                     {
-                        master.BeginEpoch();
+                        await master.BeginEpochAsync();
                     }
                     master.Append(Add($"m{i}"));
                 }

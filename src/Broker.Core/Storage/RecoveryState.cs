@@ -1,4 +1,5 @@
 using Broker.Core.Messages;
+using Broker.Core.Transactions;
 
 namespace Broker.Core.Storage;
 
@@ -13,8 +14,7 @@ public sealed class RecoveryState(long memoryLimit)
     private readonly Dictionary<string, RecoveredQueue> _queues = new(StringComparer.Ordinal);
     private readonly HashSet<DestinationName> _destinations = [];
     private readonly Dictionary<string, ProducerWindow> _producers = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string User, string Id), TransactionCommittedRecord> _committed = [];
-    private readonly Queue<(string User, string Id)> _committedOrder = new();
+    private readonly BoundedOutcomeTable<TransactionCommittedRecord> _committed = new(TransactionOutcomes.Capacity);
     private long _bytesInMemory;
 
     public long RecordCount { get; private set; }
@@ -29,8 +29,7 @@ public sealed class RecoveryState(long memoryLimit)
     public IReadOnlyDictionary<string, ProducerWindow> Producers => _producers;
 
     /// <summary>The latest committed transactions (at most <see cref="TransactionOutcomes.Capacity"/>), oldest first.</summary>
-    public IEnumerable<TransactionCommittedRecord> CommittedTransactions =>
-        _committedOrder.Select(key => _committed[key]);
+    public IEnumerable<TransactionCommittedRecord> CommittedTransactions => _committed.Values;
 
     public int MessageCount => _queues.Values.Sum(q => q.Messages.Count);
 
@@ -95,18 +94,7 @@ public sealed class RecoveryState(long memoryLimit)
                 break;
             case TransactionCommittedRecord committed:
                 // Bounded like the broker's own table: the oldest are forgotten first.
-                if (_committed.TryAdd((committed.User, committed.TransactionId), committed))
-                {
-                    _committedOrder.Enqueue((committed.User, committed.TransactionId));
-                    if (_committedOrder.Count > Transactions.TransactionOutcomes.Capacity)
-                    {
-                        _committed.Remove(_committedOrder.Dequeue());
-                    }
-                }
-                else
-                {
-                    _committed[(committed.User, committed.TransactionId)] = committed;
-                }
+                _committed.Set(committed.User, committed.TransactionId, committed);
                 break;
             case TransactionRecord transaction:
                 for (var i = 0; i < transaction.Operations.Count; i++)

@@ -11,11 +11,10 @@ namespace Broker.Core.Transactions;
 public sealed class TransactionOutcomes(TimeSpan retention, TimeProvider clock)
 {
     /// <summary>How many outcomes a broker (and a recovery) keeps at most.</summary>
-    public const int Capacity = 10_000;
+    public const int Capacity = BoundedOutcomeTable.DefaultCapacity;
 
     private readonly Lock _lock = new();
-    private readonly Dictionary<(string User, string Id), Outcome> _outcomes = [];
-    private readonly Queue<(string User, string Id)> _order = new();
+    private readonly BoundedOutcomeTable<Outcome> _outcomes = new(Capacity);
 
     public int Count
     {
@@ -31,18 +30,7 @@ public sealed class TransactionOutcomes(TimeSpan retention, TimeProvider clock)
     {
         lock (_lock)
         {
-            if (_outcomes.TryAdd((user, transactionId), new Outcome(committed, atMs)))
-            {
-                _order.Enqueue((user, transactionId));
-                if (_order.Count > Capacity)
-                {
-                    _outcomes.Remove(_order.Dequeue());
-                }
-            }
-            else
-            {
-                _outcomes[(user, transactionId)] = new Outcome(committed, atMs);
-            }
+            _outcomes.Set(user, transactionId, new Outcome(committed, atMs));
         }
     }
 
@@ -51,7 +39,6 @@ public sealed class TransactionOutcomes(TimeSpan retention, TimeProvider clock)
         lock (_lock)
         {
             _outcomes.Clear();
-            _order.Clear();
         }
     }
 
@@ -60,7 +47,7 @@ public sealed class TransactionOutcomes(TimeSpan retention, TimeProvider clock)
     {
         lock (_lock)
         {
-            var known = _outcomes.TryGetValue((user, transactionId), out var outcome);
+            var known = _outcomes.TryGet(user, transactionId, out var outcome);
             committed = outcome.Committed;
             return known;
         }
@@ -71,16 +58,8 @@ public sealed class TransactionOutcomes(TimeSpan retention, TimeProvider clock)
     {
         lock (_lock)
         {
-            // Oldest first in the queue, except an id recorded again later (its entry is newer than its place).
-            while (_order.TryPeek(out var key))
-            {
-                if (_outcomes.TryGetValue(key, out var outcome) && nowMs - outcome.AtMs <= retention.TotalMilliseconds)
-                {
-                    break;
-                }
-                _order.Dequeue();
-                _outcomes.Remove(key);
-            }
+            // Oldest first, except an id recorded again later (its entry is newer than its place): it stops the sweep.
+            _outcomes.ForgetOldestWhile(outcome => nowMs - outcome.AtMs > retention.TotalMilliseconds);
         }
     }
 

@@ -111,6 +111,7 @@ public static partial class BrokerConfiguration
         {
             errors.Add($"{key}:{(replication.MasterConnector is null ? "MasterConnectorUri" : "MasterConnector:RemoteUri")}: {masterError}");
         }
+        errors.AddRange(MasterCertificatePolicy.Problems(replication).Select(problem => $"{key}:{problem}"));
         if (replication.IsSlave && replication.WaitForSlave)
         {
             errors.Add($"{key}:WaitForSlave: a slave does not wait for a slave (it has MasterConnectorUri)");

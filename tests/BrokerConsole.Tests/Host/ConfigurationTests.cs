@@ -44,6 +44,18 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public async Task MasterCertificateSettings_NotAThumbprint_MissingCaFile_NameTheirKeys()
+    {
+        var error = await StartFails(
+            "--Brokers:b1:Connectors:0=tcp://127.0.0.1:0", "--Brokers:b1:DataDirectory={root}/b1", "--Brokers:b1:MasterCertificateThumbprint=not-a-thumbprint",
+            "--Brokers:b2:Connectors:0=tcp://127.0.0.1:0", "--Brokers:b2:DataDirectory={root}/b2", "--Brokers:b2:MasterCaFile={root}/missing-ca.pem");
+
+        Assert.Contains("Brokers:b1:MasterCertificateThumbprint: 'not-a-thumbprint'", error.Message);
+        Assert.Contains("Brokers:b2:MasterCaFile", error.Message);
+        Assert.Contains("missing-ca.pem", error.Message);
+    }
+
+    [Fact]
     public async Task UnknownRole_NamesTheUser()
     {
         var error = await StartFails("--Security:Users:eve:Password=x", "--Security:Users:eve:Roles:0=root");
