@@ -12,7 +12,13 @@ public sealed record BrokerDefinition(
     Broker.Replication.ReplicationOptions Replication,
     string? ReplicationUser = null,
     string? ReplicationPassword = null,
-    HaMode HaMode = HaMode.Replicated);
+    HaSettings? Ha = null)
+{
+    /// <summary>How this broker becomes master.</summary>
+    public HaSettings HaSettings { get; } = Ha ?? new HaSettings();
+
+    public HaMode HaMode => HaSettings.HaMode;
+}
 
 /// <summary>The certificate of a broker's <c>ssl://</c> connectors: a PKCS#12 file, or a PEM certificate with its key.</summary>
 public sealed class TlsOptions

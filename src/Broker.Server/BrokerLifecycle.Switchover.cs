@@ -21,6 +21,10 @@ public sealed partial class BrokerLifecycle
     /// </summary>
     public async Task SwitchoverByOperatorAsync()
     {
+        if (IsSharedStore)
+        {
+            throw new InvalidOperationException($"broker {Name} shares its store: stop the master, and a waiting broker takes the lock");
+        }
         if (Status.Role == LifecycleRole.Master)
         {
             await RunActionAsync("switchover", () => HandOverCoreAsync("asked by an operator", thenStop: false));

@@ -102,6 +102,16 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
     /// <exception cref="BrokerStartException">The store is locked by another process or damaged.</exception>
     public void Open()
     {
+        if (IsSharedStore)
+        {
+            // Its journal opens once it holds the shared store's lock (the holder's journal holds the store's own lock).
+            return;
+        }
+        OpenJournal();
+    }
+
+    private void OpenJournal()
+    {
         if (_journal is not null)
         {
             return;
@@ -131,6 +141,11 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
     /// </summary>
     public async Task StartAsync(StartRole? role = null)
     {
+        if (IsSharedStore)
+        {
+            StartSharedStore(role?.Why ?? "shared store: waiting for its lock");
+            return;
+        }
         Open();
         var replication = Definition.Replication;
         if (role is { SlaveOf: { } slaveOf })
@@ -168,6 +183,13 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
             {
                 throw new InvalidOperationException($"broker {Name} is already {Status.Name}");
             }
+            if (IsSharedStore)
+            {
+                // A master lets go of the lock: a waiting broker takes over.
+                await StopSharedStoreAsync();
+                MoveToStopped("stopped by an operator");
+                return;
+            }
             if (Status.State == LifecycleState.MasterProtected)
             {
                 try
@@ -203,6 +225,12 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
             {
                 throw new InvalidOperationException($"broker {Name} is {Status.Name}, not stopped");
             }
+            if (IsSharedStore)
+            {
+                _machine.MoveTo(LifecycleState.WaitingForLock, "started by an operator");
+                WaitForLockInBackground();
+                return;
+            }
             if (_servesAsMaster && _master?.PartnerUri is { } partner && await IsServingAsync(partner))
             {
                 // The partner took over while this broker was stopped: a second master would split the pair.
@@ -228,6 +256,10 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
             if (Role == LifecycleRole.Master)
             {
                 throw new InvalidOperationException($"broker {Name} is already a master ({Status.Name})");
+            }
+            if (IsSharedStore)
+            {
+                throw new InvalidOperationException($"broker {Name} shares its store: it becomes master by taking the store's lock; stop the master to let it");
             }
             if (Role != LifecycleRole.Slave || _slave is null)
             {
@@ -258,6 +290,10 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
         {
             await _followTask.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+        if (_sharedStoreTask is not null)
+        {
+            await _sharedStoreTask.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
         if (_master is not null)
         {
             await _master.DisposeAsync();
@@ -272,6 +308,9 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
             await _journal.DisposeAsync();
             _journal = null;
         }
+        // After the journal: a waiting broker that takes the lock finds every record written.
+        _storeLock?.Dispose();
+        _storeLock = null;
     }
 
     /// <summary>The pair's figures as this broker sees them, consistent with <see cref="Status"/>.</summary>
@@ -469,7 +508,8 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
             throw new BrokerStartException(e.Message, e);
         }
         _servesAsMaster = true;
-        _machine.MoveTo(waitForSlave ? LifecycleState.WaitingForSlave
+        _machine.MoveTo(IsSharedStore ? LifecycleState.MasterHoldingLock
+            : waitForSlave ? LifecycleState.WaitingForSlave
             : _master?.IsInSync == true ? LifecycleState.MasterProtected : LifecycleState.MasterUnprotected, why);
         LifecycleLog.BrokerStarted(_logger, Name);
         if (Definition.Replication.Peer is { } peer)

@@ -5,10 +5,29 @@ public enum HaMode
 {
     /// <summary>Pure master/slave: a slave follows its master over the replication link and takes over when it is lost.</summary>
     Replicated,
+
+    /// <summary>
+    /// Shared file system master/slave: every broker of the group points <c>DataDirectory</c> at one shared folder; the
+    /// one holding its lock serves, the others wait for the lock and take over by recovering the shared journal.
+    /// </summary>
+    SharedFileSystem,
 }
 
-/// <summary>The key that chooses a broker's <see cref="Server.HaMode"/>, bound from <c>Brokers:&lt;name&gt;</c> beside its other options.</summary>
+/// <summary>How a broker becomes master, bound from <c>Brokers:&lt;name&gt;</c> beside its other options.</summary>
 public sealed class HaSettings
 {
     public HaMode HaMode { get; set; } = HaMode.Replicated;
+
+    /// <summary>
+    /// How often a broker waiting for a shared store's lock tries it again. ActiveMQ waits 10 s; one attempt is one
+    /// open() on the shared volume, so trying every half second costs nothing and takes over within half a second of
+    /// the holder's death (after the kernel or the NFS server releases its lock).
+    /// </summary>
+    public TimeSpan LockAcquireSleepInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How often the holder checks its lock is still its own and renews its lease; a lost lock stops it serving within this period.</summary>
+    public TimeSpan LockKeepAlivePeriod { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Refuse to start, instead of waiting, when another broker holds the shared store's lock.</summary>
+    public bool FailIfLocked { get; set; }
 }

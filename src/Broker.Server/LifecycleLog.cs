@@ -49,4 +49,10 @@ internal static partial class LifecycleLog
 
     [LoggerMessage(8014, LogLevel.Error, "Broker {BrokerName}: cannot promote; its journal does not end cleanly at the master's last record")]
     public static partial void PromotionFailed(ILogger logger, Exception exception, string brokerName);
+
+    [LoggerMessage(8015, LogLevel.Warning, "Broker {BrokerName}: took the lock on the shared store {Directory}; recovering it and starting all connectors")]
+    public static partial void StoreLockAcquired(ILogger logger, string brokerName, string directory);
+
+    [LoggerMessage(8016, LogLevel.Error, "Broker {BrokerName}: lost the lock on the shared store ({Reason}); stopped serving at once and waits for the lock again")]
+    public static partial void StoreLockLost(ILogger logger, string brokerName, string reason);
 }

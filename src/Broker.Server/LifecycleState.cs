@@ -16,6 +16,9 @@ public enum LifecycleState
     /// <summary>A slave trying to reach its master (or reconnecting after the link was lost while the master lives).</summary>
     WaitingForMaster,
 
+    /// <summary>A shared-store broker waiting for the store's lock, which another broker holds (its reason names the holder).</summary>
+    WaitingForLock,
+
     /// <summary>A slave receiving what it lacks; it would lose messages if promoted now.</summary>
     CatchingUp,
 
@@ -33,6 +36,9 @@ public enum LifecycleState
 
     /// <summary>A master serving with its slave in sync: what it acknowledges lives in two places.</summary>
     MasterProtected,
+
+    /// <summary>A shared-store master: it holds the store's lock and serves; its lease is renewed every keep-alive.</summary>
+    MasterHoldingLock,
 
     /// <summary>A master in a planned switchover: writes held until its slave holds the last record and serves.</summary>
     HandingOver,
@@ -61,8 +67,11 @@ public static class LifecycleTransitions
 {
     private static readonly Dictionary<LifecycleState, LifecycleState[]> Legal = new()
     {
-        [LifecycleState.Starting] = [LifecycleState.Recovering, LifecycleState.Stopped, LifecycleState.Failed],
-        [LifecycleState.Recovering] = [LifecycleState.WaitingForMaster, LifecycleState.WaitingForSlave, LifecycleState.MasterUnprotected, LifecycleState.Stopped, LifecycleState.Failed],
+        [LifecycleState.Starting] = [LifecycleState.Recovering, LifecycleState.WaitingForLock, LifecycleState.Stopped, LifecycleState.Failed],
+        [LifecycleState.Recovering] = [LifecycleState.WaitingForMaster, LifecycleState.WaitingForSlave, LifecycleState.MasterUnprotected, LifecycleState.MasterHoldingLock, LifecycleState.Stopped, LifecycleState.Failed],
+        // Shared store: wait for the lock, recover the shared journal, serve; a lost lock stops serving at once and waits again.
+        [LifecycleState.WaitingForLock] = [LifecycleState.Recovering, LifecycleState.Stopped, LifecycleState.Failed],
+        [LifecycleState.MasterHoldingLock] = [LifecycleState.WaitingForLock, LifecycleState.Stopped, LifecycleState.Failed],
         [LifecycleState.WaitingForMaster] = [LifecycleState.CatchingUp, LifecycleState.Promoting, LifecycleState.Stopped, LifecycleState.Failed],
         // A slave still catching up never promotes on its own (it lacks acknowledged messages); an operator may make it.
         [LifecycleState.CatchingUp] = [LifecycleState.InSync, LifecycleState.WaitingForMaster, LifecycleState.Promoting, LifecycleState.Stopped, LifecycleState.Failed],
@@ -75,7 +84,7 @@ public static class LifecycleTransitions
         [LifecycleState.Fenced] = [LifecycleState.WaitingForMaster, LifecycleState.Stopped, LifecycleState.Failed],
         // Started again by an operator: a slave follows, a master serves, a former master whose partner took over rejoins it.
         // A stopped slave (ShutdownOnMasterFailure) may be promoted by an operator.
-        [LifecycleState.Stopped] = [LifecycleState.Recovering, LifecycleState.WaitingForMaster, LifecycleState.WaitingForSlave, LifecycleState.MasterUnprotected, LifecycleState.Promoting, LifecycleState.Failed],
+        [LifecycleState.Stopped] = [LifecycleState.Recovering, LifecycleState.WaitingForLock, LifecycleState.WaitingForMaster, LifecycleState.WaitingForSlave, LifecycleState.MasterUnprotected, LifecycleState.Promoting, LifecycleState.Failed],
         [LifecycleState.Failed] = [LifecycleState.Stopped],
     };
 
@@ -89,6 +98,8 @@ public static class LifecycleTransitions
         LifecycleState.Starting => "starting",
         LifecycleState.Recovering => "recovering",
         LifecycleState.WaitingForMaster => "waiting for master",
+        LifecycleState.WaitingForLock => "waiting for lock",
+        LifecycleState.MasterHoldingLock => "master holding lock",
         LifecycleState.CatchingUp => "slave catching up",
         LifecycleState.InSync => "slave in sync",
         LifecycleState.Promoting => "promoting",
@@ -104,14 +115,17 @@ public static class LifecycleTransitions
 
     public static LifecycleRole RoleOf(LifecycleState state) => state switch
     {
-        LifecycleState.WaitingForMaster or LifecycleState.CatchingUp or LifecycleState.InSync or LifecycleState.Promoting or LifecycleState.Fenced => LifecycleRole.Slave,
-        LifecycleState.WaitingForSlave or LifecycleState.MasterUnprotected or LifecycleState.MasterProtected or LifecycleState.HandingOver => LifecycleRole.Master,
+        LifecycleState.WaitingForMaster or LifecycleState.CatchingUp or LifecycleState.InSync or LifecycleState.Promoting or LifecycleState.Fenced
+            or LifecycleState.WaitingForLock => LifecycleRole.Slave,
+        LifecycleState.WaitingForSlave or LifecycleState.MasterUnprotected or LifecycleState.MasterProtected or LifecycleState.HandingOver
+            or LifecycleState.MasterHoldingLock => LifecycleRole.Master,
         _ => LifecycleRole.None,
     };
 
     /// <summary>Serving clients, or following a master: what readiness counts as settled.</summary>
     public static bool IsSettled(LifecycleState state) => state is LifecycleState.InSync or LifecycleState.MasterProtected
-        or LifecycleState.MasterUnprotected or LifecycleState.WaitingForMaster or LifecycleState.CatchingUp or LifecycleState.Stopped;
+        or LifecycleState.MasterUnprotected or LifecycleState.WaitingForMaster or LifecycleState.CatchingUp or LifecycleState.Stopped
+        or LifecycleState.WaitingForLock or LifecycleState.MasterHoldingLock;
 }
 
 /// <summary>A broker's state, why it got there and since when.</summary>
@@ -149,6 +163,23 @@ public sealed class LifecycleStateMachine(string brokerName, Action<string, Life
 
     /// <exception cref="IllegalTransitionException">The table has no such transition.</exception>
     public void MoveTo(LifecycleState to, string reason) => Move(_ => true, to, reason);
+
+    /// <summary>A new reason for the state the broker is already in (a different holder of the lock it waits for); logged like a move.</summary>
+    public void Restate(LifecycleState state, string reason)
+    {
+        LifecycleStatus before, after;
+        lock (_lock)
+        {
+            before = _status;
+            if (before.State != state || before.Reason == reason)
+            {
+                return;
+            }
+            _status = after = before with { Reason = reason };
+        }
+        log(BrokerName, before, after);
+        Changed?.Invoke(after);
+    }
 
     /// <summary>Moves only when the current state is one of <paramref name="from"/> (checked and moved at once); false otherwise.</summary>
     public bool TryMove(LifecycleState[] from, LifecycleState to, string reason) => Move(from.Contains, to, reason);

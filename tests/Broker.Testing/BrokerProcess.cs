@@ -27,6 +27,9 @@ public sealed record BrokerProcessOptions
     /// so it is ready once its HTTP API listens; <see cref="BrokerProcess.WaitForStompAsync"/> waits for the connector.
     /// </summary>
     public bool Slave { get; init; }
+
+    /// <summary>Environment variables set for the child, such as <c>DOTNET_SYSTEM_IO_DISABLEFILELOCKING</c>.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>
@@ -281,6 +284,10 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         info.WorkingDirectory = Root;
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment.Remove("DOTNET_RUNNING_IN_CONTAINER");
+        foreach (var (name, value) in _options.Environment)
+        {
+            info.Environment[name] = value;
+        }
         return info;
     }
 

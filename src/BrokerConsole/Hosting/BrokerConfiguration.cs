@@ -137,7 +137,20 @@ public static partial class BrokerConfiguration
         }
         var ha = new HaSettings();
         section.Bind(ha);
-        return new BrokerDefinition(name, options, connectors, tls, replication, HaMode: ha.HaMode);
+        if (ha.HaMode == HaMode.SharedFileSystem)
+        {
+            if (replication.IsSlave)
+            {
+                errors.Add($"{key}:HaMode: SharedFileSystem brokers wait for the shared store's lock; remove MasterConnectorUri / MasterConnector");
+            }
+            if (replication.WaitForSlave || replication.Peer is not null)
+            {
+                errors.Add($"{key}:HaMode: SharedFileSystem has no replication link; remove WaitForSlave and Peer");
+            }
+            Duration(ha.LockAcquireSleepInterval, "LockAcquireSleepInterval");
+            Duration(ha.LockKeepAlivePeriod, "LockKeepAlivePeriod");
+        }
+        return new BrokerDefinition(name, options, connectors, tls, replication, Ha: ha);
 
         void Positive(long value, string option, bool allowZero = false)
         {

@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using BrokerConsole.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace BrokerConsole.Tests.Replication;
+
+/// <summary>
+/// Shared file system master/slave as two processes on one data directory: the first holds the lock and serves, the
+/// second waits; SIGKILL the first during traffic and the second takes over by recovering the shared journal, with
+/// every message the first receipted.
+/// </summary>
+[Collection("Processes")]
+public sealed class SharedStoreFailoverTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly string[] SharedFileSystem = ["--Brokers:b1:HaMode=SharedFileSystem"];
+
+    private readonly string _shared = Directory.CreateTempSubdirectory("shared-store-").FullName;
+
+    [Fact]
+    public async Task MasterKilledDuringTraffic_TheWaitingBrokerTakesOverWithEveryReceiptedMessage()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await using var master = await BrokerProcess.StartAsync(new BrokerProcessOptions { Settings = SharedFileSystem, DataDirectory = _shared }, timeout.Token);
+        await using var standby = await BrokerProcess.StartAsync(
+            new BrokerProcessOptions { Settings = SharedFileSystem, DataDirectory = _shared, Slave = true }, timeout.Token);
+        var waiting = await standby.WaitForViewAsync(v => Replicas.State(v) == "waiting for lock" && v.GetProperty("stateReason").GetString()!.Contains("held by b1"),
+            Replicas.SyncTimeout, "the standby waits for the lock, naming its holder", timeout.Token);
+        Assert.Equal("slave", Replicas.Role(waiting));
+        Assert.Equal("master holding lock", Replicas.State(await master.GetViewAsync(timeout.Token)));
+
+        const string destination = "/queue/shared-failover";
+        var traffic = new Traffic();
+        using var stopClients = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+        var consumer = traffic.ConsumeAsync(master.Port, destination, stopClients.Token);
+        var producers = Enumerable.Range(1, 2).Select(p => traffic.ProduceAsync(master.Port, destination, $"p{p}", stopClients.Token)).ToList();
+        await traffic.Flowing.Task.WaitAsync(TimeSpan.FromSeconds(20), timeout.Token);
+        await Task.Delay(400, timeout.Token);
+
+        var clock = Stopwatch.StartNew();
+        master.Kill();
+        var port = await standby.WaitForStompAsync(Replicas.FailoverTimeout, timeout.Token);
+        var takeover = clock.Elapsed;
+        await Task.WhenAll([consumer, .. producers]).WaitAsync(TimeSpan.FromSeconds(40), timeout.Token);
+        await stopClients.CancelAsync();
+
+        var drained = await Replicas.DrainAsync(port, destination);
+        output.WriteLine($"{traffic.Summary}; standby drained {drained.Count}; SIGKILL -> standby accepting STOMP after {takeover.TotalMilliseconds:0} ms");
+        var problems = traffic.Check(drained);
+        Assert.True(problems.Count == 0, $"{string.Join("; ", problems)}{Environment.NewLine}{Replicas.Describe(standby, master)}");
+        Assert.Equal("master holding lock", Replicas.State(await standby.GetViewAsync(timeout.Token)));
+    }
+
+    [Fact]
+    public async Task VolumeWithoutWorkingLocks_RefusesToStart_NamingTheCheck()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        // .NET stops taking flock locks with this switch: as on a volume that grants every lock.
+        await using var broker = BrokerProcess.Create(new BrokerProcessOptions
+        {
+            Settings = SharedFileSystem,
+            DataDirectory = _shared,
+            Environment = new Dictionary<string, string> { ["DOTNET_SYSTEM_IO_DISABLEFILELOCKING"] = "1" },
+        });
+
+        Assert.False(await broker.TryStartAsync(timeout.Token), broker.Describe());
+        Assert.NotEqual(0, broker.ExitCode);
+        Assert.Contains("does not enforce file locks", broker.Output);
+        Assert.DoesNotContain("Unhandled exception", broker.Output);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_shared, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Cleaned up with the temporary folder.
+        }
+    }
+}
