@@ -153,9 +153,10 @@ public sealed class SlaveLink(
                 // Something answers at the master's address, with a certificate this slave does not accept: an
                 // impostor, or a master whose certificate changed. Neither is a master that failed, so this is never
                 // a failover (taking over could make two masters): the slave waits, as after a refused login.
-                ReplicationLog.MasterCertificateRejected(logger, slaveName, _masterUri, e.Expected, e.Presented);
                 lost = null;
+                // The state first: whoever reads the log line finds LastError saying the same.
                 Unreachable(e.Message, ++attempts, RefusedRetry, logged: true);
+                ReplicationLog.MasterCertificateRejected(logger, slaveName, _masterUri, e.Expected, e.Presented);
                 await Task.Delay(RefusedRetry, cancellationToken);
                 continue;
             }

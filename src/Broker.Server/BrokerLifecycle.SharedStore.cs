@@ -13,8 +13,6 @@ public sealed partial class BrokerLifecycle
     private CancellationTokenSource? _sharedStore;
     private Task? _sharedStoreTask;
 
-    private bool IsSharedStore => Definition.HaMode == HaMode.SharedFileSystem;
-
     /// <summary>Who holds the shared store's lock, as its lease says (this broker when it serves); null without one.</summary>
     public StoreLease? LockHolder { get; private set; }
 

@@ -19,12 +19,10 @@ public sealed partial class BrokerLifecycle
     /// catches up, the roles swap and clients are told to reconnect. Returns when the slave serves; a refusal
     /// by the master comes back at once with its reason.
     /// </summary>
-    public async Task SwitchoverByOperatorAsync()
+    public Task SwitchoverByOperatorAsync() => _activation.Switchover();
+
+    private async Task SwitchoverReplicatedAsync()
     {
-        if (IsSharedStore)
-        {
-            throw new InvalidOperationException($"broker {Name} shares its store: stop the master, and a waiting broker takes the lock");
-        }
         if (Status.Role == LifecycleRole.Master)
         {
             await RunActionAsync("switchover", () => HandOverCoreAsync("asked by an operator", thenStop: false));

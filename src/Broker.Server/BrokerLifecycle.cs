@@ -38,6 +38,7 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
     // What an operator's Start does: serve as master, or follow _following. A master that handed over follows its partner.
     private bool _servesAsMaster;
     private long _protectedThrough;
+    private readonly Activation _activation;
 
     public BrokerLifecycle(BrokerDefinition definition, EventLog events, IBrokerAuthenticator authenticator,
         Func<MessageBroker, IConnectionHandoff, IClientEndpoints> endpoints, ILoggerFactory loggerFactory)
@@ -53,6 +54,11 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
         Endpoints = endpoints(Broker, this);
         _servesAsMaster = !definition.Replication.IsSlave;
         _following = definition.Replication;
+        _activation = definition.HaMode switch
+        {
+            HaMode.SharedFileSystem => SharedStoreActivation(),
+            _ => ReplicatedActivation(),
+        };
     }
 
     public BrokerDefinition Definition { get; }
@@ -102,12 +108,10 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
     /// <exception cref="BrokerStartException">The store is locked by another process or damaged.</exception>
     public void Open()
     {
-        if (IsSharedStore)
+        if (_activation.OpensStoreAtStart)
         {
-            // Its journal opens once it holds the shared store's lock (the holder's journal holds the store's own lock).
-            return;
+            OpenJournal();
         }
-        OpenJournal();
     }
 
     private void OpenJournal()
@@ -139,14 +143,12 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
     /// Starts as configured, or as <paramref name="role"/> says when the host found this broker's partner older or
     /// newer (a failover before the restart: configuration only says who is master on a fresh start).
     /// </summary>
-    public async Task StartAsync(StartRole? role = null)
+    public Task StartAsync(StartRole? role = null) => _activation.Start(role);
+
+    /// <summary>Pure master/slave: a master recovers and serves, a slave follows; a newer partner (Peer) makes a master rejoin it.</summary>
+    private async Task StartReplicatedAsync(StartRole? role)
     {
-        if (IsSharedStore)
-        {
-            StartSharedStore(role?.Why ?? "shared store: waiting for its lock");
-            return;
-        }
-        Open();
+        OpenJournal();
         var replication = Definition.Replication;
         if (role is { SlaveOf: { } slaveOf })
         {
@@ -174,7 +176,7 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
         await BecomeMasterAsync(role?.Why ?? "configured as master");
     }
 
-    /// <summary>An operator's stop. A protected master hands over to its slave first (never a failover); a slave stops following.</summary>
+    /// <summary>An operator's stop: what serving or following ends with depends on how the broker became master (its activation).</summary>
     public async Task StopByOperatorAsync()
     {
         await RunActionAsync("stop", async () =>
@@ -183,36 +185,32 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
             {
                 throw new InvalidOperationException($"broker {Name} is already {Status.Name}");
             }
-            if (IsSharedStore)
-            {
-                // A master lets go of the lock: a waiting broker takes over.
-                await StopSharedStoreAsync();
-                MoveToStopped("stopped by an operator");
-                return;
-            }
-            if (Status.State == LifecycleState.MasterProtected)
-            {
-                try
-                {
-                    await HandOverCoreAsync("the operator stops it", thenStop: true);
-                    return;
-                }
-                catch (InvalidOperationException e)
-                {
-                    // Called off (the slave fell behind meanwhile): stop as a master without a slave in sync.
-                    LifecycleLog.SwitchoverFailed(_logger, Name, $"stopping without handing over: {e.Message}");
-                }
-            }
-            await StopFollowingAsync();
-            await StopServingAsync();
-            MoveToStopped("stopped by an operator");
+            await _activation.Stop();
         });
     }
 
-    /// <summary>
-    /// An operator's start after a stop: a slave follows its master again; a master that handed over rejoins
-    /// its partner as slave; a master whose partner serves meanwhile (it took over) rejoins it; otherwise it serves.
-    /// </summary>
+    /// <summary>A protected master hands over to its slave first (never a failover); a slave stops following.</summary>
+    private async Task StopReplicatedAsync()
+    {
+        if (Status.State == LifecycleState.MasterProtected)
+        {
+            try
+            {
+                await HandOverCoreAsync("the operator stops it", thenStop: true);
+                return;
+            }
+            catch (InvalidOperationException e)
+            {
+                // Called off (the slave fell behind meanwhile): stop as a master without a slave in sync.
+                LifecycleLog.SwitchoverFailed(_logger, Name, $"stopping without handing over: {e.Message}");
+            }
+        }
+        await StopFollowingAsync();
+        await StopServingAsync();
+        MoveToStopped("stopped by an operator");
+    }
+
+    /// <summary>An operator's start after a stop (or a failure): the activation decides whether it serves or waits.</summary>
     public async Task StartByOperatorAsync()
     {
         await RunActionAsync("start", async () =>
@@ -225,30 +223,33 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
             {
                 throw new InvalidOperationException($"broker {Name} is {Status.Name}, not stopped");
             }
-            if (IsSharedStore)
-            {
-                _machine.MoveTo(LifecycleState.WaitingForLock, "started by an operator");
-                WaitForLockInBackground();
-                return;
-            }
-            if (_servesAsMaster && _master?.PartnerUri is { } partner && await IsServingAsync(partner))
-            {
-                // The partner took over while this broker was stopped: a second master would split the pair.
-                _servesAsMaster = false;
-                _following = Definition.Replication.AsSlaveOf(partner);
-                Publish(BrokerEventKind.Demoted, $"its partner serves at {partner}; rejoining it as slave");
-            }
-            if (!_servesAsMaster)
-            {
-                await ResetToStandbyAsync();
-                StartStandby(_following, "started by an operator");
-                return;
-            }
-            await BecomeMasterAsync("started by an operator");
+            await _activation.StartAgain();
         });
     }
 
-    /// <summary>An operator's promotion of a slave: it stops following and takes over with a new epoch.</summary>
+    /// <summary>
+    /// A slave follows its master again; a master that handed over rejoins its partner as slave; a master whose partner
+    /// serves meanwhile (it took over) rejoins it; otherwise it serves.
+    /// </summary>
+    private async Task StartReplicatedAgainAsync()
+    {
+        if (_servesAsMaster && _master?.PartnerUri is { } partner && await IsServingAsync(partner))
+        {
+            // The partner took over while this broker was stopped: a second master would split the pair.
+            _servesAsMaster = false;
+            _following = Definition.Replication.AsSlaveOf(partner);
+            Publish(BrokerEventKind.Demoted, $"its partner serves at {partner}; rejoining it as slave");
+        }
+        if (!_servesAsMaster)
+        {
+            await ResetToStandbyAsync();
+            StartStandby(_following, "started by an operator");
+            return;
+        }
+        await BecomeMasterAsync("started by an operator");
+    }
+
+    /// <summary>An operator's promotion of a broker that is not master (refused where a lock or lease decides).</summary>
     public async Task PromoteByOperatorAsync()
     {
         await RunActionAsync("promote", async () =>
@@ -257,29 +258,31 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
             {
                 throw new InvalidOperationException($"broker {Name} is already a master ({Status.Name})");
             }
-            if (IsSharedStore)
-            {
-                throw new InvalidOperationException($"broker {Name} shares its store: it becomes master by taking the store's lock; stop the master to let it");
-            }
-            if (Role != LifecycleRole.Slave || _slave is null)
-            {
-                throw new InvalidOperationException($"broker {Name} is {Status.Name}: only a slave can be promoted");
-            }
-            // From here the link's own end ("the master closed the link") must not promote a second time.
-            _promotingByOperator = true;
-            if (_slave.State is SlaveState.Syncing or SlaveState.InSync)
-            {
-                // The master lives: fence it first, so that it stops serving and rejoins this broker as slave.
-                await _slave.AnnouncePromotionAsync(_journal!.Epoch + 1, Endpoints.ClientPort, Endpoints.ClientTls, _stopping.Token)
-                    .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-            await StopFollowingAsync();
-            await PromoteAsync("promoted by an operator", byOperator: true);
-            if (Status.State == LifecycleState.Failed)
-            {
-                throw new InvalidOperationException($"broker {Name} could not be promoted: {Status.Reason}");
-            }
+            await _activation.Promote();
         });
+    }
+
+    /// <summary>A slave stops following and takes over with a new epoch, fencing a master that still lives.</summary>
+    private async Task PromoteReplicatedAsync()
+    {
+        if (Role != LifecycleRole.Slave || _slave is null)
+        {
+            throw new InvalidOperationException($"broker {Name} is {Status.Name}: only a slave can be promoted");
+        }
+        // From here the link's own end ("the master closed the link") must not promote a second time.
+        _promotingByOperator = true;
+        if (_slave.State is SlaveState.Syncing or SlaveState.InSync)
+        {
+            // The master lives: fence it first, so that it stops serving and rejoins this broker as slave.
+            await _slave.AnnouncePromotionAsync(_journal!.Epoch + 1, Endpoints.ClientPort, Endpoints.ClientTls, _stopping.Token)
+                .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        await StopFollowingAsync();
+        await PromoteAsync("promoted by an operator", byOperator: true);
+        if (Status.State == LifecycleState.Failed)
+        {
+            throw new InvalidOperationException($"broker {Name} could not be promoted: {Status.Reason}");
+        }
     }
 
     /// <summary>The host stops: nothing is handed over and nothing fails over (a slave is told its master stops on purpose).</summary>
@@ -508,7 +511,7 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
             throw new BrokerStartException(e.Message, e);
         }
         _servesAsMaster = true;
-        _machine.MoveTo(IsSharedStore ? LifecycleState.MasterHoldingLock
+        _machine.MoveTo(_activation.ServesUnderLock ? LifecycleState.MasterHoldingLock
             : waitForSlave ? LifecycleState.WaitingForSlave
             : _master?.IsInSync == true ? LifecycleState.MasterProtected : LifecycleState.MasterUnprotected, why);
         LifecycleLog.BrokerStarted(_logger, Name);

@@ -101,6 +101,10 @@ internal sealed class LifecyclePair : IAsyncDisposable
 
     private BrokerLifecycle Create(string name, int port, ReplicationOptions replication, Action<ReplicationOptions>? configure)
     {
+        // These tests walk states, not timeouts: a loaded machine (the other test projects run beside them) must not
+        // detach a slow slave or lose a heart-beat in the middle of a walk. A test about timing sets its own.
+        replication.MasterTimeout = TimeSpan.FromSeconds(2);
+        replication.ReplicationAckTimeout = TimeSpan.FromSeconds(5);
         configure?.Invoke(replication);
         var options = new BrokerOptions { DataDirectory = Path.Combine(_root, name), JournalSegmentSize = 1024 * 1024 };
         var connector = ConnectorUri.TryParse($"tcp://127.0.0.1:{port}", out var uri, out _) ? uri : throw new InvalidOperationException();
