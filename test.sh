@@ -1,22 +1,22 @@
 #!/usr/bin/env bash
 # Runs every test, installing first what the tests need and this machine lacks:
-# Debian's python3-stomp (an independent STOMP client), npm's @stomp/stompjs, and Debian's chromium
-# (the browser tests drive it with Playwright; Playwright never downloads a browser of its own).
+# Debian's STOMP clients (python3-stomp; php-stomp with php-cli, libnet-stomp-perl, ruby-stomp: the 1.0 clients of
+# applications that leave ActiveMQ), npm's @stomp/stompjs, and Debian's chromium (the browser tests drive it with
+# Playwright; Playwright never downloads a browser of its own).
 set -euo pipefail
 cd "$(dirname "$0")"
 
-if ! /usr/bin/python3 -c 'import stomp' 2>/dev/null; then
-  echo "Installing python3-stomp (Debian)..."
+missing=()
+/usr/bin/python3 -c 'import stomp' 2>/dev/null || missing+=(python3-stomp)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+/usr/bin/php -r 'exit(extension_loaded("stomp") ? 0 : 1);' 2>/dev/null || missing+=(php-cli php-stomp)
+/usr/bin/perl -MNet::Stomp -e 1 2>/dev/null || missing+=(libnet-stomp-perl)
+/usr/bin/ruby -e 'require "stomp"' 2>/dev/null || missing+=(ruby-stomp)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing ${missing[*]} (Debian)..."
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq python3-stomp >/dev/null
-fi
-
-if [ ! -x /usr/bin/chromium ]; then
-  echo "Installing chromium (Debian)..."
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq chromium >/dev/null
+  apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 

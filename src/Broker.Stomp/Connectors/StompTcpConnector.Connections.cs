@@ -99,7 +99,7 @@ public sealed partial class StompTcpConnector
                 // Written as 1.0 writes it (no escapes): nothing was negotiated. A fresh socket's send buffer is
                 // empty, so this never waits on the peer; the timeout is only a backstop.
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-                var error = StompFrameWriter.ToArray(new StompFrame("ERROR", ("message", reason), ("content-type", "text/plain")), StompVersion.V1_0);
+                var error = ServerFrameWriter.ToArray(new StompFrame("ERROR", ("message", reason), ("content-type", "text/plain")), StompVersion.V1_0);
                 await socket.SendAsync(error, SocketFlags.None, timeout.Token);
                 socket.Shutdown(SocketShutdown.Send);
             }

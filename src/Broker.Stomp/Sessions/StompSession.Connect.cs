@@ -74,7 +74,8 @@ public sealed partial class StompSession
         {
             throw new StompProtocolException($"user '{user.Name}' may not connect over STOMP");
         }
-        var (clientSend, clientReceive) = ParseHeartbeat(frame["heart-beat"]);
+        var clientHeartbeat = frame["heart-beat"];
+        var (clientSend, clientReceive) = ParseHeartbeat(clientHeartbeat);
         // Heart-beats flow only where both sides want them, at the slower of the two rates (STOMP 1.1 §Heart-beating).
         _outgoingHeartbeatMs = clientReceive > 0 && _options.HeartbeatSendMs > 0 ? Math.Max(clientReceive, _options.HeartbeatSendMs) : 0;
         _incomingHeartbeatMs = clientSend > 0 && _options.HeartbeatReceiveMs > 0 ? Math.Max(clientSend, _options.HeartbeatReceiveMs) : 0;
@@ -85,7 +86,7 @@ public sealed partial class StompSession
             ("version", version.ToWire()),
             ("session", ConnectionId),
             ("server", _options.ServerName),
-            ("heart-beat", $"{_options.HeartbeatSendMs},{_options.HeartbeatReceiveMs}")));
+            ("heart-beat", ConnectedHeartbeat(clientHeartbeat))));
         StompLog.LoggedIn(_logger, ConnectionId, user.Name, version.ToWire(), _incomingHeartbeatMs, _outgoingHeartbeatMs);
         return true;
     }
@@ -108,6 +109,15 @@ public sealed partial class StompSession
         }
         return found;
     }
+
+    /// <summary>
+    /// What CONNECTED offers. A client that sent no <c>heart-beat</c> header (1.0 clients as a rule) can neither send
+    /// nor take beats (1.2 §Heart-beating: a missing header counts as <c>0,0</c>), so no beat will flow and we say
+    /// <c>0,0</c>, as ActiveMQ does, instead of offering beats it never asked for; a client that sent the header,
+    /// even <c>0,0</c>, hears what we can do.
+    /// </summary>
+    private string ConnectedHeartbeat(string? clientHeartbeat) =>
+        string.IsNullOrEmpty(clientHeartbeat) ? "0,0" : $"{_options.HeartbeatSendMs},{_options.HeartbeatReceiveMs}";
 
     private static (int Send, int Receive) ParseHeartbeat(string? header)
     {

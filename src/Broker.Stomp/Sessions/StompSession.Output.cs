@@ -158,7 +158,7 @@ public sealed partial class StompSession
     private async ValueTask WriteFrameAsync(StompFrame frame)
     {
         var output = _transport.BeginFrame();
-        StompFrameWriter.Write(output, frame, _version);
+        ServerFrameWriter.Write(output, frame, _version);
         await _transport.EndFrameAsync(_closing.Token);
     }
 
@@ -172,7 +172,7 @@ public sealed partial class StompSession
         byte[] bytes;
         try
         {
-            bytes = StompFrameWriter.ToArray(frame, _version);
+            bytes = ServerFrameWriter.ToArray(frame, _version);
         }
         catch (ArgumentException e)
         {

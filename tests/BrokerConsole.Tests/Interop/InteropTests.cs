@@ -13,8 +13,6 @@ public sealed class InteropTests
 {
     private const string Python = "/usr/bin/python3";
     private const string Node = "node";
-    private static readonly TimeSpan ScriptTimeout = TimeSpan.FromSeconds(90);
-    private static readonly Lazy<string> InteropDirectory = new(FindInteropDirectory);
     private static readonly Lazy<Task<string?>> PythonProblem = new(FindPythonProblemAsync);
     private static readonly Lazy<Task<string?>> NodeProblem = new(FindNodeProblemAsync);
 
@@ -29,11 +27,11 @@ public sealed class InteropTests
     [InlineData("badlogin")]
     public async Task StompPy_ScenarioOverTcp_Succeeds(string scenario)
     {
-        RequireNoProblem(await PythonProblem.Value);
+        InteropScripts.RequireNoProblem(await PythonProblem.Value);
         await using var host = await TestHost.StartAsync();
 
         var port = host.StompPort().ToString(CultureInfo.InvariantCulture);
-        await RunScriptAsync(Python, "stomp_py_check.py", "127.0.0.1", port, scenario);
+        await InteropScripts.RunAsync(Python, "stomp_py_check.py", "127.0.0.1", port, scenario);
     }
 
     [Theory]
@@ -44,46 +42,21 @@ public sealed class InteropTests
     [InlineData("badlogin")]
     public async Task StompJs_ScenarioOverWebSocket_Succeeds(string scenario)
     {
-        RequireNoProblem(await NodeProblem.Value);
+        InteropScripts.RequireNoProblem(await NodeProblem.Value);
         await using var host = await TestHost.StartAsync();
 
         var url = new UriBuilder(host.HttpUri) { Scheme = "ws", Path = "/brokers/b1/stomp" }.Uri.ToString();
-        await RunScriptAsync(Node, "stompjs_check.mjs", url, scenario);
+        await InteropScripts.RunAsync(Node, "stompjs_check.mjs", url, scenario);
     }
 
-    private static async Task RunScriptAsync(string interpreter, string script, params string[] arguments)
-    {
-        var args = arguments.Prepend(Path.Combine(InteropDirectory.Value, script)).ToArray();
-        using var child = ChildProcess.Start(interpreter, args, InteropDirectory.Value,
-            new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1", ["NO_COLOR"] = "1" });
-        var result = await child.WaitAsync(ScriptTimeout);
-
-        Assert.True(result.ExitCode == 0 && !result.TimedOut, result.Describe(child.CommandLine));
-    }
-
-    private static void RequireNoProblem(string? problem)
-    {
-        if (problem is not null)
-        {
-            Assert.Fail($"{problem} Run ./test.sh from the repository root: it installs python3-stomp (apt) and runs npm ci in tests/interop.");
-        }
-    }
-
-    private static async Task<string?> FindPythonProblemAsync()
-    {
-        if (!File.Exists(Python))
-        {
-            return $"{Python} does not exist.";
-        }
-        var result = await ChildProcess.RunAsync(Python, ["-c", "import stomp"], TimeSpan.FromSeconds(30));
-        return result.ExitCode == 0 ? null : $"{Python} cannot import stomp (Debian's python3-stomp is missing): {result.StandardError.Trim()}";
-    }
+    private static Task<string?> FindPythonProblemAsync() =>
+        InteropScripts.FindProblemAsync(Python, ["-c", "import stomp"], "Debian's python3-stomp");
 
     private static async Task<string?> FindNodeProblemAsync()
     {
         foreach (var package in new[] { "@stomp/stompjs", "ws" })
         {
-            var folder = Path.Combine(InteropDirectory.Value, "node_modules", package);
+            var folder = Path.Combine(InteropScripts.Directory, "node_modules", package);
             if (!Directory.Exists(folder))
             {
                 return $"{folder} is missing (npm packages of tests/interop not installed).";
@@ -98,17 +71,5 @@ public sealed class InteropTests
         {
             return $"Node.js is not on PATH: {e.Message}.";
         }
-    }
-
-    private static string FindInteropDirectory()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "BrokerConsole.sln")))
-            {
-                return Path.Combine(dir.FullName, "tests", "interop");
-            }
-        }
-        throw new InvalidOperationException($"no BrokerConsole.sln above {AppContext.BaseDirectory}");
     }
 }

@@ -101,6 +101,36 @@ public sealed class ConnectTests
         Assert.True(parts[1] > 0, "the broker asks for the client's heart-beats");
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("1.1")]
+    [InlineData("1.2")]
+    public async Task Heartbeat_ClientSendsNoHeader_ConnectedSaysZeroZeroAndNoneFlow(string? acceptVersion)
+    {
+        await using var host = await TestHost.StartAsync("--Stomp:HeartbeatSendMs=100");
+        await using var client = await StompTestClient.ConnectTcpAsync(host.StompPort());
+        (string, string)[] version = acceptVersion is null ? [] : [("accept-version", acceptVersion)];
+
+        await client.SendAsync("CONNECT", [.. version, ("login", "admin"), ("passcode", "admin")]);
+        var connected = await client.ReceiveAsync();
+
+        // As ActiveMQ answers: a missing header means the client can neither send nor take beats (1.2 §Heart-beating).
+        Assert.Equal("CONNECTED", connected.Command);
+        Assert.Equal("0,0", connected["heart-beat"]);
+        Assert.Equal(0, await client.CountHeartbeatsAsync(TimeSpan.FromMilliseconds(500)));
+    }
+
+    [Fact]
+    public async Task Heartbeat_ClientSendsZeroZero_BrokerStillSaysWhatItCan()
+    {
+        await using var host = await TestHost.StartAsync();
+        await using var client = await StompTestClient.ConnectTcpAsync(host.StompPort());
+
+        var connected = await client.ConnectAsync(extra: ("heart-beat", "0,0"));
+
+        Assert.Equal("1000,1000", connected["heart-beat"]);
+    }
+
     [Fact]
     public async Task Heartbeat_ClientGoesSilent_ConnectionClosed()
     {

@@ -58,6 +58,7 @@ public sealed class ConnectionAdmissionTests
 
         Assert.StartsWith("ERROR\n", refusal);
         Assert.Contains("message:broker b1 already has 3 connections (MaxConnections)\n", refusal);
+        Assert.EndsWith("\0\n", refusal);
         Assert.Equal(1, broker.Counters.ConnectionsRefused);
         using (var http = host.CreateHttpClient(user: null))
         {

@@ -97,6 +97,26 @@ public sealed class HeaderEchoTests : IAsyncLifetime
         Assert.Equal("payload", Encoding.UTF8.GetString(frames[1].Body.Span));
     }
 
+    [Fact]
+    public async Task Stomp10Consumer_RelayedHeadersNeverEscapedAndALineEndNeverBreaksTheFrame()
+    {
+        await using var producer = await RawConnection.ConnectAsync(_host.StompPort());
+        await using var consumer = await RawConnection.ConnectAsync(_host.StompPort());
+        await producer.SendAsync("CONNECT\naccept-version:1.2\nlogin:admin\npasscode:admin\n\n\0"
+            + "SEND\ndestination:/queue/relay10\nx-colon:a\\cb\nx-lines:one\\ntwo\\r\nx-back:c\\\\d\nreceipt:sent\n\npayload\0");
+        await producer.ReadFramesAsync(2, TimeSpan.FromSeconds(10));
+
+        await consumer.SendAsync("CONNECT\nlogin:admin\npasscode:admin\n\n\0SUBSCRIBE\ndestination:/queue/relay10\nid:s\n\n\0");
+        var text = Encoding.UTF8.GetString(await consumer.ReadFramesAsync(2, TimeSpan.FromSeconds(10)));
+
+        // 1.0 has no escapes: a colon and a backslash go as they are, a value with a line end cannot go at all.
+        var message = text[text.IndexOf("MESSAGE\n", StringComparison.Ordinal)..];
+        Assert.Contains("\nx-colon:a:b\n", message);
+        Assert.Contains("\nx-back:c\\d\n", message);
+        Assert.DoesNotContain("x-lines", message);
+        Assert.EndsWith("\n\npayload\0", message);
+    }
+
     private static List<StompFrame> Parse(byte[] bytes, StompVersion version)
     {
         var parser = new StompFrameParser(StompLimits.Default);
