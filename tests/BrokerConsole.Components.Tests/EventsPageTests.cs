@@ -74,11 +74,13 @@ public sealed class EventsPageTests : ConsoleContext
         Assert.Equal("3 of 3 events", cut.Find("[data-testid=events-count]").TextContent);
 
         cut.Find("#events-broker").Change("b1");
-        Assert.Equal(2, Rows(cut));
+        // The live subscription renders too: wait for the filtered grid rather than read it mid-render.
+        cut.WaitForState(() => Rows(cut) == 2);
         Assert.DoesNotContain("in sync with b1", cut.Markup, StringComparison.Ordinal);
 
         cut.Find("#events-kind").Change(nameof(BrokerEventKind.DestinationCreated));
-        Assert.Equal(1, Rows(cut));
+        // The live subscription renders too: wait for the filtered grid rather than read it mid-render.
+        cut.WaitForState(() => Rows(cut) == 1);
         Assert.Contains("/queue/orders", cut.Markup, StringComparison.Ordinal);
 
         // Live: a later batch goes through the same filters.
@@ -94,7 +96,8 @@ public sealed class EventsPageTests : ConsoleContext
 
         // Text search, case-insensitive, as the user types.
         cut.Find("#events-search").Input("INVOICES");
-        Assert.Equal(1, Rows(cut));
+        // The live subscription renders too: wait for the filtered grid rather than read it mid-render.
+        cut.WaitForState(() => Rows(cut) == 1);
         Assert.Contains("/queue/invoices", cut.Markup, StringComparison.Ordinal);
 
         // Clearing the broker and kind keeps the search alone.
