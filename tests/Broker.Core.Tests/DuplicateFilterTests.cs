@@ -144,4 +144,46 @@ public sealed class DuplicateFilterTests
             new(DuplicateFilter.ProducerIdHeader, "producer-1"),
             new(DuplicateFilter.ProducerSequenceHeader, producerSequence.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ]) with { Persistent = true };
+
+    /// <summary>An in-memory store that refuses appends, or makes the next one fail durability, when told to.</summary>
+    private sealed class ScriptedStore : IMessageStore
+    {
+        private readonly Dictionary<long, Message> _messages = [];
+
+        public string? Refusal { get; set; }
+
+        public Task? NextDurable { get; set; }
+
+        public int Appended { get; private set; }
+
+        public long UsedBytes => 0;
+
+        public long Limit => 0;
+
+        public long LastSequence { get; private set; }
+
+        public StoreTicket Append(StoreRecord record)
+        {
+            if (Refusal is { } refusal && record is not MessageDeliveredRecord)
+            {
+                throw new StoreFullException(refusal);
+            }
+            Appended += record is MessageAddedRecord ? 1 : 0;
+            var first = LastSequence + 1;
+            LastSequence += record.SequenceCount;
+            if (record is MessageAddedRecord added)
+            {
+                _messages[first] = added.Message;
+            }
+            var durable = record is MessageAddedRecord && NextDurable is { } next ? next : Task.CompletedTask;
+            NextDurable = record is MessageAddedRecord ? null : NextDurable;
+            return new StoreTicket(first, durable);
+        }
+
+        public Task WhenDurable(long sequence) => Task.CompletedTask;
+
+        public Message ReadMessage(long sequence) => _messages[sequence];
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
 }

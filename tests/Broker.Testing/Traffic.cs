@@ -127,11 +127,9 @@ public sealed class Traffic
     /// <summary>
     /// The promise of the receipts, checked on what the new master delivers: every receipted message with no ACK
     /// written is there exactly once; nothing whose ACK was receipted comes back; nothing appears twice; a
-    /// message seen before the kill may come back only marked <c>redelivered:true</c> (unless
-    /// <paramref name="lastDeliveriesMayBeUnmarked"/>: the new master recovered from the killed one's disk, where the
-    /// delivery marks of the last group commit had not been written). Returns the problems.
+    /// message seen before the kill may come back only marked <c>redelivered:true</c>. Returns the problems.
     /// </summary>
-    public List<string> Check(IReadOnlyList<StompFrame> drained, bool lastDeliveriesMayBeUnmarked = false)
+    public List<string> Check(IReadOnlyList<StompFrame> drained)
     {
         var problems = new List<string>();
         if (!Unexpected.IsEmpty)
@@ -152,10 +150,7 @@ public sealed class Traffic
         Add(resurrected, "messages whose ACK was receipted came back");
         Add(twice, "messages delivered more than once by the new master");
         Add(unknown, "messages nobody sent");
-        if (!lastDeliveriesMayBeUnmarked)
-        {
-            Add(unmarked, "messages delivered before the kill came back without redelivered:true");
-        }
+        Add(unmarked, "messages delivered before the kill came back without redelivered:true");
         return problems;
 
         void Add(List<string> bodies, string what)

@@ -23,15 +23,6 @@ internal sealed class MessageQueue
     private int _nextConsumer;
     private long _nextSequence;
 
-    /// <summary>
-    /// Persistent messages whose record is not durable yet (with a slave in sync: not replicated yet), in store order.
-    /// They wait in <see cref="_pending"/> but are not delivered: a consumer that got one before a crash would get it
-    /// again from the new master, sent anew by its producer that never had its receipt (a second copy, not flagged).
-    /// One continuation at a time watches the oldest; records become durable in order.
-    /// </summary>
-    private readonly Queue<(QueuedMessage Message, Task Stored)> _storing = new();
-    private bool _watchingStore;
-
     public MessageQueue(QueueKey key, BrokerContext context, PendingLimit? pendingLimit = null)
     {
         Key = key;
@@ -94,7 +85,7 @@ internal sealed class MessageQueue
             ticket = message.Persistent && IsDurable
                 ? _context.Append(new MessageAddedRecord(Key, message, producerId, producerSequence))
                 : StoreTicket.None;
-            HoldUntilStored(Add(message, ticket.Sequence, deliveryCount: 0), ticket.Durable);
+            Add(message, ticket.Sequence, deliveryCount: 0);
             dropped = EnforcePendingLimit();
             Dispatch(ref dead);
         }
@@ -102,17 +93,14 @@ internal sealed class MessageQueue
         return ticket.Durable;
     }
 
-    /// <summary>
-    /// Adds a message whose record is already journaled (recovery), or appended as part of a transaction whose record
-    /// becomes durable with <paramref name="stored"/> (delivered only then).
-    /// </summary>
-    public void EnqueueStored(Message message, long storeSequence, int deliveryCount = 0, bool bodyInStoreOnly = false, Task? stored = null)
+    /// <summary>Adds a message whose record is already journaled (a committed transaction, recovery).</summary>
+    public void EnqueueStored(Message message, long storeSequence, int deliveryCount = 0, bool bodyInStoreOnly = false)
     {
         DeadLetters? dead = null;
         bool dropped;
         lock (SyncRoot)
         {
-            HoldUntilStored(Add(message, storeSequence, deliveryCount, bodyInStoreOnly), stored ?? Task.CompletedTask);
+            Add(message, storeSequence, deliveryCount, bodyInStoreOnly);
             dropped = EnforcePendingLimit();
             Dispatch(ref dead);
         }
@@ -277,7 +265,7 @@ internal sealed class MessageQueue
         }
     }
 
-    private QueuedMessage Add(Message message, long storeSequence, int deliveryCount, bool bodyInStoreOnly = false)
+    private void Add(Message message, long storeSequence, int deliveryCount, bool bodyInStoreOnly = false)
     {
         // Past the memory limit a journaled message leaves its body on disk until it is dispatched.
         var paged = storeSequence > 0 && (bodyInStoreOnly || _context.Memory.IsFull);
@@ -285,53 +273,6 @@ internal sealed class MessageQueue
         _pending.Add(queued);
         Enqueued++;
         _context.Memory.Add(queued.Size);
-        return queued;
-    }
-
-    /// <summary>Under the lock: keeps <paramref name="queued"/> from consumers until <paramref name="stored"/> completes.</summary>
-    private void HoldUntilStored(QueuedMessage queued, Task stored)
-    {
-        if (stored.IsCompletedSuccessfully)
-        {
-            return;
-        }
-        queued.AwaitsStore = true;
-        _storing.Enqueue((queued, stored));
-        WatchStore();
-    }
-
-    private void WatchStore()
-    {
-        if (_watchingStore || !_storing.TryPeek(out var oldest))
-        {
-            return;
-        }
-        _watchingStore = true;
-        oldest.Stored.ContinueWith(static (_, queue) => ((MessageQueue)queue!).Stored(), this,
-            CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-    }
-
-    /// <summary>Releases every message whose record is now durable, oldest first, and delivers them.</summary>
-    private void Stored()
-    {
-        DeadLetters? dead = null;
-        lock (SyncRoot)
-        {
-            _watchingStore = false;
-            while (_storing.TryPeek(out var oldest) && oldest.Stored.IsCompleted)
-            {
-                _storing.Dequeue();
-                oldest.Message.AwaitsStore = false;
-                if (!oldest.Stored.IsCompletedSuccessfully && _pending.Remove(oldest.Message))
-                {
-                    // Its producer was refused (store failed, broker fenced) and sends it again: never deliver this copy.
-                    _context.Memory.Release(oldest.Message.Size);
-                }
-            }
-            WatchStore();
-            Dispatch(ref dead);
-        }
-        AfterLock(dead, lastConsumerLeft: false);
     }
 
     private void AfterLock(DeadLetters? dead, bool lastConsumerLeft)
@@ -363,11 +304,6 @@ internal sealed class MessageQueue
             }
             full = 0;
             var queued = _pending.Min!;
-            if (queued.AwaitsStore)
-            {
-                // Delivered in order once its record is durable (see _storing).
-                break;
-            }
             _pending.Remove(queued);
             if (queued.IsExpired(now))
             {

@@ -45,9 +45,6 @@ internal sealed class QueuedMessage
 
     public int DeliveryCount { get; set; }
 
-    /// <summary>Its record is not durable yet: it waits, and is not delivered (the queue's lock guards it).</summary>
-    public bool AwaitsStore { get; set; }
-
     public bool IsExpired(long nowMs) => Expires > 0 && nowMs >= Expires;
 
     /// <summary>The message, from memory or, when paged, from the journal.</summary>

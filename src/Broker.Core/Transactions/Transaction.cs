@@ -87,7 +87,7 @@ public sealed class Transaction
     {
         var admitted = new List<(string ProducerId, long ProducerSequence)>();
         StoreTicket ticket;
-        List<(bool Journaled, Action<long, Task> Apply)> applies;
+        List<(bool Journaled, Action<long> Apply)> applies;
         try
         {
             (ticket, applies) = Append(user, admitted, entered);
@@ -105,7 +105,7 @@ public sealed class Transaction
         var next = ticket.Sequence;
         foreach (var (journaled, apply) in applies)
         {
-            apply(next, ticket.Durable);
+            apply(next);
             next += journaled ? 1 : 0;
         }
         foreach (var (producerId, producerSequence) in admitted)
@@ -117,11 +117,11 @@ public sealed class Transaction
     }
 
     /// <summary>Journals the whole transaction as one record; <paramref name="admitted"/> collects the producer numbers it reserved.</summary>
-    private (StoreTicket Ticket, List<(bool Journaled, Action<long, Task> Apply)> Applies) Append(string user, List<(string ProducerId, long ProducerSequence)> admitted,
+    private (StoreTicket Ticket, List<(bool Journaled, Action<long> Apply)> Applies) Append(string user, List<(string ProducerId, long ProducerSequence)> admitted,
         Dictionary<DestinationName, Destination> entered)
     {
         var records = new List<StoreRecord>();
-        var applies = new List<(bool Journaled, Action<long, Task> Apply)>();
+        var applies = new List<(bool Journaled, Action<long> Apply)>();
         foreach (var message in _sends)
         {
             if (_broker.AdmitSend(message, out var producerId, out var producerSequence) is not null)
@@ -141,11 +141,11 @@ public sealed class Transaction
                 if (message.Persistent && queue.IsDurable)
                 {
                     records.Add(new MessageAddedRecord(queue.Key, message, producerId, producerSequence));
-                    applies.Add((true, (sequence, stored) => queue.EnqueueStored(message, sequence, stored: stored)));
+                    applies.Add((true, sequence => queue.EnqueueStored(message, sequence)));
                 }
                 else
                 {
-                    applies.Add((false, (_, _) => queue.EnqueueStored(message, 0)));
+                    applies.Add((false, _ => queue.EnqueueStored(message, 0)));
                 }
             }
         }
@@ -154,11 +154,11 @@ public sealed class Transaction
             if (consumer.StoreSequenceOf(tag) is long stored and > 0)
             {
                 records.Add(new MessageRemovedRecord(consumer.Queue.Key, stored, RemovalReason.Acknowledged));
-                applies.Add((true, (_, _) => consumer.Queue.Acknowledge(consumer, tag, cumulative: false, journal: false)));
+                applies.Add((true, _ => consumer.Queue.Acknowledge(consumer, tag, cumulative: false, journal: false)));
             }
             else
             {
-                applies.Add((false, (_, _) => consumer.Queue.Acknowledge(consumer, tag, cumulative: false)));
+                applies.Add((false, _ => consumer.Queue.Acknowledge(consumer, tag, cumulative: false)));
             }
         }
         // The commit's identity goes last, in the same record: journaled with it or not at all. It is journaled even

@@ -45,9 +45,7 @@ public sealed class SharedStoreFailoverTests(ITestOutputHelper output) : IDispos
 
         var drained = await Replicas.DrainAsync(port, destination);
         output.WriteLine($"{traffic.Summary}; standby drained {drained.Count}; SIGKILL -> standby accepting STOMP after {takeover.TotalMilliseconds:0} ms");
-        // A delivery is marked in the journal by the group commit after it (README): a message delivered within that last
-        // commit before the kill comes back with its message-id but unmarked. Everything else is checked as for a pair.
-        var problems = traffic.Check(drained, lastDeliveriesMayBeUnmarked: true);
+        var problems = traffic.Check(drained);
         Assert.True(problems.Count == 0, $"{string.Join("; ", problems)}{Environment.NewLine}{Replicas.Describe(standby, master)}");
         Assert.Equal("master holding lock", Replicas.State(await standby.GetViewAsync(timeout.Token)));
     }
