@@ -122,9 +122,12 @@ public static class LifecycleTransitions
         _ => LifecycleRole.None,
     };
 
-    /// <summary>Serving clients, or following a master: what readiness counts as settled.</summary>
+    /// <summary>
+    /// The steady states <c>/health/ready</c> waits for: a master serving, a slave in sync, a shared-store broker holding
+    /// or waiting for the lock, or stopped on purpose (a slave still reaching or catching up with its master is not).
+    /// </summary>
     public static bool IsSettled(LifecycleState state) => state is LifecycleState.InSync or LifecycleState.MasterProtected
-        or LifecycleState.MasterUnprotected or LifecycleState.WaitingForMaster or LifecycleState.CatchingUp or LifecycleState.Stopped
+        or LifecycleState.MasterUnprotected or LifecycleState.Stopped
         or LifecycleState.WaitingForLock or LifecycleState.MasterHoldingLock;
 }
 

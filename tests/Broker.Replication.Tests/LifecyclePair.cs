@@ -121,7 +121,7 @@ internal sealed class LifecyclePair : IAsyncDisposable
         return broker;
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Broker.Core;
@@ -122,7 +120,7 @@ public sealed class SharedStoreTests : IAsyncDisposable
 
     private BrokerLifecycle Create(string name)
     {
-        var port = FreePort();
+        var port = LifecyclePair.FreePort();
         var options = new BrokerOptions { DataDirectory = _directory, JournalSegmentSize = 1024 * 1024 };
         var connector = ConnectorUri.TryParse($"tcp://127.0.0.1:{port}", out var uri, out _) ? uri : throw new InvalidOperationException();
         var ha = new HaSettings
@@ -145,13 +143,6 @@ public sealed class SharedStoreTests : IAsyncDisposable
         Body = Encoding.UTF8.GetBytes(text),
         Persistent = true,
     };
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public async ValueTask DisposeAsync()
     {

@@ -55,9 +55,7 @@ public static class DiagnosticsExtensions
     }
 
     /// <summary>Ready when every broker has settled: a master serving clients, a slave in sync, or stopped on purpose.</summary>
-    private static bool IsSettled(HostedBroker broker) => broker.Status.State is Broker.Server.LifecycleState.InSync
-        or Broker.Server.LifecycleState.MasterProtected or Broker.Server.LifecycleState.MasterUnprotected or Broker.Server.LifecycleState.Stopped
-        or Broker.Server.LifecycleState.WaitingForLock or Broker.Server.LifecycleState.MasterHoldingLock;
+    private static bool IsSettled(HostedBroker broker) => Broker.Server.LifecycleTransitions.IsSettled(broker.Status.State);
 
     private sealed class BrokersReadyCheck(BrokerRegistry registry) : IHealthCheck
     {
