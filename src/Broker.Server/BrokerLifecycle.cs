@@ -54,6 +54,7 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
         Endpoints = endpoints(Broker, this);
         _servesAsMaster = !definition.Replication.IsSlave;
         _following = definition.Replication;
+        SetAside = new SetAsideArchives(definition.Name, definition.Options.DataDirectory, loggerFactory.CreateLogger<SetAsideArchives>());
         _activation = definition.HaMode switch
         {
             HaMode.SharedFileSystem => SharedStoreActivation(),
@@ -88,7 +89,13 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
     public event Action<string>? Fatal;
 
     /// <summary>The journal (null before <see cref="Open"/>): set-aside replay reads the master's history from it.</summary>
-    public Journal? Journal => _journal;
+    internal Journal? Journal => _journal;
+
+    /// <summary>What this broker set aside after splits: listed, replayed into a master, discarded.</summary>
+    public SetAsideArchives SetAside { get; }
+
+    /// <summary>Serving with an open store that takes changes (a set-aside replay may go into it).</summary>
+    public bool TakesChanges => _journal is not null && Broker.IsWritable;
 
     public long Epoch => _journal?.Epoch ?? 0;
 

@@ -55,4 +55,10 @@ internal static partial class LifecycleLog
 
     [LoggerMessage(8016, LogLevel.Error, "Broker {BrokerName}: lost the lock on the shared store ({Reason}); stopped serving at once and waits for the lock again")]
     public static partial void StoreLockLost(ILogger logger, string brokerName, string reason);
+
+    [LoggerMessage(8017, LogLevel.Warning, "Set-aside archive {Path} cannot be read: {Reason}")]
+    public static partial void SetAsideUnreadable(ILogger logger, string path, string reason);
+
+    [LoggerMessage(8018, LogLevel.Information, "Set-aside archive {Path} replayed into {Broker}: {Replayed} messages sent, {Held} already held")]
+    public static partial void SetAsideReplayed(ILogger logger, string path, string broker, int replayed, int held);
 }

@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using Broker.Storage;
+using Broker.Core.Storage;
 using BrokerConsole.Api;
 
 namespace BrokerConsole.Components.Tests;

@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using Broker.Storage;
+using Broker.Core.Storage;
 
 namespace BrokerConsole.Api;
 

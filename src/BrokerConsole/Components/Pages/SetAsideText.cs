@@ -1,6 +1,6 @@
 using System.Globalization;
 using BrokerConsole.Api;
-using Broker.Storage;
+using Broker.Core.Storage;
 
 namespace BrokerConsole.Components.Pages;
 

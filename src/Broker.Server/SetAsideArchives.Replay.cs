@@ -1,12 +1,10 @@
 using System.Globalization;
-using System.Security.Claims;
 using Broker.Core;
 using Broker.Core.Messages;
 using Broker.Core.Storage;
 using Broker.Storage;
-using BrokerConsole.Hosting;
 
-namespace BrokerConsole.Api;
+namespace Broker.Server;
 
 /// <summary>
 /// Replay: the archive's unconsumed messages go to the current master as they were (id, headers, timestamp), except
@@ -16,30 +14,29 @@ namespace BrokerConsole.Api;
 /// cut short). That is exact, and also catches messages the master has delivered since; the broker's duplicate filter
 /// is not used because it keeps only each producer's highest sequence and would drop exactly the split's messages.
 /// </summary>
-internal sealed partial class SetAsideOperations
+public sealed partial class SetAsideArchives
 {
     /// <summary>Sends awaited together: one flush (and one replication round trip) for many messages.</summary>
     private const int Batch = 256;
 
-    public async Task<SetAsideReplay> ReplayAsync(ClaimsPrincipal user, string broker, string id)
+    /// <summary>
+    /// Sends the archive's unconsumed messages to <paramref name="master"/> (which must serve and take changes),
+    /// skipping those it already holds, then moves the archive to <c>set-aside/replayed/</c>.
+    /// </summary>
+    /// <exception cref="SetAsideArchiveNotFoundException">No such archive.</exception>
+    /// <exception cref="SetAsideReplayStoppedException">The master stopped taking messages part way; the archive stays.</exception>
+    public async Task<SetAsideReplayResult> ReplayIntoAsync(string id, BrokerLifecycle master)
     {
-        Audit.RequireAdministrator(user);
-        var owner = registry.Find(broker) ?? throw OperationException.UnknownBroker(broker);
         await _operation.WaitAsync();
         try
         {
-            var archive = Find(owner, id);
-            var (target, refusal) = ReplayTarget(owner, archive);
-            if (target is null)
-            {
-                throw OperationException.Conflict($"the archive {id} of {broker} cannot be replayed here: {refusal}");
-            }
-            var (messages, replayed, held, complete) = await Task.Run(() => SendAsync(user, owner, archive, target));
+            var archive = Find(id);
+            var journal = master.Journal ?? throw new InvalidOperationException($"{master.Name} has no open store");
+            var (messages, replayed, held, complete) = await Task.Run(() => SendAsync(archive, master.Broker, journal));
             var movedTo = archive.MarkReplayed();
             _summaries.TryRemove(archive.Path, out _);
-            audit.Write(user, "replay-set-aside", $"{broker}/set-aside/{id}", string.Create(CultureInfo.InvariantCulture,
-                $"into {target.Name}: {replayed} of {messages} messages sent, {held} already held by the master{(complete ? "" : " (its journal was compacted past the split: only messages it still holds were recognised)")}; archive moved to {movedTo}"));
-            return new SetAsideReplay(broker, id, target.Name, messages, replayed, held, complete, movedTo);
+            LifecycleLog.SetAsideReplayed(_logger, archive.Path, master.Name, replayed, held);
+            return new SetAsideReplayResult(messages, replayed, held, complete, movedTo);
         }
         finally
         {
@@ -47,9 +44,9 @@ internal sealed partial class SetAsideOperations
         }
     }
 
-    private async Task<(int Messages, int Replayed, int Held, bool Complete)> SendAsync(ClaimsPrincipal user, HostedBroker owner, SetAsideArchive archive, HostedBroker target)
+    private static async Task<(int Messages, int Replayed, int Held, bool Complete)> SendAsync(SetAsideArchive archive, MessageBroker target, Journal journal)
     {
-        var held = HeldMessages.Collect(target.Lifecycle.Journal!, archive.DivergedAt);
+        var held = HeldMessages.Collect(journal, archive.DivergedAt);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var (messages, replayed, skipped) = (0, 0, 0);
         var pending = new List<Task>(Batch);
@@ -68,7 +65,7 @@ internal sealed partial class SetAsideOperations
                     skipped++;
                     continue;
                 }
-                pending.Add(target.Broker.Restore(entry.Message));
+                pending.Add(target.Restore(entry.Message));
                 replayed++;
                 if (pending.Count == Batch)
                 {
@@ -81,11 +78,8 @@ internal sealed partial class SetAsideOperations
         catch (BrokerException e)
         {
             // What went is in the master's journal under its message id: replaying again skips it.
-            audit.Write(user, "replay-set-aside", $"{owner.Name}/set-aside/{archive.Id}",
-                string.Create(CultureInfo.InvariantCulture, $"into {target.Name}: stopped after {replayed} sent ({skipped} already held): {e.Message}; the archive stays"));
-            throw OperationException.Conflict($"replay into {target.Name} stopped after {replayed} messages: {e.Message}. The archive stays; replaying it again skips what went.");
+            throw new SetAsideReplayStoppedException(replayed, skipped, e);
         }
-        ApiLog.SetAsideReplayed(_logger, archive.Path, target.Name, replayed, skipped);
         return (messages, replayed, skipped, held.Complete);
     }
 
