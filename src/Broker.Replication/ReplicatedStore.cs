@@ -35,7 +35,9 @@ public sealed class ReplicatedStore(Journal journal, ReplicationMaster master, R
         {
             return ticket;
         }
-        var replicated = master.WaitForAck(ticket.Sequence + record.SequenceCount - 1);
+        // Under RefusePersistent a message is receipted only once replicated: a slave lost meanwhile fails it.
+        var replicated = master.WaitForAck(ticket.Sequence + record.SequenceCount - 1,
+            failOnDetach: options.WhenUnprotected == UnprotectedPolicy.RefusePersistent && AddsMessages(record));
         return ticket with { Durable = Both(ticket.Durable, replicated) };
     }
 

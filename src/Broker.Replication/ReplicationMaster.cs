@@ -78,8 +78,8 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
     /// <summary>When the last ack came; lag in time is measured from here.</summary>
     public DateTimeOffset? LastAckAt { get; private set; }
 
-    /// <summary>Raised (outside locks) when a slave comes into sync, and when one is lost.</summary>
-    public event Action<LinkState>? StateChanged;
+    /// <summary>Raised (outside locks) when a slave comes into sync, and when one is lost: the state, the slave, why.</summary>
+    public event Action<LinkState, string, string>? StateChanged;
 
     /// <summary>Raised when an in-sync slave is lost and <see cref="ReplicationOptions.ShutdownOnSlaveFailure"/> is set.</summary>
     public event Action? ShutdownRequested;
@@ -143,8 +143,12 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
     }
 
 
-    /// <summary>Completes once the attached, in-sync slave holds <paramref name="sequence"/> (at once when there is none).</summary>
-    public Task WaitForAck(long sequence)
+    /// <summary>
+    /// Completes once the attached, in-sync slave holds <paramref name="sequence"/> (at once when there is none). When
+    /// the slave is detached first, the wait completes too (the record is durable here alone), or, with
+    /// <paramref name="failOnDetach"/>, fails: a record that may be confirmed only once replicated is then not confirmed.
+    /// </summary>
+    public Task WaitForAck(long sequence, bool failOnDetach = false)
     {
         lock (_lock)
         {
@@ -156,6 +160,7 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
             {
                 _waiters[sequence] = waiter = new Waiter(Environment.TickCount64);
             }
+            waiter.FailOnDetach |= failOnDetach;
             return waiter.Completion.Task;
         }
     }
@@ -465,7 +470,7 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
             ReplicationLog.SlaveInSync(_logger, _brokerName, link.SlaveName, acked);
             _publish(BrokerEventKind.SlaveInSync, $"slave {link.SlaveName} in sync at sequence {acked}");
             _publish(BrokerEventKind.ResyncFinished, $"slave {link.SlaveName} caught up");
-            StateChanged?.Invoke(LinkState.InSync);
+            StateChanged?.Invoke(LinkState.InSync, link.SlaveName, $"in sync at sequence {acked}");
             if (link.SwitchoverPending)
             {
                 link.SwitchoverPending = false;
@@ -550,12 +555,20 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
         link.Close();
         foreach (var waiter in released)
         {
-            waiter.Completion.TrySetResult();
+            if (waiter.FailOnDetach)
+            {
+                waiter.Completion.TrySetException(new Broker.Core.BrokerException(
+                    $"not replicated: slave {link.SlaveName} detached ({reason}); the pair is unprotected and refuses persistent messages (WhenUnprotected: RefusePersistent)"));
+            }
+            else
+            {
+                waiter.Completion.TrySetResult();
+            }
         }
         ReplicationLog.SlaveDetached(_logger, _brokerName, link.SlaveName, reason);
         _publish(BrokerEventKind.SlaveDetached, $"slave {link.SlaveName}: {reason}");
         _publish(BrokerEventKind.Unprotected, $"{_journal.LastSequence - AckedSequence} records not replicated");
-        StateChanged?.Invoke(LinkState.None);
+        StateChanged?.Invoke(LinkState.None, link.SlaveName, reason);
         if (wasInSync && _options.ShutdownOnSlaveFailure)
         {
             ShutdownRequested?.Invoke();
@@ -584,6 +597,9 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
     private sealed record Waiter(long Since)
     {
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>A detach fails the wait instead of completing it (a message under RefusePersistent).</summary>
+        public bool FailOnDetach { get; set; }
     }
 
     private sealed class Link(string slaveName, Stream stream, string remoteAddress)

@@ -478,9 +478,8 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
         return new ReplicatedStore(_journal!, _master, Definition.Replication);
     }
 
-    private void OnMasterLinkChanged(LinkState state)
+    private void OnMasterLinkChanged(LinkState state, string slave, string reason)
     {
-        var slave = _master?.SlaveName ?? "?";
         if (state == LinkState.InSync)
         {
             if (Broker.ClientRefusal is { Reconnect: false })
@@ -492,7 +491,7 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
         else if (state == LinkState.None)
         {
             Interlocked.Exchange(ref _protectedThrough, Math.Max(Interlocked.Read(ref _protectedThrough), _master?.AckedSequence ?? 0));
-            _machine.TryMove([LifecycleState.MasterProtected], LifecycleState.MasterUnprotected, $"slave {slave} detached");
+            _machine.TryMove([LifecycleState.MasterProtected], LifecycleState.MasterUnprotected, $"slave {slave} detached: {reason}");
         }
     }
 

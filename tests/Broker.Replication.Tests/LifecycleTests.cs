@@ -36,6 +36,18 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task SlaveStopped_MasterUnprotected_ReasonNamesTheSlaveAndWhy()
+    {
+        await using var pair = new LifecyclePair();
+        await pair.StartAsync();
+
+        await pair.Slave.StopByOperatorAsync();
+
+        await LifecyclePair.WaitForAsync(pair.Master, LifecycleState.MasterUnprotected);
+        Assert.StartsWith("slave s1 detached: ", pair.Master.Status.Reason);
+    }
+
+    [Fact]
     public async Task MasterProcessGone_SlaveInSync_TakesOverAtANewEpoch()
     {
         await using var pair = new LifecyclePair();

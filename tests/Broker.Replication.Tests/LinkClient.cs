@@ -1,3 +1,5 @@
+using Broker.Core.Messages;
+using Broker.Core.Storage;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Net.Sockets;
@@ -25,6 +27,22 @@ internal sealed class LinkClient : IAsyncDisposable
         var client = new LinkClient(tcp);
         await client._stream.WriteAsync(LinkProtocol.Preamble);
         return client;
+    }
+
+    /// <summary>A hand-driven slave that logged in, received the one record and acknowledged it: the pair is protected.</summary>
+    public static async Task<LinkClient> InSyncSlaveAsync(MasterEndpoint master)
+    {
+        await master.Journal.Append(new DestinationCreatedRecord(DestinationName.Queue("q"))).Durable;
+        var link = await ConnectAsync(master.Port);
+        await link.HelloAsync("replicator", "replicator");
+        var liveFrom = LinkProtocol.Long(await link.ExpectAsync(LinkProtocol.PacketType.CaughtUp), 0);
+        await link.SendAsync(LinkProtocol.PacketType.Ack, LinkProtocol.Longs(liveFrom - 1, liveFrom - 1));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        while (!master.Master.IsInSync)
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+        return link;
     }
 
     public Task HelloAsync(string user, string password, long lastSequence = 0) =>

@@ -37,7 +37,7 @@ public sealed class LinkHardeningTests
     public async Task Promoting_ToAFarEpoch_ClosesTheLinkAndLeavesTheMasterServing()
     {
         await using var master = new MasterEndpoint();
-        await using var link = await InSyncSlaveAsync(master);
+        await using var link = await LinkClient.InSyncSlaveAsync(master);
 
         await link.SendAsync(LinkProtocol.PacketType.Promoting, LinkProtocol.Json(new LinkProtocol.Promoting(99, 1)));
 
@@ -52,7 +52,7 @@ public sealed class LinkHardeningTests
         await using var master = new MasterEndpoint();
         string? partner = null;
         master.Master.PartnerPromoted += uri => partner = uri;
-        await using var link = await InSyncSlaveAsync(master);
+        await using var link = await LinkClient.InSyncSlaveAsync(master);
 
         await link.SendAsync(LinkProtocol.PacketType.Promoting, LinkProtocol.Json(new LinkProtocol.Promoting(master.Journal.Epoch + 1, 4242)));
 
@@ -97,7 +97,7 @@ public sealed class LinkHardeningTests
     public async Task TakenOver_WithoutAHandover_ClosesTheLink()
     {
         await using var master = new MasterEndpoint();
-        await using var link = await InSyncSlaveAsync(master);
+        await using var link = await LinkClient.InSyncSlaveAsync(master);
 
         await link.SendAsync(LinkProtocol.PacketType.TakenOver, LinkProtocol.Json(new LinkProtocol.TakenOver(4242, null)));
 
@@ -109,7 +109,7 @@ public sealed class LinkHardeningTests
     public async Task UnknownPacket_ClosesTheLink()
     {
         await using var master = new MasterEndpoint();
-        await using var link = await InSyncSlaveAsync(master);
+        await using var link = await LinkClient.InSyncSlaveAsync(master);
 
         await link.SendAsync((LinkProtocol.PacketType)200, [1, 2, 3]);
 
@@ -120,7 +120,7 @@ public sealed class LinkHardeningTests
     public async Task Handover_AnsweredThenTheSlaveResetsTheLink_TheAnswerCounts()
     {
         await using var master = new MasterEndpoint();
-        await using var link = await InSyncSlaveAsync(master);
+        await using var link = await LinkClient.InSyncSlaveAsync(master);
         var handover = master.Master.HandOverAsync(Quick, CancellationToken.None);
         await link.ExpectAsync(LinkProtocol.PacketType.Handover);
 
@@ -136,7 +136,7 @@ public sealed class LinkHardeningTests
     public async Task TheSameSlaveReconnecting_ReplacesTheLinkThisSideHadNotSeenDie()
     {
         await using var master = new MasterEndpoint();
-        await using var stale = await InSyncSlaveAsync(master);
+        await using var stale = await LinkClient.InSyncSlaveAsync(master);
 
         // The slave gave up on its link (heart-beats came late) and logs in again before the master noticed.
         await using var again = await LinkClient.ConnectAsync(master.Port);
@@ -158,21 +158,5 @@ public sealed class LinkHardeningTests
 
         var refused = LinkProtocol.FromJson<LinkProtocol.Refused>(await link.ExpectAsync(LinkProtocol.PacketType.Refused));
         Assert.Contains("is stopping", refused.Reason);
-    }
-
-    /// <summary>A hand-driven slave that logged in, received the one record and acknowledged it: the pair is protected.</summary>
-    private static async Task<LinkClient> InSyncSlaveAsync(MasterEndpoint master)
-    {
-        await master.Journal.Append(new DestinationCreatedRecord(DestinationName.Queue("q"))).Durable;
-        var link = await LinkClient.ConnectAsync(master.Port);
-        await link.HelloAsync("replicator", "replicator");
-        var liveFrom = LinkProtocol.Long(await link.ExpectAsync(LinkProtocol.PacketType.CaughtUp), 0);
-        await link.SendAsync(LinkProtocol.PacketType.Ack, LinkProtocol.Longs(liveFrom - 1, liveFrom - 1));
-        using var timeout = new CancellationTokenSource(Quick);
-        while (!master.Master.IsInSync)
-        {
-            await Task.Delay(10, timeout.Token);
-        }
-        return link;
     }
 }
