@@ -121,12 +121,7 @@ internal sealed class LifecyclePair : IAsyncDisposable
         return broker;
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Broker.Testing.FreePorts.Next();
 
     private sealed class Users : IBrokerAuthenticator
     {

@@ -150,13 +150,8 @@ public sealed class TestHost : IAsyncDisposable
         }
     }
 
-    /// <summary>A port free right now (bound and released), for connectors that open later, such as a slave's.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>A port free right now, for connectors that open later, such as a slave's (see <see cref="FreePorts"/>).</summary>
+    public static int FreePort() => FreePorts.Next();
 
     /// <summary>What the host has logged to its file so far.</summary>
     public string ReadLog()
