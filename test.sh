@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test, installing first what the tests need and this machine lacks:
 # Debian's STOMP clients (python3-stomp; php-stomp with php-cli, libnet-stomp-perl, ruby-stomp: the 1.0 clients of
-# applications that leave ActiveMQ), npm's @stomp/stompjs, and Debian's chromium (the browser tests drive it with
-# Playwright; Playwright never downloads a browser of its own).
+# applications that leave ActiveMQ), npm's @stomp/stompjs, Debian's chromium (the browser tests drive it with
+# Playwright; Playwright never downloads a browser of its own) and Debian's postgresql (the database tests start a
+# private server of their own with initdb and pg_ctl; the system's cluster is never used).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -12,6 +13,7 @@ missing=()
 /usr/bin/php -r 'exit(extension_loaded("stomp") ? 0 : 1);' 2>/dev/null || missing+=(php-cli php-stomp)
 /usr/bin/perl -MNet::Stomp -e 1 2>/dev/null || missing+=(libnet-stomp-perl)
 /usr/bin/ruby -e 'require "stomp"' 2>/dev/null || missing+=(ruby-stomp)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing ${missing[*]} (Debian)..."
   export DEBIAN_FRONTEND=noninteractive

@@ -31,11 +31,7 @@ public sealed partial class BrokerLifecycle
 
     /// <summary>Shared file system: the broker holding the shared store's lock serves; the others wait for it.</summary>
     private Activation SharedStoreActivation() => new(
-        role =>
-        {
-            StartSharedStore(role?.Why ?? "shared store: waiting for its lock");
-            return Task.CompletedTask;
-        },
+        role => StartSharedStoreAsync(role?.Why ?? "shared store: waiting for its lock"),
         async () =>
         {
             // A master lets go of the lock: a waiting broker takes over.

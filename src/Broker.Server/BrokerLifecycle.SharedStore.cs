@@ -1,48 +1,89 @@
 using Broker.Core.Events;
 using Broker.Storage;
+using Broker.Storage.Postgres;
 
 namespace Broker.Server;
 
 /// <summary>
-/// Shared file system master/slave (<see cref="HaMode.SharedFileSystem"/>): wait for the shared store's lock, recover
-/// the shared journal, serve while the lock is kept alive; a lost lock stops serving at once and waits again.
+/// Shared-store master/slave (<see cref="HaMode.SharedFileSystem"/>, <see cref="HaMode.Database"/>): wait for the
+/// store's claim (a lock on the shared volume, a lease row in the database), recover the shared store, serve while
+/// the claim is kept alive; a lost claim, or a store that fails, stops serving at once and waits again.
 /// </summary>
 public sealed partial class BrokerLifecycle
 {
-    private SharedStoreLock? _storeLock;
+    private IStoreClaim? _claim;
+    private PostgresStore? _database;
     private CancellationTokenSource? _sharedStore;
     private Task? _sharedStoreTask;
 
-    /// <summary>Who holds the shared store's lock, as its lease says (this broker when it serves); null without one.</summary>
-    public StoreLease? LockHolder { get; private set; }
+    /// <summary>Who holds the shared store's claim (this broker when it serves); null without one or before it is known.</summary>
+    public string? LockHolder { get; private set; }
 
-    /// <summary>Checks the volume, then waits for the lock (or fails at once with <c>FailIfLocked</c>) in the background.</summary>
-    /// <exception cref="BrokerStartException">The volume's locks do not work, or FailIfLocked and the lock is held.</exception>
-    private void StartSharedStore(string why)
+    private string StoreDescription => Definition.HaMode == HaMode.Database
+        ? PostgresStore.Describe(Definition.ConnectionString!)
+        : Definition.Options.DataDirectory;
+
+    /// <summary>Checks the store can be shared, then waits for the claim (or fails at once with <c>FailIfLocked</c>) in the background.</summary>
+    /// <exception cref="BrokerStartException">The volume's locks do not work, or FailIfLocked and the store is claimed.</exception>
+    private async Task StartSharedStoreAsync(string why)
     {
-        var directory = Definition.Options.DataDirectory;
-        try
+        _claim ??= NewClaim();
+        if (Definition.HaMode == HaMode.SharedFileSystem)
         {
-            SharedStoreLock.CheckLocksWork(directory);
-        }
-        catch (Exception e) when (e is SharedStoreUnsupportedException or IOException or UnauthorizedAccessException)
-        {
-            var reason = $"broker {Name}: HaMode SharedFileSystem: {e.Message}";
-            _machine.MoveTo(LifecycleState.Failed, reason);
-            throw new BrokerStartException(reason, e);
+            try
+            {
+                SharedStoreLock.CheckLocksWork(Definition.Options.DataDirectory);
+            }
+            catch (Exception e) when (e is SharedStoreUnsupportedException or IOException or UnauthorizedAccessException)
+            {
+                Fail($"broker {Name}: HaMode SharedFileSystem: {e.Message}", e);
+            }
         }
         if (Definition.HaSettings.FailIfLocked)
         {
-            using var probe = SharedStoreLock.TryAcquire(directory, Name, out var holder);
-            if (probe is null)
+            string? holder = null;
+            try
             {
-                var reason = $"broker {Name}: the shared store {directory} is locked by {holder?.Describe() ?? "another broker"} and FailIfLocked is set";
-                _machine.MoveTo(LifecycleState.Failed, reason);
-                throw new BrokerStartException(reason);
+                await PrepareStoreAsync(_stopping.Token);
+                holder = await _claim.TryClaimAsync(_stopping.Token);
+            }
+            catch (Exception e) when (e is StoreUnreachableException or PostgresStoreException)
+            {
+                Fail($"broker {Name}: {e.Message}", e);
+            }
+            // Probed only: the background wait claims it again for real.
+            await _claim.ReleaseAsync();
+            if (holder is not null)
+            {
+                Fail($"broker {Name}: the shared store {StoreDescription} is {holder} and FailIfLocked is set");
             }
         }
         _machine.MoveTo(LifecycleState.WaitingForLock, why);
         WaitForLockInBackground();
+
+        void Fail(string reason, Exception? cause = null)
+        {
+            _machine.MoveTo(LifecycleState.Failed, reason);
+            throw new BrokerStartException(reason, cause);
+        }
+    }
+
+    private IStoreClaim NewClaim()
+    {
+        var settings = Definition.HaSettings;
+        return Definition.HaMode == HaMode.Database
+            ? new LeaseClaim(new PostgresLease(Definition.ConnectionString!, $"{Name}-{Guid.NewGuid():N}", Name, settings.LeaseDuration),
+                settings.LeaseRenewal, settings.LeaseDuration)
+            : new FileLockClaim(Definition.Options.DataDirectory, Name, settings.LockKeepAlivePeriod);
+    }
+
+    /// <summary>The database's schema exists before its lease row is claimed (it is created with the tables).</summary>
+    private async Task PrepareStoreAsync(CancellationToken cancellationToken)
+    {
+        if (Definition.HaMode == HaMode.Database)
+        {
+            await PostgresStore.MigrateAsync(Definition.ConnectionString!, cancellationToken);
+        }
     }
 
     private void WaitForLockInBackground()
@@ -52,35 +93,41 @@ public sealed partial class BrokerLifecycle
         _sharedStoreTask = Task.Run(() => HoldTheStoreAsync(token));
     }
 
-    /// <summary>The shared store's life: wait for the lock, serve, keep it alive; when it is lost, wait again.</summary>
+    /// <summary>The shared store's life: wait for the claim, serve, keep it alive; when it is lost, wait again.</summary>
     private async Task HoldTheStoreAsync(CancellationToken cancellationToken)
     {
-        var directory = Definition.Options.DataDirectory;
-        var settings = Definition.HaSettings;
+        var claim = _claim!;
         try
         {
             while (true)
             {
-                var held = await AcquireAsync(directory, settings.LockAcquireSleepInterval, cancellationToken);
-                string lost;
+                await ClaimAsync(claim, cancellationToken);
+                var storeFailed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
                 await _actions.WaitAsync(cancellationToken);
                 try
                 {
-                    if (!await ServeFromSharedStoreAsync(held))
+                    if (!await ServeFromSharedStoreAsync(storeFailed))
                     {
-                        return;
+                        if (Status.State == LifecycleState.Failed)
+                        {
+                            return;
+                        }
+                        // The store went away during recovery: wait for the claim again.
+                        continue;
                     }
                 }
                 finally
                 {
                     _actions.Release();
                 }
-                lost = await KeepAliveAsync(held, settings.LockKeepAlivePeriod, cancellationToken);
+                using var serving = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var lost = await await Task.WhenAny(claim.HoldAsync(serving.Token), storeFailed.Task);
+                await serving.CancelAsync();
                 await _actions.WaitAsync(cancellationToken);
                 try
                 {
                     LifecycleLog.StoreLockLost(_logger, Name, lost);
-                    Publish(BrokerEventKind.BrokerStopped, $"lock on the shared store lost ({lost}); stopped serving");
+                    Publish(BrokerEventKind.BrokerStopped, $"the shared store's claim was lost ({lost}); stopped serving");
                     await ReleaseStoreAsync();
                     _machine.MoveTo(LifecycleState.WaitingForLock, $"lock lost: {lost}");
                 }
@@ -96,93 +143,112 @@ public sealed partial class BrokerLifecycle
         }
     }
 
-    private async Task<SharedStoreLock> AcquireAsync(string directory, TimeSpan interval, CancellationToken cancellationToken)
+    /// <summary>Tries the claim every <c>LockAcquireSleepInterval</c> until it is this broker's, saying who holds it meanwhile.</summary>
+    private async Task ClaimAsync(IStoreClaim claim, CancellationToken cancellationToken)
     {
-        string? lastHolder = null;
+        string? said = null;
+        var interval = Definition.HaSettings.LockAcquireSleepInterval;
+        var unreachableFor = TimeSpan.Zero;
         while (true)
         {
-            SharedStoreLock? held = null;
-            StoreLease? holder = null;
+            string? holder;
             try
             {
-                held = SharedStoreLock.TryAcquire(directory, Name, out holder);
+                await PrepareStoreAsync(cancellationToken);
+                holder = await claim.TryClaimAsync(cancellationToken);
+                unreachableFor = TimeSpan.Zero;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is StoreUnreachableException or PostgresStoreException)
             {
-                // The volume is away (unmounted, unreachable): say so and try again.
-                Restate($"the shared store cannot be reached: {e.Message}", ref lastHolder);
+                // The volume is away or the database is down: say so, and try again less often the longer it lasts.
+                holder = null;
+                Restate(e.Message);
+                unreachableFor += interval;
+                await Task.Delay(interval + TimeSpan.FromTicks(Math.Min(unreachableFor.Ticks, TimeSpan.FromSeconds(5).Ticks)), cancellationToken);
+                continue;
             }
-            if (held is not null)
+            if (holder is null)
             {
-                LifecycleLog.StoreLockAcquired(_logger, Name, directory);
-                return held;
+                LifecycleLog.StoreLockAcquired(_logger, Name, StoreDescription);
+                return;
             }
             LockHolder = holder;
-            if (holder is not null)
-            {
-                Restate($"held by {holder.Describe()}", ref lastHolder);
-            }
+            Restate(holder);
             await Task.Delay(interval, cancellationToken);
         }
 
-        void Restate(string reason, ref string? last)
+        void Restate(string reason)
         {
-            if (reason != last)
+            if (reason != said)
             {
-                last = reason;
+                said = reason;
                 _machine.Restate(LifecycleState.WaitingForLock, reason);
             }
         }
     }
 
-    /// <summary>Under the action gate: recovers the shared journal and opens the connectors; false when it cannot serve.</summary>
-    private async Task<bool> ServeFromSharedStoreAsync(SharedStoreLock held)
+    /// <summary>Under the action gate: recovers the shared store and opens the connectors; false when it cannot serve.</summary>
+    private async Task<bool> ServeFromSharedStoreAsync(TaskCompletionSource<string> storeFailed)
     {
-        _storeLock = held;
-        LockHolder = held.Lease;
+        LockHolder = $"{Name} (this broker)";
         try
         {
-            OpenJournal();
+            if (Definition.HaMode == HaMode.Database && !await OpenDatabaseAsync(storeFailed))
+            {
+                return false;
+            }
+            if (Definition.HaMode == HaMode.SharedFileSystem)
+            {
+                OpenJournal();
+                Broker.Recover(_journal!, _journal!.Replay());
+            }
         }
         catch (BrokerStartException)
         {
-            // Damaged or still locked by the journal of a holder that lives on: failed, for an operator to look.
+            // Damaged, or still locked by the journal of a holder that lives on: failed, for an operator to look.
             await ReleaseStoreAsync();
             return false;
         }
-        Broker.Recover(_journal!, _journal!.Replay());
         try
         {
-            await BecomeMasterAsync("holds the lock on the shared store");
+            await BecomeMasterAsync(Definition.HaMode == HaMode.Database ? "holds the lease on the database" : "holds the lock on the shared store");
         }
         catch (BrokerStartException)
         {
             await ReleaseStoreAsync();
             return false;
         }
-        Publish(BrokerEventKind.Promoted, $"took the lock on the shared store {Definition.Options.DataDirectory}; serving at sequence {_journal.LastSequence}");
+        Publish(BrokerEventKind.Promoted, $"took over the shared store {StoreDescription}; serving at sequence {LastSequence}, epoch {Epoch}");
         return true;
     }
 
-    /// <returns>Why the lock was lost.</returns>
-    private static async Task<string> KeepAliveAsync(SharedStoreLock held, TimeSpan period, CancellationToken cancellationToken)
+    /// <summary>Opens and recovers the database's store under this broker's lease; false (waiting again) when the database went away.</summary>
+    private async Task<bool> OpenDatabaseAsync(TaskCompletionSource<string> storeFailed)
     {
-        using var timer = new PeriodicTimer(period);
-        while (await timer.WaitForNextTickAsync(cancellationToken))
+        _machine.MoveTo(LifecycleState.Recovering, $"recovering {StoreDescription}");
+        try
         {
-            try
+            _database = await PostgresStore.OpenAsync(new PostgresStoreOptions
             {
-                held.KeepAlive();
-            }
-            catch (StoreLockLostException e)
-            {
-                return e.Message;
-            }
+                ConnectionString = Definition.ConnectionString!,
+                StoreLimit = Definition.Options.StoreLimit,
+                LeaseHolder = ((LeaseClaim)_claim!).Holder,
+            }, _loggerFactory.CreateLogger(typeof(PostgresStore).FullName!));
+            _database.Failed += e => storeFailed.TrySetResult(e.Message);
+            var records = _database.Replay().ToList();
+            await _database.BeginEpochAsync();
+            Broker.Recover(_database, records);
+            return true;
         }
-        throw new OperationCanceledException(cancellationToken);
+        catch (Exception e) when (e is PostgresStoreException or Npgsql.NpgsqlException or TimeoutException)
+        {
+            await ReleaseStoreAsync();
+            _machine.MoveTo(LifecycleState.WaitingForLock, $"recovery stopped: {e.Message}");
+            return false;
+        }
     }
 
-    /// <summary>Stops serving, forgets the state, closes the journal and lets go of the lock (in that order).</summary>
+    /// <summary>Stops serving, forgets the state, closes the store and lets go of the claim (in that order).</summary>
     private async Task ReleaseStoreAsync()
     {
         await StopServingAsync();
@@ -192,11 +258,18 @@ public sealed partial class BrokerLifecycle
             _journal = null;
             await journal.DisposeAsync();
         }
-        _storeLock?.Dispose();
-        _storeLock = null;
+        if (_database is { } database)
+        {
+            _database = null;
+            await database.DisposeAsync();
+        }
+        if (_claim is { } claim)
+        {
+            await claim.ReleaseAsync();
+        }
     }
 
-    /// <summary>An operator's stop: serving ends and the lock goes to a waiting broker.</summary>
+    /// <summary>An operator's stop: serving ends and the claim goes to a waiting broker.</summary>
     private async Task StopSharedStoreAsync()
     {
         if (_sharedStore is { } waiting)

@@ -57,7 +57,7 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
         SetAside = new SetAsideArchives(definition.Name, definition.Options.DataDirectory, loggerFactory.CreateLogger<SetAsideArchives>());
         _activation = definition.HaMode switch
         {
-            HaMode.SharedFileSystem => SharedStoreActivation(),
+            HaMode.SharedFileSystem or HaMode.Database => SharedStoreActivation(),
             _ => ReplicatedActivation(),
         };
     }
@@ -95,13 +95,13 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
     public SetAsideArchives SetAside { get; }
 
     /// <summary>Serving with an open store that takes changes (a set-aside replay may go into it).</summary>
-    public bool TakesChanges => _journal is not null && Broker.IsWritable;
+    public bool TakesChanges => (_journal is not null || _database is not null) && Broker.IsWritable;
 
-    public long Epoch => _journal?.Epoch ?? 0;
+    public long Epoch => _journal?.Epoch ?? _database?.Epoch ?? 0;
 
-    public long LastSequence => _journal?.LastSequence ?? 0;
+    public long LastSequence => _journal?.LastSequence ?? _database?.LastSequence ?? 0;
 
-    public long StoreUsedBytes => _journal?.UsedBytes ?? 0;
+    public long StoreUsedBytes => _journal?.UsedBytes ?? _database?.UsedBytes ?? 0;
 
     /// <summary>Records this broker wrote that its master's history lacked, set aside over its life.</summary>
     public long RecordsSetAside => _slave?.RecordsSetAside ?? 0;
@@ -318,9 +318,16 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
             await _journal.DisposeAsync();
             _journal = null;
         }
-        // After the journal: a waiting broker that takes the lock finds every record written.
-        _storeLock?.Dispose();
-        _storeLock = null;
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+            _database = null;
+        }
+        // After the store: a waiting broker that takes the lock or the lease finds every record written.
+        if (_claim is not null)
+        {
+            await _claim.ReleaseAsync();
+        }
     }
 
     /// <summary>The pair's figures as this broker sees them, consistent with <see cref="Status"/>.</summary>

@@ -11,6 +11,12 @@ public enum HaMode
     /// one holding its lock serves, the others wait for the lock and take over by recovering the shared journal.
     /// </summary>
     SharedFileSystem,
+
+    /// <summary>
+    /// JDBC master/slave: the store is a PostgreSQL database (<c>ConnectionStrings:&lt;name&gt;</c>); the broker holding
+    /// its lease row serves, the others wait for the lease and take over by recovering the store from the database.
+    /// </summary>
+    Database,
 }
 
 /// <summary>How a broker becomes master, bound from <c>Brokers:&lt;name&gt;</c> beside its other options.</summary>
@@ -27,6 +33,15 @@ public sealed class HaSettings
 
     /// <summary>How often the holder checks its lock is still its own and renews its lease; a lost lock stops it serving within this period.</summary>
     public TimeSpan LockKeepAlivePeriod { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a database lease lasts without renewal, by the database's clock: a dead master's lease is free after at
+    /// most this, so it bounds the failover time (ActiveMQ's lease-database-locker leases for lockAcquireSleepInterval).
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How often the master renews its lease; a master that could not renew for LeaseDuration - LeaseRenewal stops serving.</summary>
+    public TimeSpan LeaseRenewal { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Refuse to start, instead of waiting, when another broker holds the shared store's lock.</summary>
     public bool FailIfLocked { get; set; }

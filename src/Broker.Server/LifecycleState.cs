@@ -68,7 +68,8 @@ public static class LifecycleTransitions
     private static readonly Dictionary<LifecycleState, LifecycleState[]> Legal = new()
     {
         [LifecycleState.Starting] = [LifecycleState.Recovering, LifecycleState.WaitingForLock, LifecycleState.Stopped, LifecycleState.Failed],
-        [LifecycleState.Recovering] = [LifecycleState.WaitingForMaster, LifecycleState.WaitingForSlave, LifecycleState.MasterUnprotected, LifecycleState.MasterHoldingLock, LifecycleState.Stopped, LifecycleState.Failed],
+        // Recovering -> WaitingForLock: a shared store that went away while it was being recovered (the database).
+        [LifecycleState.Recovering] = [LifecycleState.WaitingForMaster, LifecycleState.WaitingForSlave, LifecycleState.MasterUnprotected, LifecycleState.MasterHoldingLock, LifecycleState.WaitingForLock, LifecycleState.Stopped, LifecycleState.Failed],
         // Shared store: wait for the lock, recover the shared journal, serve; a lost lock stops serving at once and waits again.
         [LifecycleState.WaitingForLock] = [LifecycleState.Recovering, LifecycleState.Stopped, LifecycleState.Failed],
         [LifecycleState.MasterHoldingLock] = [LifecycleState.WaitingForLock, LifecycleState.Stopped, LifecycleState.Failed],

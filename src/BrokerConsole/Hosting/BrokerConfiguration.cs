@@ -36,6 +36,15 @@ public static partial class BrokerConfiguration
             }
             if (TryLoad(broker, contentRoot, errors) is { } definition)
             {
+                if (definition.HaMode == HaMode.Database)
+                {
+                    var connectionString = configuration.GetConnectionString(broker.Key);
+                    if (DatabaseSettings.Problem(connectionString) is { } problem)
+                    {
+                        errors.Add($"ConnectionStrings:{broker.Key}: {problem}");
+                    }
+                    definition = definition with { ConnectionString = connectionString };
+                }
                 brokers.Add(definition with { ReplicationUser = login.UserName, ReplicationPassword = login.Password });
             }
         }
@@ -137,18 +146,24 @@ public static partial class BrokerConfiguration
         }
         var ha = new HaSettings();
         section.Bind(ha);
-        if (ha.HaMode == HaMode.SharedFileSystem)
+        if (ha.HaMode is HaMode.SharedFileSystem or HaMode.Database)
         {
             if (replication.IsSlave)
             {
-                errors.Add($"{key}:HaMode: SharedFileSystem brokers wait for the shared store's lock; remove MasterConnectorUri / MasterConnector");
+                errors.Add($"{key}:HaMode: {ha.HaMode} brokers wait for the shared store's {(ha.HaMode == HaMode.Database ? "lease" : "lock")}; remove MasterConnectorUri / MasterConnector");
             }
             if (replication.WaitForSlave || replication.Peer is not null)
             {
-                errors.Add($"{key}:HaMode: SharedFileSystem has no replication link; remove WaitForSlave and Peer");
+                errors.Add($"{key}:HaMode: {ha.HaMode} has no replication link; remove WaitForSlave and Peer");
             }
             Duration(ha.LockAcquireSleepInterval, "LockAcquireSleepInterval");
             Duration(ha.LockKeepAlivePeriod, "LockKeepAlivePeriod");
+            Duration(ha.LeaseDuration, "LeaseDuration");
+            Duration(ha.LeaseRenewal, "LeaseRenewal");
+            if (ha.LeaseRenewal * 2 > ha.LeaseDuration)
+            {
+                errors.Add($"{key}:LeaseRenewal: {ha.LeaseRenewal} must be at most half of LeaseDuration ({ha.LeaseDuration}), so one late renewal does not lose the lease");
+            }
         }
         return new BrokerDefinition(name, options, connectors, tls, replication, Ha: ha);
 

@@ -1,0 +1,142 @@
+using Broker.Storage;
+using Broker.Storage.Postgres;
+
+namespace Broker.Server;
+
+/// <summary>The shared store cannot be reached to claim it (the volume is away, the database is down).</summary>
+internal sealed class StoreUnreachableException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>
+/// How a broker of a shared store claims the right to serve from it, keeps that right and gives it up: an OS lock on
+/// a shared volume, or a lease row in the database. The lifecycle's waiting, serving and stepping down are the same
+/// for both (<see cref="BrokerLifecycle"/>'s shared-store activation).
+/// </summary>
+internal interface IStoreClaim
+{
+    /// <summary>Claims the store; null when this broker holds it now, otherwise who holds it.</summary>
+    /// <exception cref="StoreUnreachableException">The store cannot be reached.</exception>
+    Task<string?> TryClaimAsync(CancellationToken cancellationToken);
+
+    /// <summary>Keeps the claim alive; completes with why it was lost (cancelled when the broker stops).</summary>
+    Task<string> HoldAsync(CancellationToken cancellationToken);
+
+    /// <summary>Gives the claim up (a no-op when not held), so a waiting broker takes over at once.</summary>
+    Task ReleaseAsync();
+}
+
+/// <summary>Shared file system: the OS lock on <c>master.lock</c> and the lease file beside it (<see cref="SharedStoreLock"/>).</summary>
+internal sealed class FileLockClaim(string directory, string brokerName, TimeSpan keepAlivePeriod) : IStoreClaim
+{
+    private SharedStoreLock? _held;
+
+    public Task<string?> TryClaimAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            _held = SharedStoreLock.TryAcquire(directory, brokerName, out var holder);
+            return Task.FromResult(_held is null ? $"held by {holder?.Describe() ?? "another broker"}" : null);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StoreUnreachableException($"the shared store cannot be reached: {e.Message}", e);
+        }
+    }
+
+    public async Task<string> HoldAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(keepAlivePeriod);
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            try
+            {
+                _held?.KeepAlive();
+            }
+            catch (StoreLockLostException e)
+            {
+                return e.Message;
+            }
+        }
+        throw new OperationCanceledException(cancellationToken);
+    }
+
+    public Task ReleaseAsync()
+    {
+        _held?.Dispose();
+        _held = null;
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Database: the lease row (<see cref="PostgresLease"/>). It is renewed every <c>LeaseRenewal</c>; when renewals fail
+/// (the database is away) the claim counts as lost before the lease could expire, so another broker never serves
+/// while this one still thinks it does. The store's commits check the same lease on their own.
+/// </summary>
+internal sealed class LeaseClaim(PostgresLease lease, TimeSpan renewal, TimeSpan duration) : IStoreClaim
+{
+    private bool _held;
+
+    public string Holder => lease.Holder;
+
+    public async Task<string?> TryClaimAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (acquired, holder) = await lease.TryAcquireAsync(cancellationToken);
+            _held = acquired;
+            return acquired ? null : $"lease held by {holder?.Describe() ?? "another broker"}";
+        }
+        catch (PostgresStoreException e)
+        {
+            throw new StoreUnreachableException(e.Message, e);
+        }
+    }
+
+    public async Task<string> HoldAsync(CancellationToken cancellationToken)
+    {
+        var renewed = DateTime.UtcNow;
+        using var timer = new PeriodicTimer(renewal);
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            string? failure = null;
+            try
+            {
+                if (await lease.RenewAsync(cancellationToken).WaitAsync(renewal, cancellationToken))
+                {
+                    renewed = DateTime.UtcNow;
+                    continue;
+                }
+                _held = false;
+                return "the lease expired and is no longer this broker's";
+            }
+            catch (Exception e) when (e is PostgresStoreException or TimeoutException)
+            {
+                failure = e.Message;
+            }
+            // Stop before the lease can expire by the database's clock (a renewal's worth of margin).
+            if (DateTime.UtcNow - renewed >= duration - renewal)
+            {
+                return $"the lease could not be renewed for {(DateTime.UtcNow - renewed).TotalSeconds:0.#} s ({failure})";
+            }
+        }
+        throw new OperationCanceledException(cancellationToken);
+    }
+
+    public async Task ReleaseAsync()
+    {
+        if (!_held)
+        {
+            return;
+        }
+        _held = false;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await lease.ReleaseAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is PostgresStoreException or OperationCanceledException)
+        {
+            // Unreachable: the lease simply expires.
+        }
+    }
+}
