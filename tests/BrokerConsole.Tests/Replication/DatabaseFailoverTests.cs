@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using BrokerConsole.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace BrokerConsole.Tests.Replication;
+
+/// <summary>
+/// JDBC master/slave on a real, private PostgreSQL: two broker processes name one database; the lease holder serves,
+/// the other waits for the lease. SIGKILL the holder during traffic and the other takes over once the lease expired,
+/// with every message the first receipted; a database that goes away stops persistent work (an ERROR, never a
+/// receipt) and serving resumes when it is back.
+/// </summary>
+[Collection("Processes")]
+public sealed class DatabaseFailoverTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private PrivatePostgres _postgres = null!;
+    private string _database = "";
+
+    public async Task InitializeAsync()
+    {
+        _postgres = await PrivatePostgres.StartAsync();
+        // The server trusts every local login, so the password is never checked: it is here to be never logged.
+        _database = await _postgres.CreateDatabaseAsync("brokers") + ";Password=" + Secret;
+    }
+
+    public async Task DisposeAsync() => await _postgres.DisposeAsync();
+
+    private const string Secret = "s3cret-db-word";
+
+    private string[] Database => ["--Brokers:b1:HaMode=Database", $"--ConnectionStrings:b1={_database}"];
+
+    [Fact]
+    public async Task MasterKilledDuringTraffic_TheWaitingBrokerTakesTheLeaseWithEveryReceiptedMessage()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await using var master = await BrokerProcess.StartAsync(new BrokerProcessOptions { Settings = Database }, timeout.Token);
+        await using var standby = await BrokerProcess.StartAsync(new BrokerProcessOptions { Settings = Database, Slave = true }, timeout.Token);
+        var waiting = await standby.WaitForViewAsync(v => Replicas.State(v) == "waiting for lock" && v.GetProperty("stateReason").GetString()!.Contains("lease held by b1"),
+            Replicas.SyncTimeout, "the standby waits for the lease, naming its holder", timeout.Token);
+        Assert.Equal("slave", Replicas.Role(waiting));
+        Assert.Equal("master holding lock", Replicas.State(await master.GetViewAsync(timeout.Token)));
+
+        const string destination = "/queue/database-failover";
+        var traffic = new Traffic();
+        using var stopClients = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+        var consumer = traffic.ConsumeAsync(master.Port, destination, stopClients.Token);
+        var producers = Enumerable.Range(1, 2).Select(p => traffic.ProduceAsync(master.Port, destination, $"p{p}", stopClients.Token)).ToList();
+        await traffic.Flowing.Task.WaitAsync(TimeSpan.FromSeconds(20), timeout.Token);
+        await Task.Delay(400, timeout.Token);
+
+        var clock = Stopwatch.StartNew();
+        master.Kill();
+        var port = await standby.WaitForStompAsync(Replicas.FailoverTimeout, timeout.Token);
+        var takeover = clock.Elapsed;
+        await Task.WhenAll([consumer, .. producers]).WaitAsync(TimeSpan.FromSeconds(40), timeout.Token);
+        await stopClients.CancelAsync();
+
+        var drained = await Replicas.DrainAsync(port, destination);
+        output.WriteLine($"{traffic.Summary}; standby drained {drained.Count}; SIGKILL -> standby accepting STOMP after {takeover.TotalMilliseconds:0} ms");
+        var problems = traffic.Check(drained);
+        Assert.True(problems.Count == 0, $"{string.Join("; ", problems)}{Environment.NewLine}{Replicas.Describe(standby, master)}");
+        var view = await standby.GetViewAsync(timeout.Token);
+        Assert.Equal("master holding lock", Replicas.State(view));
+        Assert.True(view.GetProperty("epoch").GetInt64() >= 2, "each takeover starts an epoch");
+    }
+
+    [Fact]
+    public async Task DatabaseDown_AtStartItIsNamedAndWaitedFor_WhileServingSendsGetAnError_ThenServingResumes()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await _postgres.StopAsync();
+        await using var broker = await BrokerProcess.StartAsync(new BrokerProcessOptions { Settings = Database, Slave = true }, timeout.Token);
+        await broker.WaitForViewAsync(v => Replicas.State(v) == "waiting for lock"
+                && v.GetProperty("stateReason").GetString()!.Contains($"127.0.0.1:{_postgres.Port}/brokers"),
+            Replicas.SyncTimeout, "waiting, naming the database it cannot reach", timeout.Token);
+        // The command line (printed by the test harness) carries it; nothing the broker wrote does.
+        Assert.DoesNotContain(Secret, string.Join('\n', broker.Output.Split('\n').Where(line => !line.StartsWith("=== run", StringComparison.Ordinal))));
+
+        await _postgres.StartAgainAsync();
+        var port = await broker.WaitForStompAsync(Replicas.FailoverTimeout, timeout.Token);
+        await using (var client = await DurabilityStomp.ConnectAsync(port))
+        {
+            await DurabilityStomp.SendPersistentAsync(client, "/queue/kept", "before the outage", "r1");
+            Assert.Equal("RECEIPT", (await client.ReceiveAsync(TimeSpan.FromSeconds(10))).Command);
+        }
+
+        await _postgres.StopAsync();
+        await using (var client = await DurabilityStomp.ConnectAsync(port))
+        {
+            await DurabilityStomp.SendPersistentAsync(client, "/queue/kept", "during the outage", "r2");
+            var answer = await client.ReceiveAsync(TimeSpan.FromSeconds(10));
+            Assert.True(answer.Command == "ERROR", DurabilityStomp.Describe(answer));
+        }
+        await broker.WaitForViewAsync(v => Replicas.State(v) == "waiting for lock", Replicas.SyncTimeout, "stepped down while the database is away", timeout.Token);
+
+        await _postgres.StartAgainAsync();
+        port = await broker.WaitForStompAsync(Replicas.FailoverTimeout, timeout.Token);
+        var drained = Replicas.Bodies(await Replicas.DrainAsync(port, "/queue/kept"));
+        Assert.Contains("before the outage", drained);
+        output.WriteLine($"after the outage: {string.Join(", ", drained)}");
+    }
+}
