@@ -41,6 +41,16 @@ public sealed partial class MessageBroker
         Writes.Open();
     }
 
+    /// <summary>Takes clients again after <see cref="DismissClientsAsync"/> (a master that regained the right to serve).</summary>
+    public void AdmitClients()
+    {
+        ClientRefusal = null;
+        if (_dismissal.IsCancellationRequested)
+        {
+            _dismissal = new CancellationTokenSource();
+        }
+    }
+
     /// <summary>
     /// Tells every connected client to go, with an ERROR carrying <c>reconnect:true</c>, and waits (up to
     /// <paramref name="grace"/>) until they have their ERROR and are gone.

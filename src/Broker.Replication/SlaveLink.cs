@@ -76,6 +76,14 @@ public sealed class SlaveLink(
 
     public string MasterUri => _masterUri;
 
+    private string? _unresolvedLoss;
+
+    /// <summary>
+    /// The last <see cref="LinkEnd.MasterFailed"/> was not acted on (a witness said the master still holds its lease):
+    /// the next <see cref="RunAsync"/> treats the master as just lost, and ends again if it does not answer.
+    /// </summary>
+    public void ResumeAfterLoss(string reason) => _unresolvedLoss = reason;
+
     /// <summary>Whether the link was in sync when it was last lost: only then may this copy take over on its own.</summary>
     public bool WasInSyncWhenLost { get; private set; }
 
@@ -137,7 +145,9 @@ public sealed class SlaveLink(
             throw new InvalidOperationException(error);
         }
         ReplicationLog.StartingSlaveConnection(logger, slaveName, _masterUri);
-        string? lost = null;
+        // A loss the owner did not act on (a witness kept it from taking over) still counts: a master that does not
+        // answer again is failed again, so the owner can ask once more.
+        string? lost = Interlocked.Exchange(ref _unresolvedLoss, null);
         var retry = TimeSpan.FromMilliseconds(100);
         var attempts = 0;
         while (true)

@@ -13,7 +13,8 @@ public sealed record BrokerDefinition(
     string? ReplicationUser = null,
     string? ReplicationPassword = null,
     HaSettings? Ha = null,
-    string? ConnectionString = null)
+    string? ConnectionString = null,
+    string? WitnessConnectionString = null)
 {
     /// <summary>How this broker becomes master.</summary>
     public HaSettings HaSettings { get; } = Ha ?? new HaSettings();
@@ -22,7 +23,8 @@ public sealed record BrokerDefinition(
 
     /// <summary>
     /// Names the broker only: <c>ConnectionString</c> (the database of <see cref="HaMode.Database"/>, from
-    /// <c>ConnectionStrings:&lt;name&gt;</c>) and the replication password are never written to a log.
+    /// <c>ConnectionStrings:&lt;name&gt;</c>), <c>WitnessConnectionString</c> (<c>ConnectionStrings:&lt;Witness&gt;</c>)
+    /// and the replication password are never written to a log.
     /// </summary>
     public override string ToString() => $"BrokerDefinition {{ Name = {Name}, HaMode = {HaMode} }}";
 }

@@ -69,6 +69,8 @@ public sealed partial class BrokerLifecycle
         LifecycleLog.SwitchoverStarting(_logger, Name, master.SlaveName ?? "?", why);
         Publish(BrokerEventKind.Switchover, $"switchover to {master.SlaveName} started ({why})");
         await Broker.QuiesceAsync("switchover in progress", _stopping.Token);
+        // No more writes here: the slave may take the witness's lease to take over.
+        await StopWitnessGuardAsync(release: true);
         string partner;
         try
         {
@@ -77,6 +79,7 @@ public sealed partial class BrokerLifecycle
         catch (HandoverException e) when (!e.LinkLost)
         {
             Broker.Resume();
+            await GuardWithWitnessAsync();
             LifecycleLog.SwitchoverFailed(_logger, Name, e.Message);
             _machine.MoveTo(master.IsInSync ? LifecycleState.MasterProtected : LifecycleState.MasterUnprotected, $"switchover called off: {e.Message}");
             Publish(BrokerEventKind.Switchover, $"switchover called off, {Name} goes on as master: {e.Message}");
@@ -85,6 +88,7 @@ public sealed partial class BrokerLifecycle
         catch (OperationCanceledException)
         {
             Broker.Resume();
+            await GuardWithWitnessAsync();
             throw;
         }
         catch (HandoverException e)

@@ -285,7 +285,17 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
                 .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         await StopFollowingAsync();
-        await PromoteAsync("promoted by an operator", byOperator: true);
+        try
+        {
+            await PromoteAsync("promoted by an operator", byOperator: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // The witness said no: follow the master again.
+            _promotingByOperator = false;
+            Follow();
+            throw;
+        }
         if (Status.State == LifecycleState.Failed)
         {
             throw new InvalidOperationException($"broker {Name} could not be promoted: {Status.Reason}");
@@ -439,6 +449,8 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
         _watchingPeer?.Cancel();
         await Endpoints.CloseAsync();
         await Broker.StopAsync();
+        // After the last write: the partner may take the witness's lease at once.
+        await StopWitnessGuardAsync(release: true);
     }
 
     private void MoveToStopped(string why)
@@ -513,6 +525,8 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
             // Listeners open so the slave can attach, but clients are told to wait until it is in sync.
             Broker.ClientRefusal = new ClientRefusal("waiting for slave");
         }
+        // With a witness, clients are admitted only while this broker holds its lease.
+        await GuardWithWitnessAsync();
         try
         {
             Endpoints.Open();
@@ -620,6 +634,14 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
                 MoveToStopped("master failed and ShutdownOnMasterFailure is set");
                 return;
             }
+            // With a witness, only holding its lease: a master that lives keeps renewing it, though the link is cut.
+            if (await TakeWitnessLeaseAsync(cancellationToken) is { } refusal)
+            {
+                LifecycleLog.WitnessRefusesPromotion(_logger, Name, refusal);
+                _machine.Restate(Status.State, $"the master is lost but {refusal}; not promoting");
+                _slave.ResumeAfterLoss(refusal);
+                continue;
+            }
             // The link already published MasterFailed with its reason; the log keeps ActiveMQ's wording.
             LifecycleLog.MasterFailed(_logger, Name);
             await PromoteAsync("the master failed", byOperator: false);
@@ -633,6 +655,14 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
         LifecycleState[] from = byOperator
             ? [LifecycleState.WaitingForMaster, LifecycleState.CatchingUp, LifecycleState.InSync, LifecycleState.Stopped]
             : [LifecycleState.WaitingForMaster, LifecycleState.InSync];
+        if (!from.Contains(Status.State))
+        {
+            return;
+        }
+        if (byOperator && await TakeWitnessLeaseAsync(_stopping.Token) is { } refusal)
+        {
+            throw new InvalidOperationException($"broker {Name} does not promote: {refusal}");
+        }
         if (!_machine.TryMove(from, LifecycleState.Promoting, why))
         {
             return;
@@ -646,6 +676,7 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
         catch (Exception e) when (e is JournalCorruptException or StoreFullException or IOException)
         {
             LifecycleLog.PromotionFailed(_logger, e, Name);
+            await StopWitnessGuardAsync(release: true);
             _machine.MoveTo(LifecycleState.Failed, $"cannot promote: {e.Message}");
             Publish(BrokerEventKind.BrokerStopped, $"cannot promote: {e.Message}");
             return;

@@ -43,6 +43,12 @@ public sealed class HaSettings
     /// <summary>How often the master renews its lease; a master that could not renew for LeaseDuration - LeaseRenewal stops serving.</summary>
     public TimeSpan LeaseRenewal { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// A pure pair's witness: the name of a <c>ConnectionStrings</c> entry (a PostgreSQL database both brokers of the
+    /// pair name). The master holds its lease row to serve; a slave promotes only holding it.
+    /// </summary>
+    public string? Witness { get; set; }
+
     /// <summary>Refuse to start, instead of waiting, when another broker holds the shared store's lock.</summary>
     public bool FailIfLocked { get; set; }
 }

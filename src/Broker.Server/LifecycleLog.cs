@@ -61,4 +61,13 @@ internal static partial class LifecycleLog
 
     [LoggerMessage(8018, LogLevel.Information, "Set-aside archive {Path} replayed into {Broker}: {Replayed} messages sent, {Held} already held")]
     public static partial void SetAsideReplayed(ILogger logger, string path, string broker, int replayed, int held);
+
+    [LoggerMessage(8019, LogLevel.Error, "Broker {BrokerName}: lost the witness lease ({Reason}); it dismisses its clients and takes none until it holds the lease again")]
+    public static partial void WitnessLeaseLost(ILogger logger, string brokerName, string reason);
+
+    [LoggerMessage(8020, LogLevel.Warning, "Broker {BrokerName}: holds the witness lease again; taking clients")]
+    public static partial void WitnessLeaseHeld(ILogger logger, string brokerName);
+
+    [LoggerMessage(8021, LogLevel.Warning, "Broker {BrokerName}: the master is lost but {Reason}; not promoting (the master may live behind a cut link), still following")]
+    public static partial void WitnessRefusesPromotion(ILogger logger, string brokerName, string reason);
 }

@@ -78,6 +78,8 @@ internal sealed class LeaseClaim(PostgresLease lease, TimeSpan renewal, TimeSpan
 
     public string Holder => lease.Holder;
 
+    public string ConnectionString => lease.ConnectionString;
+
     public async Task<string?> TryClaimAsync(CancellationToken cancellationToken)
     {
         try

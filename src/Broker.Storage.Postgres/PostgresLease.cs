@@ -27,6 +27,7 @@ public sealed class PostgresLease : IAsyncDisposable
     public PostgresLease(string connectionString, string holder, string broker, TimeSpan duration)
     {
         _source = NpgsqlDataSource.Create(connectionString);
+        ConnectionString = connectionString;
         Holder = holder;
         _broker = broker;
         _duration = duration;
@@ -37,6 +38,9 @@ public sealed class PostgresLease : IAsyncDisposable
     public string Holder { get; }
 
     public string Where { get; }
+
+    /// <summary>The database it leases in (never logged: it may hold a password).</summary>
+    public string ConnectionString { get; }
 
     /// <summary>Takes the lease when it is free, expired or already ours; otherwise returns who holds it.</summary>
     /// <exception cref="PostgresStoreException">The database cannot be reached, or has no lease table yet.</exception>

@@ -18,8 +18,12 @@ internal sealed class LifecyclePair : IAsyncDisposable
 
     private readonly string _root = Path.Combine(Path.GetTempPath(), "lifecycle-tests", Guid.NewGuid().ToString("N"));
 
-    public LifecyclePair(Action<ReplicationOptions>? configure = null, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
+    private readonly string? _witness;
+
+    /// <param name="witness">A PostgreSQL connection string: the pair's witness (short leases, for quick tests).</param>
+    public LifecyclePair(Action<ReplicationOptions>? configure = null, string? witness = null, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
     {
+        _witness = witness;
         _loggers = TestLogging.For($"{test}-{Guid.NewGuid():N}");
         var masterPort = FreePort();
         var slavePort = FreePort();
@@ -108,7 +112,14 @@ internal sealed class LifecyclePair : IAsyncDisposable
         configure?.Invoke(replication);
         var options = new BrokerOptions { DataDirectory = Path.Combine(_root, name), JournalSegmentSize = 1024 * 1024 };
         var connector = ConnectorUri.TryParse($"tcp://127.0.0.1:{port}", out var uri, out _) ? uri : throw new InvalidOperationException();
-        var definition = new BrokerDefinition(name, options, [connector], null, replication, "replicator", "replicator");
+        var ha = _witness is null ? null : new HaSettings
+        {
+            Witness = "witness",
+            LeaseDuration = TimeSpan.FromSeconds(2),
+            LeaseRenewal = TimeSpan.FromMilliseconds(400),
+            LockAcquireSleepInterval = TimeSpan.FromMilliseconds(200),
+        };
+        var definition = new BrokerDefinition(name, options, [connector], null, replication, "replicator", "replicator", ha, WitnessConnectionString: _witness);
         var broker = new BrokerLifecycle(definition, Events, new Users(), (_, handoff) => new LoopbackEndpoints(port, handoff), _loggers);
         var walk = Walks[name] = [broker.Status.State];
         broker.StatusChanged += status =>

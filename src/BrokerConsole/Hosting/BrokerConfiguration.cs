@@ -45,6 +45,15 @@ public static partial class BrokerConfiguration
                     }
                     definition = definition with { ConnectionString = connectionString };
                 }
+                if (definition.HaSettings.Witness is { Length: > 0 } witness)
+                {
+                    var connectionString = configuration.GetConnectionString(witness);
+                    if (DatabaseSettings.Problem(connectionString) is { } problem)
+                    {
+                        errors.Add($"ConnectionStrings:{witness} (the Witness of {broker.Path}): {problem}");
+                    }
+                    definition = definition with { WitnessConnectionString = connectionString };
+                }
                 brokers.Add(definition with { ReplicationUser = login.UserName, ReplicationPassword = login.Password });
             }
         }
@@ -146,6 +155,16 @@ public static partial class BrokerConfiguration
         }
         var ha = new HaSettings();
         section.Bind(ha);
+        if (ha.Witness is not null && ha.HaMode != HaMode.Replicated)
+        {
+            errors.Add($"{key}:Witness: only a pure pair (HaMode Replicated) has a witness; a shared store's own lock decides who serves");
+        }
+        if (ha.Witness is not null && ha.HaMode == HaMode.Replicated)
+        {
+            Duration(ha.LeaseDuration, "LeaseDuration");
+            Duration(ha.LeaseRenewal, "LeaseRenewal");
+            Duration(ha.LockAcquireSleepInterval, "LockAcquireSleepInterval");
+        }
         if (ha.HaMode is HaMode.SharedFileSystem or HaMode.Database)
         {
             if (replication.IsSlave)
@@ -160,10 +179,10 @@ public static partial class BrokerConfiguration
             Duration(ha.LockKeepAlivePeriod, "LockKeepAlivePeriod");
             Duration(ha.LeaseDuration, "LeaseDuration");
             Duration(ha.LeaseRenewal, "LeaseRenewal");
-            if (ha.LeaseRenewal * 2 > ha.LeaseDuration)
-            {
-                errors.Add($"{key}:LeaseRenewal: {ha.LeaseRenewal} must be at most half of LeaseDuration ({ha.LeaseDuration}), so one late renewal does not lose the lease");
-            }
+        }
+        if ((ha.Witness is not null || ha.HaMode == HaMode.Database) && ha.LeaseRenewal * 2 > ha.LeaseDuration)
+        {
+            errors.Add($"{key}:LeaseRenewal: {ha.LeaseRenewal} must be at most half of LeaseDuration ({ha.LeaseDuration}), so one late renewal does not lose the lease");
         }
         return new BrokerDefinition(name, options, connectors, tls, replication, Ha: ha);
 

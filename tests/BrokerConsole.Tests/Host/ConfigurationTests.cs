@@ -56,6 +56,23 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public async Task DatabaseAndWitness_MissingOrMalformedConnectionStrings_NameTheirKeys_NeverThePassword()
+    {
+        var error = await StartFails(
+            "--Brokers:b1:Connectors:0=tcp://127.0.0.1:0", "--Brokers:b1:DataDirectory={root}/b1", "--Brokers:b1:HaMode=Database",
+            "--Brokers:b2:Connectors:0=tcp://127.0.0.1:0", "--Brokers:b2:DataDirectory={root}/b2", "--Brokers:b2:Witness=w",
+            "--ConnectionStrings:w=Host=;Password=hunter2-secret",
+            "--Brokers:b3:Connectors:0=tcp://127.0.0.1:0", "--Brokers:b3:DataDirectory={root}/b3", "--Brokers:b3:HaMode=Database",
+            "--Brokers:b3:Witness=w", "--ConnectionStrings:b3=Host=db;Database=x", "--Brokers:b3:LeaseRenewal=00:00:02");
+
+        Assert.Contains("ConnectionStrings:b1: is missing", error.Message);
+        Assert.Contains("ConnectionStrings:w (the Witness of Brokers:b2): names no Host", error.Message);
+        Assert.Contains("Brokers:b3:Witness: only a pure pair", error.Message);
+        Assert.Contains("Brokers:b3:LeaseRenewal", error.Message);
+        Assert.DoesNotContain("hunter2-secret", error.Message);
+    }
+
+    [Fact]
     public async Task UnknownRole_NamesTheUser()
     {
         var error = await StartFails("--Security:Users:eve:Password=x", "--Security:Users:eve:Roles:0=root");

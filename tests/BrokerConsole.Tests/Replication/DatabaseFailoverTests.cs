@@ -99,4 +99,36 @@ public sealed class DatabaseFailoverTests(ITestOutputHelper output) : IAsyncLife
         Assert.Contains("before the outage", drained);
         output.WriteLine($"after the outage: {string.Join(", ", drained)}");
     }
+
+    [Fact]
+    public async Task PurePairWithAWitness_MasterKilledDuringTraffic_TheSlaveTakesTheLeaseAndEveryReceiptedMessage()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        string[] witness = ["--Brokers:b1:Witness=witness", $"--ConnectionStrings:witness={_database}"];
+        await using var master = await BrokerProcess.StartAsync(Replicas.Master(witness), timeout.Token);
+        await using var slave = await BrokerProcess.StartAsync(Replicas.SlaveOf(master.Port, witness), timeout.Token);
+        await Replicas.WaitInSyncAsync(master, slave, timeout.Token);
+
+        const string destination = "/queue/witnessed-failover";
+        var traffic = new Traffic();
+        using var stopClients = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+        var consumer = traffic.ConsumeAsync(master.Port, destination, stopClients.Token);
+        var producers = Enumerable.Range(1, 2).Select(p => traffic.ProduceAsync(master.Port, destination, $"p{p}", stopClients.Token)).ToList();
+        await traffic.Flowing.Task.WaitAsync(TimeSpan.FromSeconds(20), timeout.Token);
+        await Task.Delay(400, timeout.Token);
+
+        var clock = Stopwatch.StartNew();
+        master.Kill();
+        var port = await slave.WaitForStompAsync(Replicas.FailoverTimeout, timeout.Token);
+        var takeover = clock.Elapsed;
+        await Task.WhenAll([consumer, .. producers]).WaitAsync(TimeSpan.FromSeconds(40), timeout.Token);
+        await stopClients.CancelAsync();
+
+        var drained = await Replicas.DrainAsync(port, destination);
+        output.WriteLine($"{traffic.Summary}; slave drained {drained.Count}; SIGKILL -> slave accepting STOMP after {takeover.TotalMilliseconds:0} ms (it waits for the dead master's lease to expire)");
+        var problems = traffic.Check(drained);
+        Assert.True(problems.Count == 0, $"{string.Join("; ", problems)}{Environment.NewLine}{Replicas.Describe(slave, master)}");
+        Assert.Equal("master", Replicas.Role(await slave.GetViewAsync(timeout.Token)));
+        Assert.Contains("Master failed - starting all connectors", slave.Output);
+    }
 }

@@ -1,0 +1,130 @@
+using Broker.Core.Events;
+using Broker.Core.Handover;
+using Broker.Storage.Postgres;
+
+namespace Broker.Server;
+
+/// <summary>
+/// A pure pair's witness (<c>Brokers:&lt;name&gt;:Witness</c>): a lease row in a PostgreSQL database both brokers
+/// name, the third voice that tells a dead master from a cut link. A master serves clients only while it holds the
+/// lease (losing it, it dismisses them with <c>reconnect:true</c> until it has it again); a slave promotes only once
+/// it holds the lease, which a live master keeps renewing, so a cut link alone never makes a second master. A master
+/// that stops serving (stop, fence, handover) lets the lease go at once.
+/// </summary>
+public sealed partial class BrokerLifecycle
+{
+    private LeaseClaim? _witness;
+    private CancellationTokenSource? _witnessGuard;
+    private Task? _witnessGuardTask;
+
+    private LeaseClaim? Witness => _witness ??= Definition.WitnessConnectionString is { } connectionString && Definition.HaMode == HaMode.Replicated
+        ? new LeaseClaim(new PostgresLease(connectionString, $"{Name}-{Guid.NewGuid():N}", Name, Definition.HaSettings.LeaseDuration),
+            Definition.HaSettings.LeaseRenewal, Definition.HaSettings.LeaseDuration)
+        : null;
+
+    /// <summary>
+    /// Tries the witness's lease until it is this broker's, for as long as a master's unrenewed lease can last; null
+    /// when it is held, otherwise why not (the holder, or the database's error).
+    /// </summary>
+    private async Task<string?> TakeWitnessLeaseAsync(CancellationToken cancellationToken)
+    {
+        if (Witness is not { } witness)
+        {
+            return null;
+        }
+        var settings = Definition.HaSettings;
+        var deadline = DateTime.UtcNow + settings.LeaseDuration + settings.LeaseRenewal;
+        while (true)
+        {
+            var refusal = await TryWitnessAsync(witness, cancellationToken);
+            if (refusal is null || DateTime.UtcNow >= deadline)
+            {
+                return refusal;
+            }
+            _machine.Restate(Status.State, $"waiting for the witness: {refusal}");
+            await Task.Delay(settings.LockAcquireSleepInterval, cancellationToken);
+        }
+    }
+
+    private static async Task<string?> TryWitnessAsync(LeaseClaim witness, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await PostgresStore.MigrateAsync(witness.ConnectionString, cancellationToken);
+            return await witness.TryClaimAsync(cancellationToken) is { } holder ? $"the witness's {holder}" : null;
+        }
+        catch (Exception e) when (e is StoreUnreachableException or PostgresStoreException)
+        {
+            return $"the witness cannot be reached: {e.Message}";
+        }
+    }
+
+    /// <summary>
+    /// A master about to open its connectors: with a witness, clients are admitted only while it holds the lease; a
+    /// guard keeps renewing it, dismisses the clients when it is lost and admits them again when it is regained.
+    /// </summary>
+    private async Task GuardWithWitnessAsync()
+    {
+        if (Witness is not { } witness)
+        {
+            return;
+        }
+        await StopWitnessGuardAsync(release: false);
+        var refusal = await TryWitnessAsync(witness, _stopping.Token);
+        if (refusal is not null)
+        {
+            Broker.ClientRefusal = new ClientRefusal($"broker {Name} does not hold the witness lease ({refusal})", Reconnect: true);
+        }
+        _witnessGuard = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        var token = _witnessGuard.Token;
+        _witnessGuardTask = Task.Run(() => GuardAsync(witness, holding: refusal is null, token));
+    }
+
+    private async Task GuardAsync(LeaseClaim witness, bool holding, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                if (holding)
+                {
+                    var lost = await witness.HoldAsync(cancellationToken);
+                    var message = $"broker {Name} lost the witness lease ({lost}); it takes no clients until it holds it again";
+                    LifecycleLog.WitnessLeaseLost(_logger, Name, lost);
+                    Publish(BrokerEventKind.Unprotected, message);
+                    Broker.ClientRefusal = new ClientRefusal(message, Reconnect: true);
+                    await Broker.DismissClientsAsync(message, ClientGrace);
+                    holding = false;
+                    continue;
+                }
+                await Task.Delay(Definition.HaSettings.LockAcquireSleepInterval, cancellationToken);
+                if (await TryWitnessAsync(witness, cancellationToken) is null)
+                {
+                    LifecycleLog.WitnessLeaseHeld(_logger, Name);
+                    Broker.AdmitClients();
+                    holding = true;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped serving: the caller lets the lease go.
+        }
+    }
+
+    /// <summary>Ends the master's guard; with <paramref name="release"/>, lets the lease go so the partner may take it at once.</summary>
+    private async Task StopWitnessGuardAsync(bool release)
+    {
+        if (_witnessGuard is { } guard)
+        {
+            _witnessGuard = null;
+            await guard.CancelAsync();
+            await _witnessGuardTask!.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            guard.Dispose();
+        }
+        if (release && _witness is { } witness)
+        {
+            await witness.ReleaseAsync();
+        }
+    }
+}
