@@ -16,8 +16,34 @@ public sealed partial class BrokerLifecycle
     private CancellationTokenSource? _sharedStore;
     private Task? _sharedStoreTask;
 
+    private string? _lockHolder;
+    private DateTimeOffset? _lockHolderSince;
+
     /// <summary>Who holds the shared store's claim (this broker when it serves); null without one or before it is known.</summary>
-    public string? LockHolder { get; private set; }
+    public string? LockHolder
+    {
+        get => _lockHolder;
+        private set
+        {
+            if (value != _lockHolder)
+            {
+                _lockHolder = value;
+                _lockHolderSince = value is null ? null : DateTimeOffset.UtcNow;
+            }
+        }
+    }
+
+    /// <summary>The mode, the store, its holder and since when, failing renewals, the witness: for the API and console.</summary>
+    public HaStatus Ha
+    {
+        get
+        {
+            var failing = (_claim ?? (IStoreClaim?)_witness)?.RenewalFailure;
+            return new HaStatus(Definition.HaMode, Definition.HaMode == HaMode.Replicated ? null : StoreDescription,
+                _lockHolder, _lockHolderSince, failing?.Reason, failing?.Since,
+                Definition.WitnessConnectionString is { } witness && Definition.HaMode == HaMode.Replicated ? PostgresStore.Describe(witness) : null);
+        }
+    }
 
     private string StoreDescription => Definition.HaMode == HaMode.Database
         ? PostgresStore.Describe(Definition.ConnectionString!)
@@ -72,7 +98,7 @@ public sealed partial class BrokerLifecycle
     {
         var settings = Definition.HaSettings;
         return Definition.HaMode == HaMode.Database
-            ? new LeaseClaim(new PostgresLease(Definition.ConnectionString!, $"{Name}-{Guid.NewGuid():N}", Name, settings.LeaseDuration),
+            ? new LeaseClaim(new PostgresLease(Definition.ConnectionString!, $"{Name}-{Guid.NewGuid():N}", Name, settings.LeaseDuration, settings.LeaseRenewal),
                 settings.LeaseRenewal, settings.LeaseDuration)
             : new FileLockClaim(Definition.Options.DataDirectory, Name, settings.LockKeepAlivePeriod);
     }
@@ -252,6 +278,7 @@ public sealed partial class BrokerLifecycle
     private async Task ReleaseStoreAsync()
     {
         await StopServingAsync();
+        LockHolder = null;
         Broker.ResetForStandby();
         if (_journal is { } journal)
         {

@@ -18,7 +18,7 @@ public sealed partial class BrokerLifecycle
     private Task? _witnessGuardTask;
 
     private LeaseClaim? Witness => _witness ??= Definition.WitnessConnectionString is { } connectionString && Definition.HaMode == HaMode.Replicated
-        ? new LeaseClaim(new PostgresLease(connectionString, $"{Name}-{Guid.NewGuid():N}", Name, Definition.HaSettings.LeaseDuration),
+        ? new LeaseClaim(new PostgresLease(connectionString, $"{Name}-{Guid.NewGuid():N}", Name, Definition.HaSettings.LeaseDuration, Definition.HaSettings.LeaseRenewal),
             Definition.HaSettings.LeaseRenewal, Definition.HaSettings.LeaseDuration)
         : null;
 
@@ -71,6 +71,7 @@ public sealed partial class BrokerLifecycle
         }
         await StopWitnessGuardAsync(release: false);
         var refusal = await TryWitnessAsync(witness, _stopping.Token);
+        LockHolder = refusal is null ? $"{Name} (this broker)" : refusal;
         if (refusal is not null)
         {
             Broker.ClientRefusal = new ClientRefusal($"broker {Name} does not hold the witness lease ({refusal})", Reconnect: true);
@@ -93,6 +94,7 @@ public sealed partial class BrokerLifecycle
                     LifecycleLog.WitnessLeaseLost(_logger, Name, lost);
                     Publish(BrokerEventKind.Unprotected, message);
                     Broker.ClientRefusal = new ClientRefusal(message, Reconnect: true);
+                    LockHolder = null;
                     await Broker.DismissClientsAsync(message, ClientGrace);
                     holding = false;
                     continue;
@@ -101,6 +103,7 @@ public sealed partial class BrokerLifecycle
                 if (await TryWitnessAsync(witness, cancellationToken) is null)
                 {
                     LifecycleLog.WitnessLeaseHeld(_logger, Name);
+                    LockHolder = $"{Name} (this broker)";
                     Broker.AdmitClients();
                     holding = true;
                 }
@@ -125,6 +128,7 @@ public sealed partial class BrokerLifecycle
         if (release && _witness is { } witness)
         {
             await witness.ReleaseAsync();
+            LockHolder = null;
         }
     }
 }

@@ -35,13 +35,18 @@ public sealed class HaSettings
     public TimeSpan LockKeepAlivePeriod { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// How long a database lease lasts without renewal, by the database's clock: a dead master's lease is free after at
-    /// most this, so it bounds the failover time (ActiveMQ's lease-database-locker leases for lockAcquireSleepInterval).
+    /// How long a database lease lasts without renewal, by the database's clock. A holder whose process died is
+    /// replaced sooner (its database session ends with it, see <c>LeaseRenewal</c>); the expiry is what frees the lease
+    /// of a holder cut off from the database, and what a master that cannot renew has before it must stop.
     /// </summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>How often the master renews its lease; a master that could not renew for LeaseDuration - LeaseRenewal stops serving.</summary>
-    public TimeSpan LeaseRenewal { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// How often the holder renews its lease. A holder that has not renewed for two of these and whose database session
+    /// is gone is dead, and a waiting broker takes over (about half a second with the default); a holder that could
+    /// not renew for LeaseDuration - LeaseRenewal stops serving.
+    /// </summary>
+    public TimeSpan LeaseRenewal { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
     /// A pure pair's witness: the name of a <c>ConnectionStrings</c> entry (a PostgreSQL database both brokers of the

@@ -22,12 +22,18 @@ internal interface IStoreClaim
 
     /// <summary>Gives the claim up (a no-op when not held), so a waiting broker takes over at once.</summary>
     Task ReleaseAsync();
+
+    /// <summary>Why the last renewals failed, and since when (null while they succeed): shown live, before the claim is lost.</summary>
+    (string Reason, DateTimeOffset Since)? RenewalFailure { get; }
 }
 
 /// <summary>Shared file system: the OS lock on <c>master.lock</c> and the lease file beside it (<see cref="SharedStoreLock"/>).</summary>
 internal sealed class FileLockClaim(string directory, string brokerName, TimeSpan keepAlivePeriod) : IStoreClaim
 {
     private SharedStoreLock? _held;
+
+    // A failed keep-alive of a file lock is a lost lock at once: there is no failing-but-held phase to show.
+    public (string Reason, DateTimeOffset Since)? RenewalFailure => null;
 
     public Task<string?> TryClaimAsync(CancellationToken cancellationToken)
     {
@@ -76,6 +82,11 @@ internal sealed class LeaseClaim(PostgresLease lease, TimeSpan renewal, TimeSpan
 {
     private bool _held;
 
+    public (string Reason, DateTimeOffset Since)? RenewalFailure { get; private set; }
+
+    // How long one renewal may take: a renewal period, but never less than a second (a busy database is not a dead one).
+    private TimeSpan Patience => renewal > TimeSpan.FromSeconds(1) ? renewal : TimeSpan.FromSeconds(1);
+
     public string Holder => lease.Holder;
 
     public string ConnectionString => lease.ConnectionString;
@@ -101,19 +112,25 @@ internal sealed class LeaseClaim(PostgresLease lease, TimeSpan renewal, TimeSpan
         while (await timer.WaitForNextTickAsync(cancellationToken))
         {
             string? failure = null;
+            // One renewal at a time on the lease's connections: a slow one is cancelled, never left running beside the next.
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            attempt.CancelAfter(Patience);
             try
             {
-                if (await lease.RenewAsync(cancellationToken).WaitAsync(renewal, cancellationToken))
+                if (await lease.RenewAsync(attempt.Token))
                 {
                     renewed = DateTime.UtcNow;
+                    RenewalFailure = null;
                     continue;
                 }
                 _held = false;
                 return "the lease expired and is no longer this broker's";
             }
-            catch (Exception e) when (e is PostgresStoreException or TimeoutException)
+            catch (Exception e) when (e is PostgresStoreException or TimeoutException
+                                         || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                failure = e.Message;
+                failure = e is PostgresStoreException ? e.Message : $"no answer within {Patience.TotalMilliseconds:0} ms";
+                RenewalFailure = (failure, RenewalFailure?.Since ?? DateTimeOffset.UtcNow);
             }
             // Stop before the lease can expire by the database's clock (a renewal's worth of margin).
             if (DateTime.UtcNow - renewed >= duration - renewal)
@@ -126,6 +143,7 @@ internal sealed class LeaseClaim(PostgresLease lease, TimeSpan renewal, TimeSpan
 
     public async Task ReleaseAsync()
     {
+        RenewalFailure = null;
         if (!_held)
         {
             return;

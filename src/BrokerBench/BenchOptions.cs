@@ -36,6 +36,9 @@ public sealed class BenchOptions
     public double Warmup { get; set; } = 2;
     public bool Keep { get; set; }
 
+    /// <summary>How the pair of <c>failover</c> is kept available: replicated, shared-fs or database.</summary>
+    public string Mode { get; set; } = "replicated";
+
     public const string Usage = """
         BrokerBench: a STOMP load generator that verifies every message arrived exactly once.
 
@@ -45,7 +48,9 @@ public sealed class BenchOptions
         brokerbench fsync-ceiling --dir DIR [--seconds S] [--zero-fill]    4 KiB write + fdatasync per op, ops/s
         brokerbench rss --pid PID                                           resident memory (VmRSS) in MiB
         brokerbench failover [--rounds N (20)] [--dll HOST.dll] [--keep]    master/slave pair as two processes: SIGKILL the
-                    master under persistent receipted traffic; time to the slave accepting STOMP and to the first receipt
+                    master under persistent receipted traffic; time to the slave accepting STOMP and to the first receipt;
+                    --mode replicated (default) | shared-fs (one data directory, the OS lock) | database (a private
+                    PostgreSQL started for the run, its lease), each with its default settings
         brokerbench pair [--reps N (3)] [--duration S (5)] [--warmup S (2)] [--dll HOST.dll]
                     scenarios (b) and (c) against a lone master and against a master with its slave in sync; ratio
 
@@ -108,6 +113,7 @@ public sealed class BenchOptions
                 case "--reps": o.Reps = NextInt(); break;
                 case "--warmup": o.Warmup = NextDouble(); break;
                 case "--keep": o.Keep = true; break;
+                case "--mode": o.Mode = Next(); break;
                 case "-h" or "--help": o.Command = "help"; break;
                 default: throw new ArgumentException($"unknown option {a}");
             }

@@ -32,13 +32,20 @@ public static class FailoverBench
         var rounds = new List<FailoverRound>();
         if (!o.Json)
         {
-            Console.WriteLine($"failover: {o.Rounds} rounds, host {host.Dll} (run in {host.Root}), work in {work}");
+            Console.WriteLine($"failover ({o.Mode}): {o.Rounds} rounds, host {host.Dll} (run in {host.Root}), work in {work}");
         }
+        // Database mode: a private PostgreSQL for the run (initdb into the work folder, a free port), a database a round.
+        await using var postgres = o.Mode == "database" ? await Broker.Testing.PrivatePostgres.StartAsync() : null;
         try
         {
             for (int r = 1; r <= o.Rounds; r++)
             {
-                var round = await RoundAsync(host, Path.Combine(work, $"round-{r}"), r, o.Keep);
+                var layout = new PairLayout(Path.Combine(work, $"round-{r}"))
+                {
+                    Mode = o.Mode,
+                    ConnectionString = postgres is null ? null : await postgres.CreateDatabaseAsync($"round{r}"),
+                };
+                var round = await RoundAsync(host, layout, r, o.Keep);
                 rounds.Add(round);
                 if (!o.Json)
                 {
@@ -91,10 +98,9 @@ public static class FailoverBench
         return ok.Count == rounds.Count && result.Lost == 0 ? 0 : 1;
     }
 
-    private static async Task<FailoverRound> RoundAsync(HostLocation host, string dir, int number, bool keep)
+    private static async Task<FailoverRound> RoundAsync(HostLocation host, PairLayout pair, int number, bool keep)
     {
-        Directory.CreateDirectory(dir);
-        var pair = new PairLayout(dir);
+        Directory.CreateDirectory(pair.Dir);
         var round = new FailoverRound { Round = number };
         BrokerProcess? master = null, slave = null;
         using var stop = new CancellationTokenSource();
@@ -104,7 +110,7 @@ public static class FailoverBench
             master = pair.StartMaster(host);
             await PairLayout.WaitForPortAsync(pair.MasterPort, master, TimeSpan.FromSeconds(60));
             slave = pair.StartSlave(host);
-            await PairLayout.WaitForStateAsync(pair.SlaveHttp, "slave in sync", slave, TimeSpan.FromSeconds(60));
+            await PairLayout.WaitForStateAsync(pair.SlaveHttp, pair.StandbyReadyState, slave, TimeSpan.FromSeconds(60));
 
             var producer = new FailoverProducer(pair, $"/queue/failover.{number}");
             producerTask = Task.Run(() => producer.RunAsync(stop.Token));
@@ -176,7 +182,7 @@ public static class FailoverBench
             master?.Dispose();
             if (!keep || round.Error is null)
             {
-                PairLayout.DeleteDir(dir);
+                PairLayout.DeleteDir(pair.Dir);
             }
         }
         return round;

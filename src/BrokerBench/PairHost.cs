@@ -264,13 +264,26 @@ public sealed class PairLayout
         }
     }
 
+    /// <summary>
+    /// How the pair is kept available: <c>replicated</c> (the slave follows the master's port), <c>shared-fs</c> (one
+    /// data directory, the OS lock) or <c>database</c> (both name <see cref="ConnectionString"/>, its lease).
+    /// </summary>
+    public string Mode { get; init; } = "replicated";
+
+    /// <summary>The PostgreSQL database of <c>database</c> mode.</summary>
+    public string? ConnectionString { get; init; }
+
+    /// <summary>The state the waiting half shows once it is ready to take over.</summary>
+    public string StandbyReadyState => Mode == "replicated" ? "slave in sync" : "waiting for lock";
+
     public BrokerProcess StartMaster(HostLocation host) => BrokerProcess.Start("master", host, Path.Combine(Dir, "master.console.log"),
     [
         $"--urls=http://127.0.0.1:{MasterHttp}",
         "--Brokers:amq1S:Enabled=false",
         $"--Brokers:amq1M:Connectors:0=tcp://127.0.0.1:{MasterPort}",
-        $"--Brokers:amq1M:DataDirectory={Path.Combine(Dir, "m")}",
+        $"--Brokers:amq1M:DataDirectory={Path.Combine(Dir, Mode == "replicated" ? "m" : "shared")}",
         $"--Logging:Directory={Path.Combine(Dir, "lm")}",
+        .. HaSettings("amq1M"),
     ]);
 
     public BrokerProcess StartSlave(HostLocation host) => BrokerProcess.Start("slave", host, Path.Combine(Dir, "slave.console.log"),
@@ -278,10 +291,19 @@ public sealed class PairLayout
         $"--urls=http://127.0.0.1:{SlaveHttp}",
         "--Brokers:amq1M:Enabled=false",
         $"--Brokers:amq1S:Connectors:0=tcp://127.0.0.1:{SlavePort}",
-        $"--Brokers:amq1S:MasterConnectorUri=tcp://127.0.0.1:{MasterPort}",
-        $"--Brokers:amq1S:DataDirectory={Path.Combine(Dir, "s")}",
+        .. Mode == "replicated" ? [$"--Brokers:amq1S:MasterConnectorUri=tcp://127.0.0.1:{MasterPort}"] : Array.Empty<string>(),
+        $"--Brokers:amq1S:DataDirectory={Path.Combine(Dir, Mode == "replicated" ? "s" : "shared")}",
         $"--Logging:Directory={Path.Combine(Dir, "ls")}",
+        .. HaSettings("amq1S"),
     ]);
+
+    private string[] HaSettings(string broker) => Mode switch
+    {
+        "replicated" => [],
+        "shared-fs" => [$"--Brokers:{broker}:HaMode=SharedFileSystem"],
+        "database" => [$"--Brokers:{broker}:HaMode=Database", $"--ConnectionStrings:{broker}={ConnectionString}"],
+        _ => throw new ArgumentException($"--mode: '{Mode}' is not replicated, shared-fs or database"),
+    };
 
     private static readonly HttpClient Http = CreateHttp();
 

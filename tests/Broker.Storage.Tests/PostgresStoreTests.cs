@@ -106,7 +106,7 @@ public sealed class PostgresStoreTests(PostgresServer postgres) : IClassFixture<
     {
         var database = await postgres.NewDatabaseAsync();
         await PostgresStore.MigrateAsync(database);
-        await using var lease = new PostgresLease(database, "holder-a", "b1", TimeSpan.FromSeconds(30));
+        await using var lease = new PostgresLease(database, "holder-a", "b1", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10));
         Assert.True((await lease.TryAcquireAsync(CancellationToken.None)).Acquired);
         await using var store = await OpenAsync(database, "holder-a");
         Recover(store);
@@ -129,8 +129,8 @@ public sealed class PostgresStoreTests(PostgresServer postgres) : IClassFixture<
     {
         var database = await postgres.NewDatabaseAsync();
         await PostgresStore.MigrateAsync(database);
-        await using var a = new PostgresLease(database, "holder-a", "b1", TimeSpan.FromSeconds(30));
-        await using var b = new PostgresLease(database, "holder-b", "b2", TimeSpan.FromMilliseconds(500));
+        await using var a = new PostgresLease(database, "holder-a", "b1", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10));
+        await using var b = new PostgresLease(database, "holder-b", "b2", TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(100));
 
         Assert.True((await a.TryAcquireAsync(CancellationToken.None)).Acquired);
         var (acquired, holder) = await b.TryAcquireAsync(CancellationToken.None);
@@ -146,6 +146,44 @@ public sealed class PostgresStoreTests(PostgresServer postgres) : IClassFixture<
         await Task.Delay(TimeSpan.FromMilliseconds(700));
         Assert.True((await a.TryAcquireAsync(CancellationToken.None)).Acquired);
         Assert.False(await b.RenewAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AHolderWhoseProcessDied_IsReplacedAfterTwoSilentRenewalPeriods_NotAtTheExpiry()
+    {
+        var database = await postgres.NewDatabaseAsync();
+        await PostgresStore.MigrateAsync(database);
+        var dead = new PostgresLease(database, "holder-a", "b1", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
+        Assert.True((await dead.TryAcquireAsync(CancellationToken.None)).Acquired);
+        await using var waiting = new PostgresLease(database, "holder-b", "b2", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
+        Assert.False((await waiting.TryAcquireAsync(CancellationToken.None)).Acquired);
+
+        // Its connections close as a killed process's do; its row stays, unexpired for 30 s.
+        await dead.DisposeAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!(await waiting.TryAcquireAsync(CancellationToken.None)).Acquired)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), "the dead holder's lease was not taken over");
+            await Task.Delay(50);
+        }
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task ALiveHolderThatRenews_IsNeverReplacedBeforeItsExpiry()
+    {
+        var database = await postgres.NewDatabaseAsync();
+        await PostgresStore.MigrateAsync(database);
+        await using var live = new PostgresLease(database, "holder-a", "b1", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100));
+        await using var waiting = new PostgresLease(database, "holder-b", "b2", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100));
+        Assert.True((await live.TryAcquireAsync(CancellationToken.None)).Acquired);
+
+        for (var i = 0; i < 10; i++)
+        {
+            await Task.Delay(100);
+            Assert.True(await live.RenewAsync(CancellationToken.None));
+            Assert.False((await waiting.TryAcquireAsync(CancellationToken.None)).Acquired);
+        }
     }
 
     private static async Task<PostgresStore> OpenAsync(string connectionString, string? holder = null) =>

@@ -69,6 +69,10 @@ public sealed class PrivatePostgres : IAsyncDisposable
         return ConnectionString(name);
     }
 
+    /// <summary>Runs one SQL statement in <paramref name="database"/> with psql (as the server's superuser).</summary>
+    public Task ExecuteAsync(string database, string sql) =>
+        PgAsync("psql", $"-h 127.0.0.1 -p {Port} -U postgres -d {database} -v ON_ERROR_STOP=1 -c \"{sql.Replace("\"", "\\\"", StringComparison.Ordinal)}\"");
+
     /// <summary>What the server logged (for a failing test's message).</summary>
     public string Log()
     {

@@ -34,6 +34,23 @@ public sealed class BrokersPageTests : ConsoleContext
     }
 
     [Fact]
+    public void Brokers_SharedStoreBroker_ShowsItsModeStoreHolderAndFailingRenewals()
+    {
+        var cut = Render<Brokers>();
+        var since = new DateTimeOffset(2026, 12, 7, 21, 0, 5, TimeSpan.Zero);
+        var waiting = FakeMonitorSource.Broker("amq1S", state: "waiting for lock") with
+        {
+            Ha = new("Database", "PostgreSQL db:5432/brokers", "lease held by amq1M on host-a (pid 42)", since, "no answer within 1000 ms", since.AddSeconds(3), null),
+        };
+
+        Monitor.Brokers.Writer.TryWrite([waiting]);
+
+        cut.WaitForState(() => cut.Markup.Contains("Database: PostgreSQL db:5432/brokers", StringComparison.Ordinal));
+        Assert.Contains("lease held by amq1M on host-a (pid 42), since 21:00:05 UTC", cut.Markup, StringComparison.Ordinal);
+        Assert.Equal("lease renewals failing since 21:00:08 UTC: no answer within 1000 ms", cut.Find("[data-testid=broker-renewal-failing]").TextContent);
+    }
+
+    [Fact]
     public void Brokers_NameWithScript_RenderedEncoded()
     {
         var cut = Render<Brokers>();

@@ -16,7 +16,8 @@ public sealed record BrokerView(
     UsageView Store,
     ReplicationStatus Replication,
     string? StateReason = null,
-    DateTimeOffset? StateSince = null)
+    DateTimeOffset? StateSince = null,
+    HaView? Ha = null)
 {
     public static BrokerView From(HostedBroker hosted)
     {
@@ -35,7 +36,8 @@ public sealed record BrokerView(
             new UsageView(lifecycle.StoreUsedBytes, broker.Options.StoreLimit),
             lifecycle.Replication,
             lifecycle.Status.Reason,
-            lifecycle.Status.Since);
+            lifecycle.Status.Since,
+            HaView.From(lifecycle.Ha));
     }
 
     /// <summary>The lifecycle state's name: the words the log, console and readiness use too.</summary>
@@ -43,6 +45,17 @@ public sealed record BrokerView(
 
     /// <summary><c>master</c> or <c>slave</c> (while stopped: what Start makes it), <c>none</c> while starting or failed.</summary>
     public static string RoleOf(HostedBroker hosted) => hosted.Lifecycle.Role.ToString().ToLowerInvariant();
+}
+
+/// <summary>
+/// How the broker is kept available: <c>mode</c> (<c>Replicated</c>, <c>SharedFileSystem</c>, <c>Database</c>), the shared
+/// <c>store</c>, its <c>holder</c> (of the lock, lease or witness lease) and <c>holderSince</c>, lease renewals failing
+/// (<c>renewalFailure</c>, <c>renewalFailingSince</c>) and a pure pair's <c>witness</c>.
+/// </summary>
+public sealed record HaView(string Mode, string? Store, string? Holder, DateTimeOffset? HolderSince, string? RenewalFailure, DateTimeOffset? RenewalFailingSince, string? Witness)
+{
+    public static HaView From(HaStatus ha) =>
+        new(ha.Mode.ToString(), ha.Store, ha.Holder, ha.HolderSince, ha.RenewalFailure, ha.RenewalFailingSince, ha.Witness);
 }
 
 public sealed record ConnectorView(string Uri, int BoundPort, bool Open);

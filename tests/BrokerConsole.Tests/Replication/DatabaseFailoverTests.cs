@@ -38,7 +38,11 @@ public sealed class DatabaseFailoverTests(ITestOutputHelper output) : IAsyncLife
         var waiting = await standby.WaitForViewAsync(v => Replicas.State(v) == "waiting for lock" && v.GetProperty("stateReason").GetString()!.Contains("lease held by b1"),
             Replicas.SyncTimeout, "the standby waits for the lease, naming its holder", timeout.Token);
         Assert.Equal("slave", Replicas.Role(waiting));
-        Assert.Equal("master holding lock", Replicas.State(await master.GetViewAsync(timeout.Token)));
+        Assert.Contains("lease held by b1", waiting.GetProperty("ha").GetProperty("holder").GetString());
+        var serving = await master.GetViewAsync(timeout.Token);
+        Assert.Equal("master holding lock", Replicas.State(serving));
+        Assert.Equal("Database", serving.GetProperty("ha").GetProperty("mode").GetString());
+        Assert.Equal($"PostgreSQL 127.0.0.1:{_postgres.Port}/brokers", serving.GetProperty("ha").GetProperty("store").GetString());
 
         const string destination = "/queue/database-failover";
         var traffic = new Traffic();
@@ -130,5 +134,52 @@ public sealed class DatabaseFailoverTests(ITestOutputHelper output) : IAsyncLife
         Assert.True(problems.Count == 0, $"{string.Join("; ", problems)}{Environment.NewLine}{Replicas.Describe(slave, master)}");
         Assert.Equal("master", Replicas.Role(await slave.GetViewAsync(timeout.Token)));
         Assert.Contains("Master failed - starting all connectors", slave.Output);
+    }
+
+    [Fact]
+    public async Task LeaseRowTakenAway_TheMasterStopsServing_AndServesAgainOnceItIsFree()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await using var master = await BrokerProcess.StartAsync(new BrokerProcessOptions { Settings = Database }, timeout.Token);
+        await master.WaitForViewAsync(v => Replicas.State(v) == "master holding lock", Replicas.SyncTimeout, "serving", timeout.Token);
+
+        // Another holder in the row, freshly renewed (an operator's hand, a broker that misread the clock): not this
+        // broker's lease any more.
+        await _postgres.ExecuteAsync("brokers",
+            "UPDATE broker_lease SET holder = 'thief', broker = 'thief', host = 'elsewhere', pid = 1, " +
+            "renewed_at = clock_timestamp() + interval '3 seconds', expires_at = clock_timestamp() + interval '4 seconds'");
+
+        await master.WaitForViewAsync(v => Replicas.State(v) == "waiting for lock", Replicas.SyncTimeout, "stepped down", timeout.Token);
+        Assert.Contains("lost the lock on the shared store (the lease expired and is no longer this broker's)", master.Output);
+        await master.WaitForViewAsync(v => Replicas.State(v) == "waiting for lock" && v.GetProperty("ha").GetProperty("holder").GetString()?.Contains("thief on elsewhere") == true,
+            Replicas.SyncTimeout, "naming the holder", timeout.Token);
+        // The stolen lease runs out unrenewed: the broker takes it and serves again.
+        await master.WaitForViewAsync(v => Replicas.State(v) == "master holding lock", Replicas.SyncTimeout, "serving again", timeout.Token);
+    }
+
+    [Fact]
+    public async Task PurePairWithAWitness_LinkCutWhileTheMasterLives_OnlyTheMasterTakesWrites()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var token = timeout.Token;
+        string[] witness = ["--Brokers:b1:Witness=witness", $"--ConnectionStrings:witness={_database}"];
+        var (masterPort, slavePort) = (TestHost.FreePort(), TestHost.FreePort());
+        await using var master = await BrokerProcess.StartAsync(Replicas.Master([.. witness, $"--Brokers:b1:Connectors:0=tcp://127.0.0.1:{masterPort}"]), token);
+        await using var link = TcpProxy.Start(masterPort);
+        await using var slave = await BrokerProcess.StartAsync(Replicas.SlaveOf(link.Port, [.. witness, $"--Brokers:b1:Connectors:0=tcp://127.0.0.1:{slavePort}"]), token);
+        await Replicas.WaitInSyncAsync(master, slave, token);
+
+        link.Cut();
+        await slave.WaitForViewAsync(v => v.GetProperty("stateReason").GetString()!.Contains("not promoting"), Replicas.FailoverTimeout,
+            "the slave says the witness keeps it from promoting", token);
+
+        // Writes during the cut, to both: the master receipts them; nothing listens on the slave's connector.
+        var sent = await Replicas.SendAsync(masterPort, "/queue/cut", "during-cut", 20);
+        await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => DurabilityStomp.ConnectAsync(slavePort));
+        Assert.Equal("slave", Replicas.Role(await slave.GetViewAsync(token)));
+
+        link.Heal();
+        await Replicas.WaitInSyncAsync(master, slave, token);
+        Assert.Equal(sent, Replicas.Bodies(await Replicas.DrainAsync(masterPort, "/queue/cut")));
     }
 }

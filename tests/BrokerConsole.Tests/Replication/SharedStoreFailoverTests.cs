@@ -51,6 +51,23 @@ public sealed class SharedStoreFailoverTests(ITestOutputHelper output) : IDispos
     }
 
     [Fact]
+    public async Task LockFileReplaced_TheMasterStopsServingAtOnce_ThenTakesTheNewLock()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using var master = await BrokerProcess.StartAsync(new BrokerProcessOptions { Settings = SharedFileSystem, DataDirectory = _shared }, timeout.Token);
+        await master.WaitForViewAsync(v => Replicas.State(v) == "master holding lock", Replicas.SyncTimeout, "serving", timeout.Token);
+
+        // An operator's hand, or a volume remounted: the file at master.lock is no longer the one the master locked.
+        var lockFile = Path.Combine(_shared, "master.lock");
+        File.Move(lockFile, lockFile + ".old");
+        await File.WriteAllTextAsync(lockFile, "", timeout.Token);
+
+        await Retry.UntilAsync("the master says it lost the lock", () => master.Output.Contains("lost the lock on the shared store", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        // Nobody else holds the new file: it takes that lock and serves again, recovering the same journal.
+        await master.WaitForViewAsync(v => Replicas.State(v) == "master holding lock" && Replicas.Epoch(v) >= 0, Replicas.SyncTimeout, "serving again", timeout.Token);
+    }
+
+    [Fact]
     public async Task VolumeWithoutWorkingLocks_RefusesToStart_NamingTheCheck()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

@@ -25,4 +25,8 @@ internal static class Format
         var text = System.Text.Encoding.UTF8.GetString(head);
         return text.Length > 80 || head.Length < body.Length ? text[..Math.Min(text.Length, 80)] + "…" : text;
     }
+
+    /// <summary>A moment as the console shows it (UTC, to the second).</summary>
+    public static string Time(DateTimeOffset? time) =>
+        time is { } t ? t.UtcDateTime.ToString("HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture) : "?";
 }
