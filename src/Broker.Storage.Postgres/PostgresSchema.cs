@@ -25,6 +25,15 @@ internal static class PostgresSchema
         CREATE TABLE broker_lease (id int PRIMARY KEY CHECK (id = 1), holder text, broker text, host text, pid int,
             acquired_at timestamptz, renewed_at timestamptz, expires_at timestamptz);
         INSERT INTO broker_lease (id) VALUES (1);
+        -- Every group commit starts here: the counter moves only while the writer holds the lease (if it names one).
+        CREATE FUNCTION broker_commit_check(p_holder text, p_last bigint) RETURNS void LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE broker_state SET last_sequence = p_last WHERE id = 1 AND (p_holder IS NULL OR EXISTS
+                (SELECT 1 FROM broker_lease WHERE id = 1 AND holder = p_holder AND expires_at > clock_timestamp()));
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'the lease is not held by %', p_holder USING ERRCODE = 'BR001';
+            END IF;
+        END $$;
         """,
     ];
 

@@ -364,16 +364,20 @@ public sealed class PostgresStore : IMessageStore
         }
     }
 
-    /// <summary>One group commit: the lease check, the new rows, the rows no longer needed, the producers' marks.</summary>
+    /// <summary>
+    /// One group commit in one round trip: BEGIN, the lease check (it raises when the lease is not this writer's, and
+    /// the rest of the batch, COMMIT included, is then skipped), the new rows, the rows no longer needed, the producers'
+    /// marks, COMMIT.
+    /// </summary>
     private async Task CommitAsync(Dictionary<long, byte[]> rows, HashSet<long> drops, List<(string Id, long ProducerSequence, long Sequence)> producers, long last)
     {
         await using var connection = await _source.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var state = new NpgsqlBatchCommand($"UPDATE broker_state SET last_sequence = @last WHERE id = 1 AND {LeaseCheck}");
-        state.Parameters.Add(new NpgsqlParameter<long>("last", last));
-        state.Parameters.Add(new NpgsqlParameter<string?>("holder", NpgsqlDbType.Text) { TypedValue = _options.LeaseHolder });
-        batch.BatchCommands.Add(state);
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+        var check = new NpgsqlBatchCommand("SELECT broker_commit_check(@holder, @last)");
+        check.Parameters.Add(new NpgsqlParameter<string?>("holder", NpgsqlDbType.Text) { TypedValue = _options.LeaseHolder });
+        check.Parameters.Add(new NpgsqlParameter<long>("last", last));
+        batch.BatchCommands.Add(check);
         if (rows.Count > 0)
         {
             var insert = new NpgsqlBatchCommand("INSERT INTO broker_records (sequence, epoch, record) SELECT s, @epoch, r FROM unnest(@sequences, @records) AS t(s, r)");
@@ -398,12 +402,15 @@ public sealed class PostgresStore : IMessageStore
             marks.Parameters.Add(new NpgsqlParameter<long[]>("sequences", [.. producers.Select(p => p.Sequence)]));
             batch.BatchCommands.Add(marks);
         }
-        await batch.ExecuteNonQueryAsync();
-        if (state.RecordsAffected != 1)
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        try
         {
-            throw new PostgresStoreException($"the lease is not held by {_options.LeaseHolder} any more");
+            await batch.ExecuteNonQueryAsync();
         }
-        await transaction.CommitAsync();
+        catch (PostgresException e) when (e.SqlState == "BR001")
+        {
+            throw new PostgresStoreException(e.MessageText, e);
+        }
     }
 
     private void Fail(Exception e, TaskCompletionSource batch)

@@ -286,15 +286,20 @@ public sealed class PairLayout
         .. HaSettings("amq1M"),
     ]);
 
+    // A shared store's standby is a broker of its own (the default amq1S is a replicating slave).
+    private string Standby => Mode == "replicated" ? "amq1S" : "amq1W";
+
     public BrokerProcess StartSlave(HostLocation host) => BrokerProcess.Start("slave", host, Path.Combine(Dir, "slave.console.log"),
     [
         $"--urls=http://127.0.0.1:{SlaveHttp}",
         "--Brokers:amq1M:Enabled=false",
-        $"--Brokers:amq1S:Connectors:0=tcp://127.0.0.1:{SlavePort}",
-        .. Mode == "replicated" ? [$"--Brokers:amq1S:MasterConnectorUri=tcp://127.0.0.1:{MasterPort}"] : Array.Empty<string>(),
-        $"--Brokers:amq1S:DataDirectory={Path.Combine(Dir, Mode == "replicated" ? "s" : "shared")}",
+        .. Mode == "replicated"
+            ? [$"--Brokers:amq1S:MasterConnectorUri=tcp://127.0.0.1:{MasterPort}"]
+            : new[] { "--Brokers:amq1S:Enabled=false" },
+        $"--Brokers:{Standby}:Connectors:0=tcp://127.0.0.1:{SlavePort}",
+        $"--Brokers:{Standby}:DataDirectory={Path.Combine(Dir, Mode == "replicated" ? "s" : "shared")}",
         $"--Logging:Directory={Path.Combine(Dir, "ls")}",
-        .. HaSettings("amq1S"),
+        .. HaSettings(Standby),
     ]);
 
     private string[] HaSettings(string broker) => Mode switch
