@@ -7,9 +7,8 @@ namespace Broker.Storage.Postgres;
 /// <summary>Who holds a lease and until when (the database's clock).</summary>
 public sealed record LeaseHolder(string Holder, string Broker, string Host, int Pid, DateTimeOffset? ExpiresAt)
 {
-    public string Describe() => ExpiresAt is { } expires
-        ? string.Create(CultureInfo.InvariantCulture, $"{Broker} on {Host} (pid {Pid}), lease until {expires:HH:mm:ss.fff} UTC")
-        : $"{Broker} on {Host} (pid {Pid})";
+    /// <summary>Who, without the expiry: a waiting broker restates it on every attempt, and it must read the same while the holder renews.</summary>
+    public string Describe() => string.Create(CultureInfo.InvariantCulture, $"{Broker} on {Host} (pid {Pid})");
 }
 
 /// <summary>

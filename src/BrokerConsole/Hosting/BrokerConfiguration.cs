@@ -77,6 +77,11 @@ public static partial class BrokerConfiguration
         section.Bind(options);
         var replication = new ReplicationOptions();
         section.Bind(replication);
+        if (string.IsNullOrWhiteSpace(replication.MasterConnectorUri))
+        {
+            // An empty value unsets the file's (--Brokers:amq1S:MasterConnectorUri= makes the default slave a broker of its own).
+            replication.MasterConnectorUri = null;
+        }
         var tls = section.GetSection("Tls").Exists() ? section.GetSection("Tls").Get<TlsOptions>() : null;
         if (!string.IsNullOrWhiteSpace(options.DataDirectory))
         {
