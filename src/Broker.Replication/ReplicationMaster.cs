@@ -152,9 +152,16 @@ public sealed class ReplicationMaster : IConnectionHandoff, IAsyncDisposable
     {
         lock (_lock)
         {
-            if (_link is not { State: LinkState.InSync } || sequence <= _ackedSequence)
+            if (sequence <= _ackedSequence)
             {
                 return Task.CompletedTask;
+            }
+            if (_link is not { State: LinkState.InSync })
+            {
+                // Detached between the caller's check and here: such a record is not confirmed unreplicated either.
+                return failOnDetach
+                    ? Task.FromException(new Broker.Core.BrokerException("not replicated: the slave is not in sync; the pair is unprotected and refuses persistent messages (WhenUnprotected: RefusePersistent)"))
+                    : Task.CompletedTask;
             }
             if (!_waiters.TryGetValue(sequence, out var waiter))
             {

@@ -98,7 +98,7 @@ public sealed partial class BrokerLifecycle
     {
         var settings = Definition.HaSettings;
         return Definition.HaMode == HaMode.Database
-            ? new LeaseClaim(new PostgresLease(Definition.ConnectionString!, $"{Name}-{Guid.NewGuid():N}", Name, settings.LeaseDuration, settings.LeaseRenewal),
+            ? new LeaseClaim(new PostgresLease(Definition.ConnectionString!, $"{Name}-{Guid.NewGuid():N}", Name, settings.LeaseDuration, settings.LeaseRenewal, earlyTakeover: true),
                 settings.LeaseRenewal, settings.LeaseDuration)
             : new FileLockClaim(Definition.Options.DataDirectory, Name, settings.LockKeepAlivePeriod);
     }
@@ -106,9 +106,9 @@ public sealed partial class BrokerLifecycle
     /// <summary>The database's schema exists before its lease row is claimed (it is created with the tables).</summary>
     private async Task PrepareStoreAsync(CancellationToken cancellationToken)
     {
-        if (Definition.HaMode == HaMode.Database)
+        if (_claim is LeaseClaim lease)
         {
-            await PostgresStore.MigrateAsync(Definition.ConnectionString!, cancellationToken);
+            await lease.PrepareAsync(cancellationToken);
         }
     }
 
@@ -147,8 +147,11 @@ public sealed partial class BrokerLifecycle
                     _actions.Release();
                 }
                 using var serving = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                var lost = await await Task.WhenAny(claim.HoldAsync(serving.Token), storeFailed.Task);
+                var holding = claim.HoldAsync(serving.Token);
+                var lost = await await Task.WhenAny(holding, storeFailed.Task);
+                // The keep-alive is over before the claim is released: never a renewal beside the release.
                 await serving.CancelAsync();
+                await ((Task)holding).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 await _actions.WaitAsync(cancellationToken);
                 try
                 {
@@ -266,8 +269,11 @@ public sealed partial class BrokerLifecycle
             Broker.Recover(_database, records);
             return true;
         }
-        catch (Exception e) when (e is PostgresStoreException or Npgsql.NpgsqlException or TimeoutException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // The database went away, or the store could not be read: let the claim go and wait for it again (a
+            // broker left in "recovering" with nobody retrying would serve nothing and say nothing).
+            LifecycleLog.StoreRecoveryFailed(_logger, e, Name, StoreDescription);
             await ReleaseStoreAsync();
             _machine.MoveTo(LifecycleState.WaitingForLock, $"recovery stopped: {e.Message}");
             return false;

@@ -18,7 +18,10 @@ public sealed partial class BrokerLifecycle
     private Task? _witnessGuardTask;
 
     private LeaseClaim? Witness => _witness ??= Definition.WitnessConnectionString is { } connectionString && Definition.HaMode == HaMode.Replicated
-        ? new LeaseClaim(new PostgresLease(connectionString, $"{Name}-{Guid.NewGuid():N}", Name, Definition.HaSettings.LeaseDuration, Definition.HaSettings.LeaseRenewal),
+        ? new LeaseClaim(new PostgresLease(connectionString, $"{Name}-{Guid.NewGuid():N}", Name, Definition.HaSettings.LeaseDuration, Definition.HaSettings.LeaseRenewal,
+            // The witness decides who admits clients, and a live master admits them until its own deadline: only
+            // the expiry frees its lease, never a quicker guess that it died.
+            earlyTakeover: false),
             Definition.HaSettings.LeaseRenewal, Definition.HaSettings.LeaseDuration)
         : null;
 
@@ -41,16 +44,19 @@ public sealed partial class BrokerLifecycle
             {
                 return refusal;
             }
-            _machine.Restate(Status.State, $"waiting for the witness: {refusal}");
+            _machine.Restate(Status.State, WitnessRefusal(refusal));
             await Task.Delay(settings.LockAcquireSleepInterval, cancellationToken);
         }
     }
+
+    /// <summary>What a slave says while the witness keeps it from promoting: one reason while the holder stays the same.</summary>
+    private static string WitnessRefusal(string refusal) => $"the master is lost but {refusal}; not promoting while it holds the lease";
 
     private static async Task<string?> TryWitnessAsync(LeaseClaim witness, CancellationToken cancellationToken)
     {
         try
         {
-            await PostgresStore.MigrateAsync(witness.ConnectionString, cancellationToken);
+            await witness.PrepareAsync(cancellationToken);
             return await witness.TryClaimAsync(cancellationToken) is { } holder ? $"the witness's {holder}" : null;
         }
         catch (Exception e) when (e is StoreUnreachableException or PostgresStoreException)
@@ -74,7 +80,13 @@ public sealed partial class BrokerLifecycle
         LockHolder = refusal is null ? $"{Name} (this broker)" : refusal;
         if (refusal is not null)
         {
-            Broker.ClientRefusal = new ClientRefusal($"broker {Name} does not hold the witness lease ({refusal})", Reconnect: true);
+            var message = $"broker {Name} does not hold the witness lease ({refusal})";
+            Broker.ClientRefusal = new ClientRefusal(message, Reconnect: true);
+            if (Broker.Counters.Connections > 0)
+            {
+                // Clients already here (a switchover called off after the lease went to the partner) go too.
+                await Broker.DismissClientsAsync(message, ClientGrace);
+            }
         }
         _witnessGuard = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         var token = _witnessGuard.Token;
@@ -105,6 +117,11 @@ public sealed partial class BrokerLifecycle
                     LifecycleLog.WitnessLeaseHeld(_logger, Name);
                     LockHolder = $"{Name} (this broker)";
                     Broker.AdmitClients();
+                    if (Status.State == LifecycleState.WaitingForSlave)
+                    {
+                        // Holding the lease again does not make a slave in sync: clients still wait for it.
+                        Broker.ClientRefusal = new ClientRefusal("waiting for slave");
+                    }
                     holding = true;
                 }
             }

@@ -94,8 +94,8 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
     /// <summary>What this broker set aside after splits: listed, replayed into a master, discarded.</summary>
     public SetAsideArchives SetAside { get; }
 
-    /// <summary>Serving with an open store that takes changes (a set-aside replay may go into it).</summary>
-    public bool TakesChanges => (_journal is not null || _database is not null) && Broker.IsWritable;
+    /// <summary>Serving from a journal that takes changes: a set-aside replay may go into it (a database store never splits).</summary>
+    public bool TakesChanges => _journal is not null && Broker.IsWritable;
 
     public long Epoch => _journal?.Epoch ?? _database?.Epoch ?? 0;
 
@@ -337,6 +337,13 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
         if (_claim is not null)
         {
             await _claim.ReleaseAsync();
+        }
+        foreach (var lease in new[] { _claim as LeaseClaim, _witness })
+        {
+            if (lease is not null)
+            {
+                await lease.DisposeAsync();
+            }
         }
     }
 
@@ -637,8 +644,11 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
             // With a witness, only holding its lease: a master that lives keeps renewing it, though the link is cut.
             if (await TakeWitnessLeaseAsync(cancellationToken) is { } refusal)
             {
-                LifecycleLog.WitnessRefusesPromotion(_logger, Name, refusal);
-                _machine.Restate(Status.State, $"the master is lost but {refusal}; not promoting");
+                if (WitnessRefusal(refusal) != Status.Reason)
+                {
+                    LifecycleLog.WitnessRefusesPromotion(_logger, Name, refusal);
+                }
+                _machine.Restate(Status.State, WitnessRefusal(refusal));
                 _slave.ResumeAfterLoss(refusal);
                 continue;
             }

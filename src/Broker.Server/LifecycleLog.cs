@@ -70,4 +70,7 @@ internal static partial class LifecycleLog
 
     [LoggerMessage(8021, LogLevel.Warning, "Broker {BrokerName}: the master is lost but {Reason}; not promoting (the master may live behind a cut link), still following")]
     public static partial void WitnessRefusesPromotion(ILogger logger, string brokerName, string reason);
+
+    [LoggerMessage(8022, LogLevel.Error, "Broker {BrokerName}: recovering the shared store {Store} failed; it lets the store go and waits for it again")]
+    public static partial void StoreRecoveryFailed(ILogger logger, Exception exception, string brokerName, string store);
 }

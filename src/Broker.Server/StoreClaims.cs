@@ -78,9 +78,24 @@ internal sealed class FileLockClaim(string directory, string brokerName, TimeSpa
 /// (the database is away) the claim counts as lost before the lease could expire, so another broker never serves
 /// while this one still thinks it does. The store's commits check the same lease on their own.
 /// </summary>
-internal sealed class LeaseClaim(PostgresLease lease, TimeSpan renewal, TimeSpan duration) : IStoreClaim
+internal sealed class LeaseClaim(PostgresLease lease, TimeSpan renewal, TimeSpan duration) : IStoreClaim, IAsyncDisposable
 {
     private bool _held;
+    private bool _prepared;
+    private DateTime _renewedFrom;
+
+    /// <summary>Creates or migrates the database's tables (the lease row among them), once per claim.</summary>
+    /// <exception cref="PostgresStoreException">The database cannot be reached or has a newer schema.</exception>
+    public async Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        if (!_prepared)
+        {
+            await PostgresStore.MigrateAsync(lease.ConnectionString, cancellationToken);
+            _prepared = true;
+        }
+    }
+
+    public ValueTask DisposeAsync() => lease.DisposeAsync();
 
     public (string Reason, DateTimeOffset Since)? RenewalFailure { get; private set; }
 
@@ -89,14 +104,18 @@ internal sealed class LeaseClaim(PostgresLease lease, TimeSpan renewal, TimeSpan
 
     public string Holder => lease.Holder;
 
-    public string ConnectionString => lease.ConnectionString;
 
     public async Task<string?> TryClaimAsync(CancellationToken cancellationToken)
     {
         try
         {
+            var sent = DateTime.UtcNow;
             var (acquired, holder) = await lease.TryAcquireAsync(cancellationToken);
             _held = acquired;
+            if (acquired)
+            {
+                _renewedFrom = sent;
+            }
             return acquired ? null : $"lease held by {holder?.Describe() ?? "another broker"}";
         }
         catch (PostgresStoreException e)
@@ -105,21 +124,38 @@ internal sealed class LeaseClaim(PostgresLease lease, TimeSpan renewal, TimeSpan
         }
     }
 
+    /// <summary>
+    /// Renews every renewal period. The lease runs from when a successful renewal was sent (the database ran it no
+    /// sooner), so the claim counts as lost at that moment + duration - renewal, before the database's expiry, by a
+    /// timer of its own: a renewal that hangs is cancelled at the deadline, never waited out past it.
+    /// </summary>
     public async Task<string> HoldAsync(CancellationToken cancellationToken)
     {
-        var renewed = DateTime.UtcNow;
-        using var timer = new PeriodicTimer(renewal);
-        while (await timer.WaitForNextTickAsync(cancellationToken))
+        string? failure = null;
+        while (true)
         {
-            string? failure = null;
-            // One renewal at a time on the lease's connections: a slow one is cancelled, never left running beside the next.
+            var deadline = _renewedFrom + duration - renewal;
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                _held = false;
+                return $"the lease could not be renewed for {(DateTime.UtcNow - _renewedFrom).TotalSeconds:0.#} s ({failure ?? "no answer"})";
+            }
+            await Task.Delay(left < renewal ? left : renewal, cancellationToken);
+            var sent = DateTime.UtcNow;
+            if (sent >= deadline)
+            {
+                continue;
+            }
+            // One renewal at a time on the lease's connection: a slow one is cancelled, never left running beside the next.
             using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            attempt.CancelAfter(Patience);
+            attempt.CancelAfter(deadline - sent < Patience ? deadline - sent : Patience);
             try
             {
                 if (await lease.RenewAsync(attempt.Token))
                 {
-                    renewed = DateTime.UtcNow;
+                    _renewedFrom = sent;
+                    failure = null;
                     RenewalFailure = null;
                     continue;
                 }
@@ -132,13 +168,7 @@ internal sealed class LeaseClaim(PostgresLease lease, TimeSpan renewal, TimeSpan
                 failure = e is PostgresStoreException ? e.Message : $"no answer within {Patience.TotalMilliseconds:0} ms";
                 RenewalFailure = (failure, RenewalFailure?.Since ?? DateTimeOffset.UtcNow);
             }
-            // Stop before the lease can expire by the database's clock (a renewal's worth of margin).
-            if (DateTime.UtcNow - renewed >= duration - renewal)
-            {
-                return $"the lease could not be renewed for {(DateTime.UtcNow - renewed).TotalSeconds:0.#} s ({failure})";
-            }
         }
-        throw new OperationCanceledException(cancellationToken);
     }
 
     public async Task ReleaseAsync()

@@ -16,7 +16,9 @@ internal sealed class LiveRows
     private readonly Dictionary<long, long> _deliveredRows = [];
     private readonly Dictionary<long, int> _rowBytes = [];
     private readonly Dictionary<string, long> _meta = new(StringComparer.Ordinal);
-    private readonly Queue<long> _commits = new();
+    // As the broker's outcome table: the latest commit of each (user, transaction id), oldest evicted first.
+    private readonly Dictionary<(string User, string TransactionId), long> _commitRows = [];
+    private readonly LinkedList<(string User, string TransactionId)> _commitOrder = new();
     private readonly Dictionary<string, (long ProducerSequence, long Sequence)> _producers = new(StringComparer.Ordinal);
 
     /// <summary>Bytes of the rows that are live.</summary>
@@ -71,12 +73,27 @@ internal sealed class LiveRows
             case ProducerMarkRecord mark:
                 Mark(mark.ProducerId, mark.ProducerSequence, sequence, producers);
                 return false;
-            case TransactionCommittedRecord:
-                // The outcome table remembers the latest commits; older rows would only be forgotten on recovery.
-                _commits.Enqueue(sequence);
-                while (_commits.Count > TransactionOutcomes.Capacity)
+            case TransactionCommittedRecord committed:
+                // The outcome table keeps the latest commit of each id (a repeated id keeps its place) and forgets the
+                // oldest beyond its capacity: the rows recovery would fold into it, no more.
+                var key = (committed.User, committed.TransactionId);
+                if (_commitRows.TryGetValue(key, out var replaced))
                 {
-                    DropRow(_commits.Dequeue(), dropped);
+                    DropRow(replaced, dropped);
+                }
+                else
+                {
+                    _commitOrder.AddLast(key);
+                }
+                _commitRows[key] = sequence;
+                while (_commitOrder.Count > TransactionOutcomes.Capacity)
+                {
+                    var oldest = _commitOrder.First!.Value;
+                    _commitOrder.RemoveFirst();
+                    if (_commitRows.Remove(oldest, out var evicted))
+                    {
+                        DropRow(evicted, dropped);
+                    }
                 }
                 return Row(sequence, bytes);
             case TransactionRecord:

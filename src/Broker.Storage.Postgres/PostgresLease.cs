@@ -12,14 +12,14 @@ public sealed record LeaseHolder(string Holder, string Broker, string Host, int 
 }
 
 /// <summary>
-/// ActiveMQ's lease-database-locker, made quicker to notice a dead holder: one row (<c>broker_lease</c>) names the
-/// broker that may serve and until when, by the database's clock, so the brokers' clocks never matter. A broker takes
-/// the row when it is free or expired, or when its holder is dead: every broker also keeps a session-level advisory
-/// lock on a connection of its own, which the database drops the moment the holder's process dies (its socket
-/// closes), so a holder that has neither renewed for two renewal periods nor kept its session is gone, without
-/// waiting for the expiry. A holder cut off from the database keeps its session until TCP gives up, so then the
-/// expiry decides. The store checks the row on every commit, so a broker whose row was taken cannot write even
-/// before it notices.
+/// ActiveMQ's lease-database-locker: one row (<c>broker_lease</c>) names the broker that may serve and until when, by
+/// the database's clock, so the brokers' clocks never matter. A broker takes the row when it is free or expired, renews
+/// it well before it expires, and lets it go when it stops. The holder writes the row through a connection of its own
+/// and records that session's backend pid in it; with <c>earlyTakeover</c>, a waiting broker also takes the row when
+/// that session no longer exists (the database ends it when the holder's process dies and its socket closes) and
+/// the holder missed two renewals, without waiting for the expiry. A holder cut off from the database keeps its
+/// session until TCP gives up, so then the expiry decides. The store checks the row on every commit, so a broker whose
+/// row was taken cannot write even before it notices. Calls are one at a time.
 /// </summary>
 public sealed class PostgresLease : IAsyncDisposable
 {
@@ -27,12 +27,11 @@ public sealed class PostgresLease : IAsyncDisposable
     private readonly string _broker;
     private readonly TimeSpan _duration;
     private readonly TimeSpan _renewal;
+    private readonly bool _earlyTakeover;
+    private readonly SemaphoreSlim _gate = new(1, 1);
     private NpgsqlConnection? _session;
 
-    // One advisory lock per lease table (per schema), taken by the holder's own session.
-    private const string SessionLock = "pg_try_advisory_lock(hashtext('broker_lease:' || current_schema()))";
-
-    public PostgresLease(string connectionString, string holder, string broker, TimeSpan duration, TimeSpan renewal)
+    public PostgresLease(string connectionString, string holder, string broker, TimeSpan duration, TimeSpan renewal, bool earlyTakeover)
     {
         _source = NpgsqlDataSource.Create(connectionString);
         ConnectionString = connectionString;
@@ -40,6 +39,7 @@ public sealed class PostgresLease : IAsyncDisposable
         _broker = broker;
         _duration = duration;
         _renewal = renewal;
+        _earlyTakeover = earlyTakeover;
         Where = PostgresStore.Describe(connectionString);
     }
 
@@ -51,44 +51,121 @@ public sealed class PostgresLease : IAsyncDisposable
     /// <summary>The database it leases in (never logged: it may hold a password).</summary>
     public string ConnectionString { get; }
 
-    /// <summary>Takes the lease when it is free, expired, already ours, or its holder is dead; otherwise returns who holds it.</summary>
+    /// <summary>Takes the lease when it is free, expired, already ours, or (early takeover) its holder is dead; otherwise returns who holds it.</summary>
     /// <exception cref="PostgresStoreException">The database cannot be reached, or has no lease table yet.</exception>
     public async Task<(bool Acquired, LeaseHolder? Holder)> TryAcquireAsync(CancellationToken cancellationToken)
     {
-        var holderGone = await HoldSessionAsync(cancellationToken);
         var taken = await ExecuteAsync(
             "UPDATE broker_lease SET holder = @holder, broker = @broker, host = @host, pid = @pid, acquired_at = clock_timestamp(), " +
-            "renewed_at = clock_timestamp(), expires_at = clock_timestamp() + @duration " +
+            "renewed_at = clock_timestamp(), expires_at = clock_timestamp() + @duration, session_pid = pg_backend_pid() " +
             "WHERE id = 1 AND (holder IS NULL OR holder = @holder OR expires_at <= clock_timestamp() " +
-            "OR (@holderGone AND renewed_at < clock_timestamp() - 2 * @renewal))", cancellationToken, holderGone);
+            "OR (@early AND renewed_at < clock_timestamp() - 2 * @renewal " +
+            "AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = broker_lease.session_pid)))", cancellationToken);
         return taken == 1 ? (true, null) : (false, await CurrentAsync(cancellationToken));
     }
 
-    /// <summary>Extends the lease (and keeps its session); false when it is not ours any more (expired or taken).</summary>
-    public async Task<bool> RenewAsync(CancellationToken cancellationToken)
-    {
-        await HoldSessionAsync(cancellationToken);
-        return await ExecuteAsync(
-            "UPDATE broker_lease SET renewed_at = clock_timestamp(), expires_at = clock_timestamp() + @duration " +
+    /// <summary>Extends the lease; false when it is not ours any more (expired or taken).</summary>
+    public async Task<bool> RenewAsync(CancellationToken cancellationToken) =>
+        await ExecuteAsync(
+            "UPDATE broker_lease SET renewed_at = clock_timestamp(), expires_at = clock_timestamp() + @duration, session_pid = pg_backend_pid() " +
             "WHERE id = 1 AND holder = @holder AND expires_at > clock_timestamp()", cancellationToken) == 1;
-    }
 
-    /// <summary>
-    /// Keeps this broker's session lock (taking it when no live session holds it): true when this session holds it,
-    /// which for a waiting broker means the holder's session is gone. A lost connection is opened again next time.
-    /// </summary>
-    private async Task<bool> HoldSessionAsync(CancellationToken cancellationToken)
+    /// <summary>Frees the lease if it is ours, so a waiting broker need not wait for it to expire.</summary>
+    public async Task ReleaseAsync(CancellationToken cancellationToken)
     {
         try
         {
-            _session ??= await _source.OpenConnectionAsync(cancellationToken);
-            await using var command = new NpgsqlCommand($"SELECT {SessionLock}", _session);
-            return await command.ExecuteScalarAsync(cancellationToken) is true;
+            await ExecuteAsync("UPDATE broker_lease SET holder = NULL, expires_at = NULL, session_pid = NULL WHERE id = 1 AND holder = @holder", cancellationToken);
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        finally
+        {
+            await _gate.WaitAsync(CancellationToken.None);
+            try
+            {
+                await CloseSessionAsync();
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+    }
+
+    /// <summary>Who holds the lease now (null when nobody does).</summary>
+    public async Task<LeaseHolder?> CurrentAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var session = await SessionAsync(cancellationToken);
+            await using var command = new NpgsqlCommand(
+                "SELECT holder, broker, host, pid, expires_at FROM broker_lease WHERE id = 1 AND holder IS NOT NULL", session);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            return await reader.ReadAsync(cancellationToken)
+                ? new LeaseHolder(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3),
+                    reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4))
+                : null;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
             await CloseSessionAsync();
-            return false;
+            throw new PostgresStoreException($"{Where} cannot be reached: {e.Message}", e);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CloseSessionAsync();
+        await _source.DisposeAsync();
+    }
+
+    private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var session = await SessionAsync(cancellationToken);
+            await using var command = new NpgsqlCommand(sql, session);
+            command.Parameters.Add(new NpgsqlParameter<string>("holder", Holder));
+            command.Parameters.Add(new NpgsqlParameter<string>("broker", _broker));
+            command.Parameters.Add(new NpgsqlParameter<string>("host", Environment.MachineName));
+            command.Parameters.Add(new NpgsqlParameter<int>("pid", Environment.ProcessId));
+            command.Parameters.Add(new NpgsqlParameter<TimeSpan>("duration", NpgsqlDbType.Interval) { TypedValue = _duration });
+            command.Parameters.Add(new NpgsqlParameter<TimeSpan>("renewal", NpgsqlDbType.Interval) { TypedValue = _renewal });
+            command.Parameters.Add(new NpgsqlParameter<bool>("early", _earlyTakeover));
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException
+                                     || (e is OperationCanceledException && _session is not null))
+        {
+            // A broken or cancelled session is not used again: the next call opens a new one (and records its pid).
+            await CloseSessionAsync();
+            if (e is OperationCanceledException)
+            {
+                throw;
+            }
+            throw new PostgresStoreException($"{Where} cannot be reached: {e.Message}", e);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The connection the lease is written through (its backend pid is the holder's session); under the gate.</summary>
+    private async Task<NpgsqlConnection> SessionAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return _session ??= await _source.OpenConnectionAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            throw new PostgresStoreException($"{Where} cannot be reached: {e.Message}", e);
         }
     }
 
@@ -98,70 +175,6 @@ public sealed class PostgresLease : IAsyncDisposable
         {
             _session = null;
             await session.DisposeAsync();
-        }
-    }
-
-    /// <summary>Frees the lease if it is ours, so a waiting broker need not wait for it to expire.</summary>
-    public async Task ReleaseAsync(CancellationToken cancellationToken)
-    {
-        await CloseSessionAsync();
-        await ExecuteAsync("UPDATE broker_lease SET holder = NULL, expires_at = NULL WHERE id = 1 AND holder = @holder", cancellationToken);
-    }
-
-    /// <summary>Who holds the lease now (null when nobody does).</summary>
-    public async Task<LeaseHolder?> CurrentAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(
-            "SELECT holder, broker, host, pid, expires_at FROM broker_lease WHERE id = 1 AND holder IS NOT NULL", connection);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken)
-            ? new LeaseHolder(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3),
-                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4))
-            : null;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await CloseSessionAsync();
-        await _source.DisposeAsync();
-    }
-
-    private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, bool holderGone = false)
-    {
-        try
-        {
-            return await TryExecuteAsync(sql, holderGone, cancellationToken);
-        }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException)
-        {
-            throw new PostgresStoreException($"{Where} cannot be reached: {e.Message}", e);
-        }
-    }
-
-    private async Task<int> TryExecuteAsync(string sql, bool holderGone, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.Add(new NpgsqlParameter<string>("holder", Holder));
-        command.Parameters.Add(new NpgsqlParameter<string>("broker", _broker));
-        command.Parameters.Add(new NpgsqlParameter<string>("host", Environment.MachineName));
-        command.Parameters.Add(new NpgsqlParameter<int>("pid", Environment.ProcessId));
-        command.Parameters.Add(new NpgsqlParameter<TimeSpan>("duration", NpgsqlDbType.Interval) { TypedValue = _duration });
-        command.Parameters.Add(new NpgsqlParameter<TimeSpan>("renewal", NpgsqlDbType.Interval) { TypedValue = _renewal });
-        command.Parameters.Add(new NpgsqlParameter<bool>("holderGone", holderGone));
-        return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await _source.OpenConnectionAsync(cancellationToken);
-        }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException)
-        {
-            throw new PostgresStoreException($"{Where} cannot be reached: {e.Message}", e);
         }
     }
 }

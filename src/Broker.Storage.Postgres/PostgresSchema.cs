@@ -23,13 +23,14 @@ internal static class PostgresSchema
         INSERT INTO broker_state VALUES (1, 0, 0);
         CREATE TABLE broker_producers (producer_id text PRIMARY KEY, producer_sequence bigint NOT NULL, sequence bigint NOT NULL);
         CREATE TABLE broker_lease (id int PRIMARY KEY CHECK (id = 1), holder text, broker text, host text, pid int,
-            acquired_at timestamptz, renewed_at timestamptz, expires_at timestamptz);
+            acquired_at timestamptz, renewed_at timestamptz, expires_at timestamptz, session_pid int);
         INSERT INTO broker_lease (id) VALUES (1);
         -- Every group commit starts here: the counter moves only while the writer holds the lease (if it names one).
         CREATE FUNCTION broker_commit_check(p_holder text, p_last bigint) RETURNS void LANGUAGE plpgsql AS $$
         BEGIN
+            -- FOR SHARE: a broker taking the lease waits until this commit is done, so it replays what it wrote.
             UPDATE broker_state SET last_sequence = p_last WHERE id = 1 AND (p_holder IS NULL OR EXISTS
-                (SELECT 1 FROM broker_lease WHERE id = 1 AND holder = p_holder AND expires_at > clock_timestamp()));
+                (SELECT 1 FROM broker_lease WHERE id = 1 AND holder = p_holder AND expires_at > clock_timestamp() FOR SHARE));
             IF NOT FOUND THEN
                 RAISE EXCEPTION 'the lease is not held by %', p_holder USING ERRCODE = 'BR001';
             END IF;

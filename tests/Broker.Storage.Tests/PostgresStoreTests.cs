@@ -106,7 +106,7 @@ public sealed class PostgresStoreTests(PostgresServer postgres) : IClassFixture<
     {
         var database = await postgres.NewDatabaseAsync();
         await PostgresStore.MigrateAsync(database);
-        await using var lease = new PostgresLease(database, "holder-a", "b1", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10));
+        await using var lease = new PostgresLease(database, "holder-a", "b1", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10), earlyTakeover: true);
         Assert.True((await lease.TryAcquireAsync(CancellationToken.None)).Acquired);
         await using var store = await OpenAsync(database, "holder-a");
         Recover(store);
@@ -129,8 +129,8 @@ public sealed class PostgresStoreTests(PostgresServer postgres) : IClassFixture<
     {
         var database = await postgres.NewDatabaseAsync();
         await PostgresStore.MigrateAsync(database);
-        await using var a = new PostgresLease(database, "holder-a", "b1", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10));
-        await using var b = new PostgresLease(database, "holder-b", "b2", TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(100));
+        await using var a = new PostgresLease(database, "holder-a", "b1", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10), earlyTakeover: true);
+        await using var b = new PostgresLease(database, "holder-b", "b2", TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(100), earlyTakeover: true);
 
         Assert.True((await a.TryAcquireAsync(CancellationToken.None)).Acquired);
         var (acquired, holder) = await b.TryAcquireAsync(CancellationToken.None);
@@ -153,9 +153,9 @@ public sealed class PostgresStoreTests(PostgresServer postgres) : IClassFixture<
     {
         var database = await postgres.NewDatabaseAsync();
         await PostgresStore.MigrateAsync(database);
-        var dead = new PostgresLease(database, "holder-a", "b1", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
+        var dead = new PostgresLease(database, "holder-a", "b1", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200), earlyTakeover: true);
         Assert.True((await dead.TryAcquireAsync(CancellationToken.None)).Acquired);
-        await using var waiting = new PostgresLease(database, "holder-b", "b2", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
+        await using var waiting = new PostgresLease(database, "holder-b", "b2", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200), earlyTakeover: true);
         Assert.False((await waiting.TryAcquireAsync(CancellationToken.None)).Acquired);
 
         // Its connections close as a killed process's do; its row stays, unexpired for 30 s.
@@ -170,12 +170,33 @@ public sealed class PostgresStoreTests(PostgresServer postgres) : IClassFixture<
     }
 
     [Fact]
+    public async Task WithoutEarlyTakeover_ADeadHoldersLeaseIsTakenOnlyAtItsExpiry()
+    {
+        var database = await postgres.NewDatabaseAsync();
+        await PostgresStore.MigrateAsync(database);
+        var dead = new PostgresLease(database, "holder-a", "b1", TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(100), earlyTakeover: false);
+        Assert.True((await dead.TryAcquireAsync(CancellationToken.None)).Acquired);
+        var acquiredAt = System.Diagnostics.Stopwatch.StartNew();
+        await dead.DisposeAsync();
+        await using var waiting = new PostgresLease(database, "holder-b", "b2", TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(100), earlyTakeover: false);
+
+        while (!(await waiting.TryAcquireAsync(CancellationToken.None)).Acquired)
+        {
+            Assert.True(acquiredAt.Elapsed < TimeSpan.FromSeconds(10), "the expired lease was never taken");
+            await Task.Delay(50);
+        }
+
+        // Taken no sooner than the expiry, by the database's clock (this clock started after the database's).
+        Assert.True(acquiredAt.Elapsed >= TimeSpan.FromSeconds(1.9), $"taken after {acquiredAt.Elapsed.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
     public async Task ALiveHolderThatRenews_IsNeverReplacedBeforeItsExpiry()
     {
         var database = await postgres.NewDatabaseAsync();
         await PostgresStore.MigrateAsync(database);
-        await using var live = new PostgresLease(database, "holder-a", "b1", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100));
-        await using var waiting = new PostgresLease(database, "holder-b", "b2", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100));
+        await using var live = new PostgresLease(database, "holder-a", "b1", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100), earlyTakeover: true);
+        await using var waiting = new PostgresLease(database, "holder-b", "b2", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100), earlyTakeover: true);
         Assert.True((await live.TryAcquireAsync(CancellationToken.None)).Acquired);
 
         for (var i = 0; i < 10; i++)

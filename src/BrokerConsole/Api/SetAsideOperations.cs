@@ -12,6 +12,10 @@ namespace BrokerConsole.Api;
 /// </summary>
 internal sealed class SetAsideOperations(BrokerRegistry registry, Audit audit) : ISetAsideArchives
 {
+    // One replay at a time in this process: two archives replayed into one master at once would each read what the
+    // master holds before the other sent, and send their common messages twice.
+    private readonly SemaphoreSlim _replays = new(1, 1);
+
     public Task<IReadOnlyList<SetAsideView>> ListAsync(string broker, CancellationToken cancellationToken = default)
     {
         var owner = registry.Find(broker) ?? throw OperationException.UnknownBroker(broker);
@@ -36,6 +40,7 @@ internal sealed class SetAsideOperations(BrokerRegistry registry, Audit audit) :
             throw OperationException.Conflict($"the archive {id} of {broker} cannot be replayed here: {refusal}");
         }
         var where = $"{broker}/set-aside/{id}";
+        await _replays.WaitAsync();
         try
         {
             var replay = await owner.Lifecycle.SetAside.ReplayIntoAsync(id, target.Lifecycle);
@@ -51,6 +56,10 @@ internal sealed class SetAsideOperations(BrokerRegistry registry, Audit audit) :
         {
             audit.Write(user, "replay-set-aside", where, $"into {target.Name}: {e.Message}; the archive stays");
             throw OperationException.Conflict($"replay into {target.Name} {e.Message}. The archive stays; replaying it again skips what went.");
+        }
+        finally
+        {
+            _replays.Release();
         }
     }
 
