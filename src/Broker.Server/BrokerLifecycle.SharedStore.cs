@@ -16,6 +16,9 @@ public sealed partial class BrokerLifecycle
     private CancellationTokenSource? _sharedStore;
     private Task? _sharedStoreTask;
 
+    // What LockHolder says while this broker holds the store's claim or the witness's lease.
+    private string ThisBroker => $"{Name} (this broker)";
+
     private string? _lockHolder;
     private DateTimeOffset? _lockHolderSince;
 
@@ -40,14 +43,21 @@ public sealed partial class BrokerLifecycle
         {
             var failing = (_claim ?? (IStoreClaim?)_witness)?.RenewalFailure;
             return new HaStatus(Definition.HaMode, Definition.HaMode == HaMode.Replicated ? null : StoreDescription,
-                _lockHolder, _lockHolderSince, failing?.Reason, failing?.Since,
-                Definition.WitnessConnectionString is { } witness && Definition.HaMode == HaMode.Replicated ? PostgresStore.Describe(witness) : null);
+                _lockHolder, _lockHolderSince, failing?.Reason, failing?.Since, WitnessDescription);
         }
     }
 
-    private string StoreDescription => Definition.HaMode == HaMode.Database
+    // Read on every snapshot the console and hub take: the connection strings are parsed once.
+    private string? _storeDescription;
+    private string? _witnessDescription;
+
+    private string StoreDescription => _storeDescription ??= Definition.HaMode == HaMode.Database
         ? PostgresStore.Describe(Definition.ConnectionString!)
         : Definition.Options.DataDirectory;
+
+    private string? WitnessDescription => Definition.WitnessConnectionString is { } witness && Definition.HaMode == HaMode.Replicated
+        ? _witnessDescription ??= PostgresStore.Describe(witness)
+        : null;
 
     /// <summary>Checks the store can be shared, then waits for the claim (or fails at once with <c>FailIfLocked</c>) in the background.</summary>
     /// <exception cref="BrokerStartException">The volume's locks do not work, or FailIfLocked and the store is claimed.</exception>
@@ -70,10 +80,9 @@ public sealed partial class BrokerLifecycle
             string? holder = null;
             try
             {
-                await PrepareStoreAsync(_stopping.Token);
                 holder = await _claim.TryClaimAsync(_stopping.Token);
             }
-            catch (Exception e) when (e is StoreUnreachableException or PostgresStoreException)
+            catch (StoreUnreachableException e)
             {
                 Fail($"broker {Name}: {e.Message}", e);
             }
@@ -94,23 +103,9 @@ public sealed partial class BrokerLifecycle
         }
     }
 
-    private IStoreClaim NewClaim()
-    {
-        var settings = Definition.HaSettings;
-        return Definition.HaMode == HaMode.Database
-            ? new LeaseClaim(new PostgresLease(Definition.ConnectionString!, $"{Name}-{Guid.NewGuid():N}", Name, settings.LeaseDuration, settings.LeaseRenewal, earlyTakeover: true),
-                settings.LeaseRenewal, settings.LeaseDuration)
-            : new FileLockClaim(Definition.Options.DataDirectory, Name, settings.LockKeepAlivePeriod);
-    }
-
-    /// <summary>The database's schema exists before its lease row is claimed (it is created with the tables).</summary>
-    private async Task PrepareStoreAsync(CancellationToken cancellationToken)
-    {
-        if (_claim is LeaseClaim lease)
-        {
-            await lease.PrepareAsync(cancellationToken);
-        }
-    }
+    private IStoreClaim NewClaim() => Definition.HaMode == HaMode.Database
+        ? LeaseClaim.For(Definition.ConnectionString!, Name, Definition.HaSettings, earlyTakeover: true)
+        : new FileLockClaim(Definition.Options.DataDirectory, Name, Definition.HaSettings.LockKeepAlivePeriod);
 
     private void WaitForLockInBackground()
     {
@@ -183,11 +178,10 @@ public sealed partial class BrokerLifecycle
             string? holder;
             try
             {
-                await PrepareStoreAsync(cancellationToken);
                 holder = await claim.TryClaimAsync(cancellationToken);
                 unreachableFor = TimeSpan.Zero;
             }
-            catch (Exception e) when (e is StoreUnreachableException or PostgresStoreException)
+            catch (StoreUnreachableException e)
             {
                 // The volume is away or the database is down: say so, and try again less often the longer it lasts.
                 holder = null;
@@ -219,14 +213,17 @@ public sealed partial class BrokerLifecycle
     /// <summary>Under the action gate: recovers the shared store and opens the connectors; false when it cannot serve.</summary>
     private async Task<bool> ServeFromSharedStoreAsync(TaskCompletionSource<string> storeFailed)
     {
-        LockHolder = $"{Name} (this broker)";
+        LockHolder = ThisBroker;
         try
         {
-            if (Definition.HaMode == HaMode.Database && !await OpenDatabaseAsync(storeFailed))
+            if (Definition.HaMode == HaMode.Database)
             {
-                return false;
+                if (!await OpenDatabaseAsync(storeFailed))
+                {
+                    return false;
+                }
             }
-            if (Definition.HaMode == HaMode.SharedFileSystem)
+            else
             {
                 OpenJournal();
                 Broker.Recover(_journal!, _journal!.Replay());
@@ -264,9 +261,9 @@ public sealed partial class BrokerLifecycle
                 LeaseHolder = ((LeaseClaim)_claim!).Holder,
             }, _loggerFactory.CreateLogger(typeof(PostgresStore).FullName!));
             _database.Failed += e => storeFailed.TrySetResult(e.Message);
-            var records = _database.Replay().ToList();
+            // The new epoch first (it is only the state row), so the records stream from the table into the broker.
             await _database.BeginEpochAsync();
-            Broker.Recover(_database, records);
+            Broker.Recover(_database, _database.Replay());
             return true;
         }
         catch (Exception e) when (e is not OperationCanceledException)

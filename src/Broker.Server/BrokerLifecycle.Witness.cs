@@ -1,6 +1,5 @@
 using Broker.Core.Events;
 using Broker.Core.Handover;
-using Broker.Storage.Postgres;
 
 namespace Broker.Server;
 
@@ -17,12 +16,10 @@ public sealed partial class BrokerLifecycle
     private CancellationTokenSource? _witnessGuard;
     private Task? _witnessGuardTask;
 
+    // The witness decides who admits clients, and a live master admits them until its own deadline: only the expiry
+    // frees its lease, never the quicker guess that its holder died (earlyTakeover).
     private LeaseClaim? Witness => _witness ??= Definition.WitnessConnectionString is { } connectionString && Definition.HaMode == HaMode.Replicated
-        ? new LeaseClaim(new PostgresLease(connectionString, $"{Name}-{Guid.NewGuid():N}", Name, Definition.HaSettings.LeaseDuration, Definition.HaSettings.LeaseRenewal,
-            // The witness decides who admits clients, and a live master admits them until its own deadline: only
-            // the expiry frees its lease, never a quicker guess that it died.
-            earlyTakeover: false),
-            Definition.HaSettings.LeaseRenewal, Definition.HaSettings.LeaseDuration)
+        ? LeaseClaim.For(connectionString, Name, Definition.HaSettings, earlyTakeover: false)
         : null;
 
     /// <summary>
@@ -56,10 +53,9 @@ public sealed partial class BrokerLifecycle
     {
         try
         {
-            await witness.PrepareAsync(cancellationToken);
             return await witness.TryClaimAsync(cancellationToken) is { } holder ? $"the witness's {holder}" : null;
         }
-        catch (Exception e) when (e is StoreUnreachableException or PostgresStoreException)
+        catch (StoreUnreachableException e)
         {
             return $"the witness cannot be reached: {e.Message}";
         }
@@ -77,7 +73,7 @@ public sealed partial class BrokerLifecycle
         }
         await StopWitnessGuardAsync(release: false);
         var refusal = await TryWitnessAsync(witness, _stopping.Token);
-        LockHolder = refusal is null ? $"{Name} (this broker)" : refusal;
+        LockHolder = refusal is null ? ThisBroker : refusal;
         if (refusal is not null)
         {
             var message = $"broker {Name} does not hold the witness lease ({refusal})";
@@ -115,7 +111,7 @@ public sealed partial class BrokerLifecycle
                 if (await TryWitnessAsync(witness, cancellationToken) is null)
                 {
                     LifecycleLog.WitnessLeaseHeld(_logger, Name);
-                    LockHolder = $"{Name} (this broker)";
+                    LockHolder = ThisBroker;
                     Broker.AdmitClients();
                     if (Status.State == LifecycleState.WaitingForSlave)
                     {

@@ -337,13 +337,11 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
         if (_claim is not null)
         {
             await _claim.ReleaseAsync();
+            await _claim.DisposeAsync();
         }
-        foreach (var lease in new[] { _claim as LeaseClaim, _witness })
+        if (_witness is not null)
         {
-            if (lease is not null)
-            {
-                await lease.DisposeAsync();
-            }
+            await _witness.DisposeAsync();
         }
     }
 

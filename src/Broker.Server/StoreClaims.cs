@@ -11,7 +11,7 @@ internal sealed class StoreUnreachableException(string message, Exception inner)
 /// a shared volume, or a lease row in the database. The lifecycle's waiting, serving and stepping down are the same
 /// for both (<see cref="BrokerLifecycle"/>'s shared-store activation).
 /// </summary>
-internal interface IStoreClaim
+internal interface IStoreClaim : IAsyncDisposable
 {
     /// <summary>Claims the store; null when this broker holds it now, otherwise who holds it.</summary>
     /// <exception cref="StoreUnreachableException">The store cannot be reached.</exception>
@@ -71,6 +71,8 @@ internal sealed class FileLockClaim(string directory, string brokerName, TimeSpa
         _held = null;
         return Task.CompletedTask;
     }
+
+    public ValueTask DisposeAsync() => new(ReleaseAsync());
 }
 
 /// <summary>
@@ -78,37 +80,37 @@ internal sealed class FileLockClaim(string directory, string brokerName, TimeSpa
 /// (the database is away) the claim counts as lost before the lease could expire, so another broker never serves
 /// while this one still thinks it does. The store's commits check the same lease on their own.
 /// </summary>
-internal sealed class LeaseClaim(PostgresLease lease, TimeSpan renewal, TimeSpan duration) : IStoreClaim, IAsyncDisposable
+internal sealed class LeaseClaim(PostgresLease lease) : IStoreClaim
 {
+    private readonly TimeSpan _renewal = lease.Renewal;
+    private readonly TimeSpan _duration = lease.Duration;
     private bool _held;
     private bool _prepared;
     private DateTime _renewedFrom;
 
-    /// <summary>Creates or migrates the database's tables (the lease row among them), once per claim.</summary>
-    /// <exception cref="PostgresStoreException">The database cannot be reached or has a newer schema.</exception>
-    public async Task PrepareAsync(CancellationToken cancellationToken)
-    {
-        if (!_prepared)
-        {
-            await PostgresStore.MigrateAsync(lease.ConnectionString, cancellationToken);
-            _prepared = true;
-        }
-    }
+    /// <summary>A claim on the lease row of <paramref name="connectionString"/> for <paramref name="brokerName"/>, a new holder id each start.</summary>
+    public static LeaseClaim For(string connectionString, string brokerName, HaSettings settings, bool earlyTakeover) =>
+        new(new PostgresLease(connectionString, $"{brokerName}-{Guid.NewGuid():N}", brokerName, settings.LeaseDuration, settings.LeaseRenewal, earlyTakeover));
 
     public ValueTask DisposeAsync() => lease.DisposeAsync();
 
     public (string Reason, DateTimeOffset Since)? RenewalFailure { get; private set; }
 
     // How long one renewal may take: a renewal period, but never less than a second (a busy database is not a dead one).
-    private TimeSpan Patience => renewal > TimeSpan.FromSeconds(1) ? renewal : TimeSpan.FromSeconds(1);
+    private TimeSpan Patience => _renewal > TimeSpan.FromSeconds(1) ? _renewal : TimeSpan.FromSeconds(1);
 
     public string Holder => lease.Holder;
 
-
+    /// <summary>Claims the row, creating or migrating the database's tables first (once per claim: the row is one of them).</summary>
     public async Task<string?> TryClaimAsync(CancellationToken cancellationToken)
     {
         try
         {
+            if (!_prepared)
+            {
+                await PostgresStore.MigrateAsync(lease.ConnectionString, cancellationToken);
+                _prepared = true;
+            }
             var sent = DateTime.UtcNow;
             var (acquired, holder) = await lease.TryAcquireAsync(cancellationToken);
             _held = acquired;
@@ -134,14 +136,14 @@ internal sealed class LeaseClaim(PostgresLease lease, TimeSpan renewal, TimeSpan
         string? failure = null;
         while (true)
         {
-            var deadline = _renewedFrom + duration - renewal;
+            var deadline = _renewedFrom + _duration - _renewal;
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero)
             {
                 _held = false;
                 return $"the lease could not be renewed for {(DateTime.UtcNow - _renewedFrom).TotalSeconds:0.#} s ({failure ?? "no answer"})";
             }
-            await Task.Delay(left < renewal ? left : renewal, cancellationToken);
+            await Task.Delay(left < _renewal ? left : _renewal, cancellationToken);
             var sent = DateTime.UtcNow;
             if (sent >= deadline)
             {

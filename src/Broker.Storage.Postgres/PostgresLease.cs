@@ -25,8 +25,6 @@ public sealed class PostgresLease : IAsyncDisposable
 {
     private readonly NpgsqlDataSource _source;
     private readonly string _broker;
-    private readonly TimeSpan _duration;
-    private readonly TimeSpan _renewal;
     private readonly bool _earlyTakeover;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private NpgsqlConnection? _session;
@@ -37,11 +35,17 @@ public sealed class PostgresLease : IAsyncDisposable
         ConnectionString = connectionString;
         Holder = holder;
         _broker = broker;
-        _duration = duration;
-        _renewal = renewal;
+        Duration = duration;
+        Renewal = renewal;
         _earlyTakeover = earlyTakeover;
         Where = PostgresStore.Describe(connectionString);
     }
+
+    /// <summary>How long the lease lasts without renewal, by the database's clock.</summary>
+    public TimeSpan Duration { get; }
+
+    /// <summary>How often its holder renews it.</summary>
+    public TimeSpan Renewal { get; }
 
     /// <summary>This broker's holder id (unique per start: a restarted broker is a new holder).</summary>
     public string Holder { get; }
@@ -134,8 +138,8 @@ public sealed class PostgresLease : IAsyncDisposable
             command.Parameters.Add(new NpgsqlParameter<string>("broker", _broker));
             command.Parameters.Add(new NpgsqlParameter<string>("host", Environment.MachineName));
             command.Parameters.Add(new NpgsqlParameter<int>("pid", Environment.ProcessId));
-            command.Parameters.Add(new NpgsqlParameter<TimeSpan>("duration", NpgsqlDbType.Interval) { TypedValue = _duration });
-            command.Parameters.Add(new NpgsqlParameter<TimeSpan>("renewal", NpgsqlDbType.Interval) { TypedValue = _renewal });
+            command.Parameters.Add(new NpgsqlParameter<TimeSpan>("duration", NpgsqlDbType.Interval) { TypedValue = Duration });
+            command.Parameters.Add(new NpgsqlParameter<TimeSpan>("renewal", NpgsqlDbType.Interval) { TypedValue = Renewal });
             command.Parameters.Add(new NpgsqlParameter<bool>("early", _earlyTakeover));
             return await command.ExecuteNonQueryAsync(cancellationToken);
         }

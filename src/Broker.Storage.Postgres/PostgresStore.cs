@@ -40,6 +40,8 @@ public sealed class PostgresStore : IMessageStore
     private readonly Lock _lock = new();
     private readonly LiveRows _rows = new();
     private readonly ArrayBufferWriter<byte> _scratch = new(64 * 1024);
+    // Rows a record makes useless, reused by every append (under the lock: appends are on the hot path).
+    private readonly List<long> _dropped = [];
     private readonly SemaphoreSlim _signal = new(0);
     private readonly CancellationTokenSource _stop = new();
     private Dictionary<long, byte[]> _pendingRows = [];
@@ -296,7 +298,8 @@ public sealed class PostgresStore : IMessageStore
     {
         _scratch.ResetWrittenCount();
         var length = RecordCodec.Write(_scratch, record, Epoch, sequence);
-        var dropped = new List<long>();
+        var dropped = _dropped;
+        dropped.Clear();
         if (_rows.Fold(sequence, record, length, dropped, _pendingProducers))
         {
             _pendingRows[sequence] = _scratch.WrittenSpan.ToArray();

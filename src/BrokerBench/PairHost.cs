@@ -273,31 +273,33 @@ public sealed class PairLayout
     /// <summary>The PostgreSQL database of <c>database</c> mode.</summary>
     public string? ConnectionString { get; init; }
 
+    private bool Replicated => Mode == "replicated";
+
     /// <summary>The state the waiting half shows once it is ready to take over.</summary>
-    public string StandbyReadyState => Mode == "replicated" ? "slave in sync" : "waiting for lock";
+    public string StandbyReadyState => Replicated ? "slave in sync" : "waiting for lock";
 
     public BrokerProcess StartMaster(HostLocation host) => BrokerProcess.Start("master", host, Path.Combine(Dir, "master.console.log"),
     [
         $"--urls=http://127.0.0.1:{MasterHttp}",
         "--Brokers:amq1S:Enabled=false",
         $"--Brokers:amq1M:Connectors:0=tcp://127.0.0.1:{MasterPort}",
-        $"--Brokers:amq1M:DataDirectory={Path.Combine(Dir, Mode == "replicated" ? "m" : "shared")}",
+        $"--Brokers:amq1M:DataDirectory={Path.Combine(Dir, Replicated ? "m" : "shared")}",
         $"--Logging:Directory={Path.Combine(Dir, "lm")}",
         .. HaSettings("amq1M"),
     ]);
 
     // A shared store's standby is a broker of its own (the default amq1S is a replicating slave).
-    private string Standby => Mode == "replicated" ? "amq1S" : "amq1W";
+    private string Standby => Replicated ? "amq1S" : "amq1W";
 
     public BrokerProcess StartSlave(HostLocation host) => BrokerProcess.Start("slave", host, Path.Combine(Dir, "slave.console.log"),
     [
         $"--urls=http://127.0.0.1:{SlaveHttp}",
         "--Brokers:amq1M:Enabled=false",
-        .. Mode == "replicated"
+        .. Replicated
             ? [$"--Brokers:amq1S:MasterConnectorUri=tcp://127.0.0.1:{MasterPort}"]
             : new[] { "--Brokers:amq1S:Enabled=false" },
         $"--Brokers:{Standby}:Connectors:0=tcp://127.0.0.1:{SlavePort}",
-        $"--Brokers:{Standby}:DataDirectory={Path.Combine(Dir, Mode == "replicated" ? "s" : "shared")}",
+        $"--Brokers:{Standby}:DataDirectory={Path.Combine(Dir, Replicated ? "s" : "shared")}",
         $"--Logging:Directory={Path.Combine(Dir, "ls")}",
         .. HaSettings(Standby),
     ]);

@@ -6,15 +6,13 @@ namespace Broker.Replication.Tests;
 /// <summary>One private PostgreSQL server for the witness tests; each test has its own database.</summary>
 public sealed class WitnessDatabase : IAsyncLifetime
 {
-    private int _databases;
-
     public PrivatePostgres Server { get; private set; } = null!;
 
     public async Task InitializeAsync() => Server = await PrivatePostgres.StartAsync();
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
 
-    public Task<string> NewDatabaseAsync() => Server.CreateDatabaseAsync($"witness{Interlocked.Increment(ref _databases)}");
+    public Task<string> NewDatabaseAsync() => Server.CreateDatabaseAsync();
 }
 
 /// <summary>

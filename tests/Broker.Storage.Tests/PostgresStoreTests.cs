@@ -11,15 +11,13 @@ namespace Broker.Storage.Tests;
 /// <summary>One private PostgreSQL server for the class (initdb takes a second or two); each test has its own database.</summary>
 public sealed class PostgresServer : IAsyncLifetime
 {
-    private int _databases;
-
     public PrivatePostgres Server { get; private set; } = null!;
 
     public async Task InitializeAsync() => Server = await PrivatePostgres.StartAsync();
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
 
-    public Task<string> NewDatabaseAsync() => Server.CreateDatabaseAsync($"store{Interlocked.Increment(ref _databases)}");
+    public Task<string> NewDatabaseAsync() => Server.CreateDatabaseAsync();
 }
 
 /// <summary>The message store in a real PostgreSQL: what recovery reads back, group commit, live rows only, the schema's version.</summary>

@@ -62,6 +62,11 @@ public sealed class PrivatePostgres : IAsyncDisposable
     /// <summary>Stops the server at once, as a crash would (the database is down until <see cref="StartAgainAsync"/>).</summary>
     public Task StopAsync() => PgAsync("pg_ctl", $"-D {DataDirectory} -m immediate -w stop");
 
+    private int _databases;
+
+    /// <summary>Creates an empty database of a name of its own (db1, db2, ...) and returns its connection string.</summary>
+    public Task<string> CreateDatabaseAsync() => CreateDatabaseAsync($"db{Interlocked.Increment(ref _databases)}");
+
     /// <summary>Creates an empty database and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string name)
     {

@@ -63,6 +63,29 @@ public static class Replicas
         return bodies;
     }
 
+    /// <summary>
+    /// SIGKILL of <paramref name="master"/> while two receipted producers and a consumer run on it (failover clients
+    /// that move on to <paramref name="standby"/>): waits for the standby to accept STOMP and the clients to finish
+    /// there, then drains what is left. <see cref="KilledUnderTraffic.Problems"/> is the traffic's strict check.
+    /// </summary>
+    public static async Task<KilledUnderTraffic> KillUnderTrafficAsync(BrokerProcess master, BrokerProcess standby, string destination, CancellationToken cancellationToken)
+    {
+        var traffic = new Traffic();
+        using var stopClients = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var consumer = traffic.ConsumeAsync(master.Port, destination, stopClients.Token);
+        var producers = Enumerable.Range(1, 2).Select(p => traffic.ProduceAsync(master.Port, destination, $"p{p}", stopClients.Token)).ToList();
+        await traffic.Flowing.Task.WaitAsync(TimeSpan.FromSeconds(20), cancellationToken);
+        await Task.Delay(400, cancellationToken);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        master.Kill();
+        var port = await standby.WaitForStompAsync(FailoverTimeout, cancellationToken);
+        var takeover = clock.Elapsed;
+        await Task.WhenAll([consumer, .. producers]).WaitAsync(TimeSpan.FromSeconds(40), cancellationToken);
+        await stopClients.CancelAsync();
+        return new KilledUnderTraffic(traffic, await DrainAsync(port, destination), takeover);
+    }
+
     /// <summary>Every MESSAGE (auto ack) until none arrives for <paramref name="quiet"/>; any other frame fails.</summary>
     public static async Task<List<StompFrame>> DrainAsync(int port, string destination, TimeSpan? quiet = null)
     {
@@ -81,4 +104,12 @@ public static class Replicas
     /// <summary>For assertion messages: both processes' views and output.</summary>
     public static string Describe(params BrokerProcess[] brokers) =>
         string.Join(Environment.NewLine + "=====" + Environment.NewLine, brokers.Select(b => b.Describe()));
+}
+
+/// <summary>What <see cref="Replicas.KillUnderTrafficAsync"/> saw: the traffic, what was left to drain, the time to the standby serving.</summary>
+public sealed record KilledUnderTraffic(Traffic Traffic, List<StompFrame> Drained, TimeSpan Takeover)
+{
+    public List<string> Problems => Traffic.Check(Drained);
+
+    public string Summary => $"{Traffic.Summary}; standby drained {Drained.Count}; SIGKILL -> standby accepting STOMP after {Takeover.TotalMilliseconds:0} ms";
 }

@@ -38,26 +38,27 @@ public static partial class BrokerConfiguration
             {
                 if (definition.HaMode == HaMode.Database)
                 {
-                    var connectionString = configuration.GetConnectionString(broker.Key);
-                    if (DatabaseSettings.Problem(connectionString) is { } problem)
-                    {
-                        errors.Add($"ConnectionStrings:{broker.Key}: {problem}");
-                    }
-                    definition = definition with { ConnectionString = connectionString };
+                    definition = definition with { ConnectionString = Database(broker.Key, "") };
                 }
                 if (definition.HaSettings.Witness is { Length: > 0 } witness)
                 {
-                    var connectionString = configuration.GetConnectionString(witness);
-                    if (DatabaseSettings.Problem(connectionString) is { } problem)
-                    {
-                        errors.Add($"ConnectionStrings:{witness} (the Witness of {broker.Path}): {problem}");
-                    }
-                    definition = definition with { WitnessConnectionString = connectionString };
+                    definition = definition with { WitnessConnectionString = Database(witness, $" (the Witness of {broker.Path})") };
                 }
                 brokers.Add(definition with { ReplicationUser = login.UserName, ReplicationPassword = login.Password });
             }
         }
         return brokers;
+
+        // A PostgreSQL database named in ConnectionStrings; a missing or malformed one is an error naming its key.
+        string? Database(string entry, string whose)
+        {
+            var connectionString = configuration.GetConnectionString(entry);
+            if (DatabaseSettings.Problem(connectionString) is { } problem)
+            {
+                errors.Add($"ConnectionStrings:{entry}{whose}: {problem}");
+            }
+            return connectionString;
+        }
     }
 
     private static BrokerDefinition? TryLoad(IConfigurationSection section, string contentRoot, List<string> errors)

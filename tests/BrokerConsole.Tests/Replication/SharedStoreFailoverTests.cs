@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using BrokerConsole.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -28,25 +27,10 @@ public sealed class SharedStoreFailoverTests(ITestOutputHelper output) : IDispos
         Assert.Equal("slave", Replicas.Role(waiting));
         Assert.Equal("master holding lock", Replicas.State(await master.GetViewAsync(timeout.Token)));
 
-        const string destination = "/queue/shared-failover";
-        var traffic = new Traffic();
-        using var stopClients = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
-        var consumer = traffic.ConsumeAsync(master.Port, destination, stopClients.Token);
-        var producers = Enumerable.Range(1, 2).Select(p => traffic.ProduceAsync(master.Port, destination, $"p{p}", stopClients.Token)).ToList();
-        await traffic.Flowing.Task.WaitAsync(TimeSpan.FromSeconds(20), timeout.Token);
-        await Task.Delay(400, timeout.Token);
+        var killed = await Replicas.KillUnderTrafficAsync(master, standby, "/queue/shared-failover", timeout.Token);
 
-        var clock = Stopwatch.StartNew();
-        master.Kill();
-        var port = await standby.WaitForStompAsync(Replicas.FailoverTimeout, timeout.Token);
-        var takeover = clock.Elapsed;
-        await Task.WhenAll([consumer, .. producers]).WaitAsync(TimeSpan.FromSeconds(40), timeout.Token);
-        await stopClients.CancelAsync();
-
-        var drained = await Replicas.DrainAsync(port, destination);
-        output.WriteLine($"{traffic.Summary}; standby drained {drained.Count}; SIGKILL -> standby accepting STOMP after {takeover.TotalMilliseconds:0} ms");
-        var problems = traffic.Check(drained);
-        Assert.True(problems.Count == 0, $"{string.Join("; ", problems)}{Environment.NewLine}{Replicas.Describe(standby, master)}");
+        output.WriteLine(killed.Summary);
+        Assert.True(killed.Problems.Count == 0, $"{string.Join("; ", killed.Problems)}{Environment.NewLine}{Replicas.Describe(standby, master)}");
         Assert.Equal("master holding lock", Replicas.State(await standby.GetViewAsync(timeout.Token)));
     }
 
