@@ -64,6 +64,21 @@ public sealed partial class BrokerLifecycle
     private async Task StartSharedStoreAsync(string why)
     {
         _claim ??= NewClaim();
+        if (_claim is LeaseClaim lease)
+        {
+            try
+            {
+                await lease.PrepareAsync(_stopping.Token);
+            }
+            catch (PostgresSchemaTooNewException e)
+            {
+                Fail($"broker {Name}: {e.Message}", e);
+            }
+            catch (PostgresStoreException)
+            {
+                // Not reachable now: the background wait says so and tries again.
+            }
+        }
         if (Definition.HaMode == HaMode.SharedFileSystem)
         {
             try
@@ -122,7 +137,10 @@ public sealed partial class BrokerLifecycle
         {
             while (true)
             {
-                await ClaimAsync(claim, cancellationToken);
+                if (!await ClaimAsync(claim, cancellationToken))
+                {
+                    return;
+                }
                 var storeFailed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
                 await _actions.WaitAsync(cancellationToken);
                 try
@@ -167,8 +185,11 @@ public sealed partial class BrokerLifecycle
         }
     }
 
-    /// <summary>Tries the claim every <c>LockAcquireSleepInterval</c> until it is this broker's, saying who holds it meanwhile.</summary>
-    private async Task ClaimAsync(IStoreClaim claim, CancellationToken cancellationToken)
+    /// <summary>
+    /// Tries the claim every <c>LockAcquireSleepInterval</c> until it is this broker's (true), saying who holds it
+    /// meanwhile; false when it never can be (the broker failed).
+    /// </summary>
+    private async Task<bool> ClaimAsync(IStoreClaim claim, CancellationToken cancellationToken)
     {
         string? said = null;
         var interval = Definition.HaSettings.LockAcquireSleepInterval;
@@ -180,6 +201,12 @@ public sealed partial class BrokerLifecycle
             {
                 holder = await claim.TryClaimAsync(cancellationToken);
                 unreachableFor = TimeSpan.Zero;
+            }
+            catch (PostgresSchemaTooNewException e)
+            {
+                // A newer broker migrated the database meanwhile: this one must not write to it, and waiting won't help.
+                _machine.MoveTo(LifecycleState.Failed, e.Message);
+                return false;
             }
             catch (StoreUnreachableException e)
             {
@@ -193,7 +220,7 @@ public sealed partial class BrokerLifecycle
             if (holder is null)
             {
                 LifecycleLog.StoreLockAcquired(_logger, Name, StoreDescription);
-                return;
+                return true;
             }
             LockHolder = holder;
             Restate(holder);

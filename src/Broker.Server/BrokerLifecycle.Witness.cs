@@ -1,5 +1,6 @@
 using Broker.Core.Events;
 using Broker.Core.Handover;
+using Broker.Storage.Postgres;
 
 namespace Broker.Server;
 
@@ -55,8 +56,9 @@ public sealed partial class BrokerLifecycle
         {
             return await witness.TryClaimAsync(cancellationToken) is { } holder ? $"the witness's {holder}" : null;
         }
-        catch (StoreUnreachableException e)
+        catch (Exception e) when (e is StoreUnreachableException or PostgresStoreException)
         {
+            // PostgresStoreException: a witness database migrated by a newer broker; said like an unreachable one.
             return $"the witness cannot be reached: {e.Message}";
         }
     }

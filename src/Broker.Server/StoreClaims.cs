@@ -101,16 +101,25 @@ internal sealed class LeaseClaim(PostgresLease lease) : IStoreClaim
 
     public string Holder => lease.Holder;
 
-    /// <summary>Claims the row, creating or migrating the database's tables first (once per claim: the row is one of them).</summary>
+    /// <summary>Creates or migrates the database's tables, the lease row among them (once per claim).</summary>
+    /// <exception cref="PostgresSchemaTooNewException">The database's schema is newer than this code.</exception>
+    /// <exception cref="PostgresStoreException">The database cannot be reached.</exception>
+    public async Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        if (!_prepared)
+        {
+            await PostgresStore.MigrateAsync(lease.ConnectionString, cancellationToken);
+            _prepared = true;
+        }
+    }
+
+    /// <summary>Claims the row, creating or migrating the database's tables first.</summary>
+    /// <exception cref="PostgresSchemaTooNewException">The database's schema is newer than this code.</exception>
     public async Task<string?> TryClaimAsync(CancellationToken cancellationToken)
     {
         try
         {
-            if (!_prepared)
-            {
-                await PostgresStore.MigrateAsync(lease.ConnectionString, cancellationToken);
-                _prepared = true;
-            }
+            await PrepareAsync(cancellationToken);
             var sent = DateTime.UtcNow;
             var (acquired, holder) = await lease.TryAcquireAsync(cancellationToken);
             _held = acquired;
@@ -120,7 +129,7 @@ internal sealed class LeaseClaim(PostgresLease lease) : IStoreClaim
             }
             return acquired ? null : $"lease held by {holder?.Describe() ?? "another broker"}";
         }
-        catch (PostgresStoreException e)
+        catch (PostgresStoreException e) when (e is not PostgresSchemaTooNewException)
         {
             throw new StoreUnreachableException(e.Message, e);
         }

@@ -50,7 +50,7 @@ internal static class PostgresSchema
             var current = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
             if (current > Version)
             {
-                throw new PostgresStoreException(
+                throw new PostgresSchemaTooNewException(
                     $"the message store at {where} has schema version {current}, newer than this broker understands ({Version}); run the newer broker, or restore the database");
             }
             for (var version = current + 1; version <= Version; version++)
@@ -70,4 +70,7 @@ internal static class PostgresSchema
 }
 
 /// <summary>The PostgreSQL store cannot be used (unreachable, refused, a schema it does not know); the message says which database.</summary>
-public sealed class PostgresStoreException(string message, Exception? inner = null) : Exception(message, inner);
+public class PostgresStoreException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The database's schema is newer than this code understands: waiting will not help, the broker must not start.</summary>
+public sealed class PostgresSchemaTooNewException(string message) : PostgresStoreException(message);

@@ -93,7 +93,7 @@ public sealed class PostgresStoreTests(PostgresServer postgres) : IClassFixture<
         await PostgresStore.MigrateAsync(database);
         await ExecuteAsync(database, "INSERT INTO broker_schema VALUES (99)");
 
-        var refused = await Assert.ThrowsAsync<PostgresStoreException>(() => OpenAsync(database));
+        var refused = await Assert.ThrowsAsync<PostgresSchemaTooNewException>(() => OpenAsync(database));
 
         Assert.Contains("schema version 99", refused.Message);
         Assert.Contains($"127.0.0.1:{postgres.Server.Port}/", refused.Message);

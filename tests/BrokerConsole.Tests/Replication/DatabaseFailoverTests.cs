@@ -109,6 +109,19 @@ public sealed class DatabaseFailoverTests(ITestOutputHelper output) : IAsyncLife
     }
 
     [Fact]
+    public async Task ASchemaNewerThanTheBroker_StopsStartUp_NamingTheDatabaseAndTheVersion()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _postgres.ExecuteAsync("brokers", "CREATE TABLE broker_schema (version int NOT NULL); INSERT INTO broker_schema VALUES (99)");
+        await using var broker = BrokerProcess.Create(new BrokerProcessOptions { Settings = Database });
+
+        Assert.False(await broker.TryStartAsync(timeout.Token), broker.Describe());
+        Assert.NotEqual(0, broker.ExitCode);
+        Assert.Contains($"PostgreSQL 127.0.0.1:{_postgres.Port}/brokers has schema version 99", broker.Output);
+        Assert.DoesNotContain("Unhandled exception", broker.Output);
+    }
+
+    [Fact]
     public async Task LeaseRowTakenAway_TheMasterStopsServing_AndServesAgainOnceItIsFree()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
