@@ -144,12 +144,15 @@ public sealed class ConnectTests
     [Fact]
     public async Task Heartbeat_ClientKeepsBeating_ConnectionStays()
     {
-        // A generous interval: a loaded machine may delay the client's own beats by a few hundred ms.
-        await using var host = await TestHost.StartAsync("--Stomp:HeartbeatReceiveMs=500");
+        // A generous interval (the broker waits two of them, 2 s): CI runs test projects side by side on two cores,
+        // and a stall of a second there once closed this connection while it beat every 50 ms. The beats still
+        // span more than the window, so a broker that ignored them would close the connection.
+        await using var host = await TestHost.StartAsync("--Stomp:HeartbeatReceiveMs=1000");
         await using var client = await StompTestClient.ConnectTcpAsync(host.StompPort());
-        await client.ConnectAsync(extra: ("heart-beat", "500,0"));
+        await client.ConnectAsync(extra: ("heart-beat", "1000,0"));
 
-        for (var i = 0; i < 30; i++)
+        var beatUntil = DateTime.UtcNow.AddSeconds(2.5);
+        while (DateTime.UtcNow < beatUntil)
         {
             await client.SendRawAsync("\n"u8.ToArray());
             await Task.Delay(50);
