@@ -61,6 +61,12 @@ public sealed class BrokerOptions
     /// <summary>Size of each preallocated journal segment file.</summary>
     public long JournalSegmentSize { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// Longest an acknowledgement waits to ride another write's flush before the store flushes it anyway
+    /// (0: at once). A crash can redeliver what was acknowledged within it; a receipt asked on ACK never waits.
+    /// </summary>
+    public TimeSpan AckFlushDelay { get; set; } = TimeSpan.FromMilliseconds(20);
+
     /// <summary>Start even when records before the journal's tail are damaged, skipping (and logging) them.</summary>
     public bool SkipDamagedRecords { get; set; }
 

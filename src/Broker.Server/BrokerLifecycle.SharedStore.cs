@@ -286,6 +286,7 @@ public sealed partial class BrokerLifecycle
                 ConnectionString = Definition.ConnectionString!,
                 StoreLimit = Definition.Options.StoreLimit,
                 LeaseHolder = ((LeaseClaim)_claim!).Holder,
+                AckFlushDelay = Definition.Options.AckFlushDelay,
             }, _loggerFactory.CreateLogger(typeof(PostgresStore).FullName!));
             _database.Failed += e => storeFailed.TrySetResult(e.Message);
             // The new epoch first (it is only the state row), so the records stream from the table into the broker.

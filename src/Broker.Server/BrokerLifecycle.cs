@@ -137,6 +137,7 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
                 SegmentSize = options.JournalSegmentSize,
                 StoreLimit = options.StoreLimit,
                 SkipDamagedRecords = options.SkipDamagedRecords,
+                AckFlushDelay = options.AckFlushDelay,
             }, _loggerFactory.CreateLogger<Journal>());
         }
         catch (Exception e) when (e is StoreLockedException or JournalCorruptException)

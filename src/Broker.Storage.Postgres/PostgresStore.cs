@@ -22,6 +22,9 @@ public sealed class PostgresStoreOptions
     /// holds an unexpired lease (the database's clock), so a broker that lost its lease cannot commit. Null: no check.
     /// </summary>
     public string? LeaseHolder { get; init; }
+
+    /// <summary>Longest an acknowledgement waits to ride another write's commit (<see cref="StoreRecord.RidesNextCommit"/>).</summary>
+    public TimeSpan AckFlushDelay { get; init; } = TimeSpan.FromMilliseconds(20);
 }
 
 /// <summary>
@@ -42,17 +45,12 @@ public sealed class PostgresStore : IMessageStore
     private readonly ArrayBufferWriter<byte> _scratch = new(64 * 1024);
     // Rows a record makes useless, reused by every append (under the lock: appends are on the hot path).
     private readonly List<long> _dropped = [];
-    private readonly SemaphoreSlim _signal = new(0);
     private readonly CancellationTokenSource _stop = new();
     private Dictionary<long, byte[]> _pendingRows = [];
     private HashSet<long> _pendingDrops = [];
     private HashSet<string> _pendingProducers = new(StringComparer.Ordinal);
-    private TaskCompletionSource _batch = NewBatch();
-    private TaskCompletionSource? _inFlightBatch;
-    private long _inFlightLast;
+    private readonly GroupCommit _commit;
     private long _nextSequence = 1;
-    private long _durableSequence;
-    private Exception? _failure;
     private Task? _flusher;
     private bool _replayed;
 
@@ -62,6 +60,7 @@ public sealed class PostgresStore : IMessageStore
         _options = options;
         Where = where;
         _logger = logger;
+        _commit = new GroupCommit(options.AckFlushDelay);
     }
 
     /// <summary>Host, port and database (no credentials): what logs and errors name.</summary>
@@ -199,7 +198,7 @@ public sealed class PostgresStore : IMessageStore
         {
             // Rows a crash left that nothing needs (none, normally): the first commit deletes them.
             _pendingDrops.UnionWith(dropped);
-            _durableSequence = _nextSequence - 1;
+            _commit.Reset(_nextSequence - 1);
             _replayed = true;
         }
         PostgresStoreLog.Replayed(_logger, Where, PostgresSchema.Version, _rows.Rows, _nextSequence - 1, Epoch, clock.ElapsedMilliseconds);
@@ -230,9 +229,9 @@ public sealed class PostgresStore : IMessageStore
             {
                 throw new InvalidOperationException("the store must be replayed before it is appended to");
             }
-            if (_failure is not null)
+            if (_commit.Failure is { } failure)
             {
-                throw new StoreFullException($"the message store {Where} cannot be written: {_failure.Message}");
+                throw new StoreFullException(failure.Message);
             }
             var addsData = record is MessageAddedRecord or TransactionRecord;
             if (addsData && _options.StoreLimit > 0 && _rows.Bytes >= _options.StoreLimit)
@@ -252,9 +251,7 @@ public sealed class PostgresStore : IMessageStore
                 Place(sequence, record);
             }
             Interlocked.Exchange(ref _nextSequence, sequence + record.SequenceCount);
-            var durable = _batch.Task;
-            _signal.Release();
-            return new StoreTicket(sequence, durable);
+            return new StoreTicket(sequence, _commit.Placed(record));
         }
     }
 
@@ -262,11 +259,7 @@ public sealed class PostgresStore : IMessageStore
     {
         lock (_lock)
         {
-            if (sequence <= _durableSequence || sequence <= 0)
-            {
-                return _failure is null ? Task.CompletedTask : Task.FromException(_failure);
-            }
-            return _inFlightBatch is { } inFlight && sequence <= _inFlightLast ? inFlight.Task : _batch.Task;
+            return _commit.WhenDurable(sequence);
         }
     }
 
@@ -322,52 +315,46 @@ public sealed class PostgresStore : IMessageStore
     {
         while (true)
         {
-            try
-            {
-                await _signal.WaitAsync(_stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                // The last commit below, so nothing appended before disposal is dropped.
-            }
             Dictionary<long, byte[]> rows;
             HashSet<long> drops;
             List<(string Id, long ProducerSequence, long Sequence)> producers;
-            TaskCompletionSource batch;
-            long last;
+            (TaskCompletionSource Batch, long Last)? taken;
+            int waitMs;
             lock (_lock)
             {
-                if (_failure is not null || (_pendingRows.Count == 0 && _pendingDrops.Count == 0 && _pendingProducers.Count == 0 && _nextSequence - 1 == _durableSequence))
+                var pending = _pendingRows.Count > 0 || _pendingDrops.Count > 0 || _pendingProducers.Count > 0
+                    || _nextSequence - 1 != _commit.DurableSequence;
+                taken = _commit.Take(pending, _nextSequence - 1, _stop.IsCancellationRequested, out waitMs);
+                (rows, drops) = (_pendingRows, _pendingDrops);
+                producers = taken is null ? [] : [.. _pendingProducers.Select(id => (id, _rows.Producers[id].ProducerSequence, _rows.Producers[id].Sequence))];
+                if (taken is not null)
                 {
-                    if (_stop.IsCancellationRequested || _failure is not null)
-                    {
-                        return;
-                    }
-                    continue;
+                    (_pendingRows, _pendingDrops) = ([], []);
+                    _pendingProducers.Clear();
                 }
-                (rows, _pendingRows) = (_pendingRows, []);
-                (drops, _pendingDrops) = (_pendingDrops, []);
-                producers = [.. _pendingProducers.Select(id => (id, _rows.Producers[id].ProducerSequence, _rows.Producers[id].Sequence))];
-                _pendingProducers.Clear();
-                (batch, _batch) = (_batch, NewBatch());
-                last = _nextSequence - 1;
-                _inFlightBatch = batch;
-                _inFlightLast = last;
+            }
+            if (taken is not var (batch, last))
+            {
+                if (waitMs == 0)
+                {
+                    return;
+                }
+                await _commit.WaitAsync(waitMs, _stop.Token);
+                continue;
             }
             try
             {
                 await CommitAsync(rows, drops, producers, last);
                 lock (_lock)
                 {
-                    _durableSequence = last;
-                    _inFlightBatch = null;
+                    _commit.Flushed(last);
                 }
                 Interlocked.Increment(ref _commitCount);
                 batch.TrySetResult();
             }
             catch (Exception e)
             {
-                Fail(e, batch);
+                Fail(e);
                 return;
             }
         }
@@ -422,20 +409,18 @@ public sealed class PostgresStore : IMessageStore
         }
     }
 
-    private void Fail(Exception e, TaskCompletionSource batch)
+    private void Fail(Exception e)
     {
         var reason = e is PostgresStoreException ? e.Message : $"{e.GetType().Name}: {e.Message}";
         PostgresStoreLog.CommitFailed(_logger, Where, reason);
         var failure = new StoreFullException($"the message store {Where} cannot be written: {reason}");
-        TaskCompletionSource next;
+        (TaskCompletionSource? InFlight, TaskCompletionSource Next) failed;
         lock (_lock)
         {
-            _failure = failure;
-            _inFlightBatch = null;
-            next = _batch;
+            failed = _commit.Fail(failure);
         }
-        batch.TrySetException(failure);
-        next.TrySetException(failure);
+        failed.InFlight?.TrySetException(failure);
+        failed.Next.TrySetException(failure);
         Failed?.Invoke(failure);
     }
 
@@ -449,5 +434,4 @@ public sealed class PostgresStore : IMessageStore
         return RecordCodec.Decode(header, bytes.AsSpan(RecordCodec.HeaderSize, header.Length));
     }
 
-    private static TaskCompletionSource NewBatch() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

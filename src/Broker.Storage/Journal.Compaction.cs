@@ -38,7 +38,7 @@ public sealed partial class Journal
         Snapshot snapshot;
         lock (_lock)
         {
-            if (!_replayed || _failure is not null || _segments.Count - 1 < _options.CompactionMinSegments)
+            if (!_replayed || _commit.Failure is not null || _segments.Count - 1 < _options.CompactionMinSegments)
             {
                 return false;
             }

@@ -29,7 +29,7 @@ public sealed partial class Journal
                     return (record as MessageAddedRecord ?? (MessageAddedRecord)((TransactionRecord)record).Operations[location.Operation]).Message;
                 }
                 // Appended a moment ago and not on disk yet: wait for the flush that is coming.
-                flushed = _inFlightBatch is { } batch && sequence <= _inFlightLast ? batch.Task : _batch.Task;
+                flushed = _commit.WhenDurable(sequence);
             }
             flushed.Wait();
         }
@@ -63,7 +63,7 @@ public sealed partial class Journal
                 throw new SnapshotRequiredException($"sequence {sequence} is older than the journal's history (it starts at {HistoryStart}); a snapshot is required");
             }
             segments = [.. _segments.Where(s => snapshot || s.LastSequence >= sequence || s == _segments[^1])];
-            durable = _durableSequence;
+            durable = _commit.DurableSequence;
         }
         foreach (var segment in segments)
         {

@@ -41,7 +41,7 @@ public sealed partial class Journal
         }
         lock (_lock)
         {
-            _durableSequence = _nextSequence - 1;
+            _commit.Reset(_nextSequence - 1);
             FirstSequence = _segments.Select(s => s.FirstSequence).FirstOrDefault(f => f > 0, _nextSequence);
             HistoryStart = _segments.LastOrDefault(s => s.CoversFromId < s.Id) is { } compacted ? compacted.LastSequence + 1 : 1;
             _replayed = true;

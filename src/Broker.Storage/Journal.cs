@@ -10,6 +10,8 @@ namespace Broker.Storage;
 /// an epoch and a sequence number, and group commit. <see cref="Append"/> assigns the sequence and copies the
 /// record into the pending batch under a short lock; one flusher writes the batch and calls fdatasync once
 /// for everything appended meanwhile, so concurrent producers share a flush instead of paying one each.
+/// A record that rides the next commit (an acknowledgement) starts no flush of its own: it goes with the next
+/// one, at the latest <see cref="JournalOptions.AckFlushDelay"/> later.
 /// Partial files: recovery (<c>Journal.Recovery.cs</c>), the live-record index and compaction
 /// (<c>Journal.Compaction.cs</c>), and reading back (<c>Journal.Reading.cs</c>).
 /// </summary>
@@ -23,17 +25,12 @@ public sealed partial class Journal : IMessageStore
     private readonly ILogger _logger;
     private readonly DataDirectoryLock _directoryLock;
     private readonly List<Segment> _segments = [];
-    private readonly SemaphoreSlim _flushSignal = new(0);
     private readonly CancellationTokenSource _stop = new();
     private readonly ArrayBufferWriter<byte> _scratch = new(64 * 1024);
     private List<PendingChunk> _pending = [];
-    private TaskCompletionSource _batch = NewBatch();
-    private TaskCompletionSource? _inFlightBatch;
-    private long _inFlightLast;
     private long _nextSequence = 1;
-    private long _durableSequence;
     private long _flushCount;
-    private Exception? _failure;
+    private readonly GroupCommit _commit;
     private Task? _flusher;
     private bool _replayed;
 
@@ -43,6 +40,7 @@ public sealed partial class Journal : IMessageStore
         _options = options;
         _logger = logger;
         _directoryLock = directoryLock;
+        _commit = new GroupCommit(options.AckFlushDelay);
         Epochs = new EpochHistory(directory);
     }
 
@@ -58,7 +56,7 @@ public sealed partial class Journal : IMessageStore
         get { lock (_lock) { return _nextSequence - 1; } }
     }
 
-    public long DurableSequence => Interlocked.Read(ref _durableSequence);
+    public long DurableSequence => _commit.DurableSequence;
 
     /// <summary>fdatasync batches so far: with group commit, far fewer than records under concurrent load.</summary>
     public long FlushCount => Interlocked.Read(ref _flushCount);
@@ -110,11 +108,8 @@ public sealed partial class Journal : IMessageStore
         var record = RecordCodec.Decode(header, raw.Slice(RecordCodec.HeaderSize, header.Length));
         lock (_lock)
         {
-            if (_failure is not null)
-            {
-                // No flusher is left to write it: a slave must not go on as if it held the record.
-                throw new StoreFullException($"the journal cannot be written: {_failure.Message}");
-            }
+            // No flusher is left to write it: a slave must not go on as if it held the record.
+            ThrowIfFailed();
             if (header.Sequence < _nextSequence)
             {
                 return (new StoreTicket(header.Sequence, WhenDurable(header.Sequence)), null);
@@ -168,11 +163,11 @@ public sealed partial class Journal : IMessageStore
             _producers.Clear();
             _committed.Clear();
             _pending = [];
+            _commit.Reset(0);
             Epochs.Reset();
             _segments.Add(Segment.Create(_directory, 1, _options.SegmentSize));
             Native.SyncDirectory(_directory);
             _nextSequence = 1;
-            _durableSequence = 0;
             FirstSequence = 1;
             HistoryStart = 1;
         }
@@ -215,11 +210,8 @@ public sealed partial class Journal : IMessageStore
             await WhenDurable(LastSequence);
             lock (_lock)
             {
-                if (_failure is not null)
-                {
-                    throw new StoreFullException($"the journal cannot be written: {_failure.Message}");
-                }
-                if (_pending.Count > 0 || _inFlightBatch is not null)
+                ThrowIfFailed();
+                if (_pending.Count > 0 || _commit.Flushing)
                 {
                     // Appended meanwhile: wait for that too, so nothing is in the flusher's hands while the tail is cut.
                     continue;
@@ -239,10 +231,7 @@ public sealed partial class Journal : IMessageStore
             {
                 throw new InvalidOperationException("the journal must be replayed before it is appended to");
             }
-            if (_failure is not null)
-            {
-                throw new StoreFullException($"the journal cannot be written: {_failure.Message}");
-            }
+            ThrowIfFailed();
             var addsData = record is MessageAddedRecord or TransactionRecord;
             if (addsData && _options.StoreLimit > 0 && _segments.Sum(s => s.WriteOffset) >= _options.StoreLimit)
             {
@@ -276,20 +265,23 @@ public sealed partial class Journal : IMessageStore
         _nextSequence = sequence + record.SequenceCount;
         Track(record, sequence, segment, offset, length);
         RecordAppended?.Invoke(sequence, record.SequenceCount, bytes);
-        var durable = _batch.Task;
-        _flushSignal.Release();
-        return new StoreTicket(sequence, durable);
+        return new StoreTicket(sequence, _commit.Placed(record));
+    }
+
+    /// <summary>Under the lock: after a failed write nothing more is appended.</summary>
+    private void ThrowIfFailed()
+    {
+        if (_commit.Failure is { } failure)
+        {
+            throw new StoreFullException(failure.Message);
+        }
     }
 
     public Task WhenDurable(long sequence)
     {
         lock (_lock)
         {
-            if (sequence <= _durableSequence || sequence <= 0)
-            {
-                return _failure is null ? Task.CompletedTask : Task.FromException(_failure);
-            }
-            return _inFlightBatch is { } inFlight && sequence <= _inFlightLast ? inFlight.Task : _batch.Task;
+            return _commit.WhenDurable(sequence);
         }
     }
 
@@ -355,39 +347,34 @@ public sealed partial class Journal : IMessageStore
 
     /// <summary>
     /// Group commit: take everything appended since the last flush, write it, sync each touched file once,
-    /// then complete every append of the batch together. Batches complete in order.
+    /// then complete every append of the batch together. Batches complete in order. A batch of records that
+    /// only ride the next commit waits for one that must be durable, a WhenDurable, or their deadline.
     /// </summary>
     private void FlushLoop()
     {
         Thread.CurrentThread.Name = "journal flusher";
         while (true)
         {
-            try
-            {
-                _flushSignal.Wait(_stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                // Last flush below, so nothing appended before disposal is lost.
-            }
             List<PendingChunk> chunks;
-            TaskCompletionSource batch;
-            long last;
+            (TaskCompletionSource Batch, long Last)? taken;
+            int waitMs;
             lock (_lock)
             {
-                if (_pending.Count == 0)
+                taken = _commit.Take(_pending.Count > 0, _nextSequence - 1, _stop.IsCancellationRequested, out waitMs);
+                chunks = _pending;
+                if (taken is not null)
                 {
-                    if (_stop.IsCancellationRequested)
-                    {
-                        return;
-                    }
-                    continue;
+                    _pending = [];
                 }
-                (chunks, _pending) = (_pending, []);
-                (batch, _batch) = (_batch, NewBatch());
-                last = _nextSequence - 1;
-                _inFlightBatch = batch;
-                _inFlightLast = last;
+            }
+            if (taken is not var (batch, last))
+            {
+                if (waitMs == 0)
+                {
+                    return;
+                }
+                _commit.Wait(waitMs, _stop.Token);
+                continue;
             }
             try
             {
@@ -405,9 +392,8 @@ public sealed partial class Journal : IMessageStore
                     {
                         chunk.Segment.FlushedOffset = chunk.Offset + chunk.Buffer.WrittenCount;
                     }
-                    Interlocked.Exchange(ref _durableSequence, last);
+                    _commit.Flushed(last);
                     Interlocked.Increment(ref _flushCount);
-                    _inFlightBatch = null;
                 }
                 batch.TrySetResult();
                 ZeroAhead();
@@ -415,14 +401,15 @@ public sealed partial class Journal : IMessageStore
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
             {
                 // Nothing after a failed write can be trusted to be durable: every later append fails too.
+                var failure = new StoreFullException($"the journal write failed: {e.Message}");
+                (TaskCompletionSource? InFlight, TaskCompletionSource Next) failed;
                 lock (_lock)
                 {
-                    _failure = e;
-                    _inFlightBatch = null;
-                    _batch.TrySetException(new StoreFullException($"the journal write failed: {e.Message}"));
+                    failed = _commit.Fail(failure);
                 }
                 JournalLog.WriteFailed(_logger, _directory, e.Message);
-                batch.TrySetException(new StoreFullException($"the journal write failed: {e.Message}"));
+                failed.InFlight?.TrySetException(failure);
+                failed.Next.TrySetException(failure);
                 return;
             }
         }
@@ -475,8 +462,6 @@ public sealed partial class Journal : IMessageStore
 
     private const int ZeroAheadChunk = 4 * 1024 * 1024;
     private static readonly byte[] Zeros = new byte[ZeroAheadChunk];
-
-    private static TaskCompletionSource NewBatch() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private sealed record PendingChunk(Segment Segment, long Offset, ArrayBufferWriter<byte> Buffer);
 }

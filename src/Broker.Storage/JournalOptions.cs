@@ -24,6 +24,14 @@ public sealed record JournalOptions
     /// <summary>Skip (count and log) damaged records found before the tail instead of refusing to start.</summary>
     public bool SkipDamagedRecords { get; init; }
 
+    /// <summary>
+    /// Longest a record that rides the next commit (an acknowledgement, a delivery mark) waits for one before the
+    /// journal flushes it anyway. Under load the next persistent SEND's flush takes it far sooner; alone (a
+    /// consumer draining a queue) acknowledgements are flushed in batches this far apart, and a crash can
+    /// redeliver what was acknowledged within it.
+    /// </summary>
+    public TimeSpan AckFlushDelay { get; init; } = TimeSpan.FromMilliseconds(20);
+
     /// <summary>Compact when sealed segments hold more than this share of dead bytes.</summary>
     public double CompactionGarbageRatio { get; init; } = 0.5;
 

@@ -13,7 +13,10 @@ public interface IMessageStore : IAsyncDisposable
     /// </summary>
     StoreTicket Append(StoreRecord record);
 
-    /// <summary>Completes when every record up to <paramref name="sequence"/> is durable.</summary>
+    /// <summary>
+    /// Completes when every record up to <paramref name="sequence"/> is durable; a record that rides the next
+    /// commit (<see cref="StoreRecord.RidesNextCommit"/>) is flushed now instead of waiting for one.
+    /// </summary>
     Task WhenDurable(long sequence);
 
     /// <summary>Reads back the message of a <see cref="MessageAddedRecord"/> (for a body paged out of memory).</summary>

@@ -10,6 +10,14 @@ namespace Broker.Core.Storage;
 public abstract record StoreRecord
 {
     public virtual int SequenceCount => 1;
+
+    /// <summary>
+    /// Whether the record may wait for the next group commit instead of starting one: losing it in a crash only
+    /// makes a message come again (marked redelivered when its delivery mark survived), so nobody is told it
+    /// is durable before it is. A store flushes it with the next record that must be durable, with a
+    /// <see cref="IMessageStore.WhenDurable"/> that asks for it, or after a short delay of its own.
+    /// </summary>
+    public virtual bool RidesNextCommit => false;
 }
 
 /// <summary>Which message list a record is about: a queue, or a durable topic subscription's own queue.</summary>
@@ -47,10 +55,20 @@ public sealed record DurableSubscriptionRemovedRecord(QueueKey Subscription) : S
 public sealed record MessageAddedRecord(QueueKey Queue, Message Message, string? ProducerId, long ProducerSequence) : StoreRecord;
 
 /// <summary>A message left a queue; <paramref name="MessageSequence"/> is the sequence of its <see cref="MessageAddedRecord"/>.</summary>
-public sealed record MessageRemovedRecord(QueueKey Queue, long MessageSequence, RemovalReason Reason) : StoreRecord;
+public sealed record MessageRemovedRecord(QueueKey Queue, long MessageSequence, RemovalReason Reason) : StoreRecord
+{
+    /// <summary>
+    /// Every removal rides the next commit but an operator's purge or delete: the operator is told it is done (and a
+    /// dead-lettered or expired message's copy in the dead-letter queue is a record that flushes at once anyway).
+    /// </summary>
+    public override bool RidesNextCommit => Reason is not (RemovalReason.Purged or RemovalReason.Deleted);
+}
 
 /// <summary>A message went out to a consumer; after a restart or failover it is redelivered marked as such.</summary>
-public sealed record MessageDeliveredRecord(QueueKey Queue, long MessageSequence, int DeliveryCount) : StoreRecord;
+public sealed record MessageDeliveredRecord(QueueKey Queue, long MessageSequence, int DeliveryCount) : StoreRecord
+{
+    public override bool RidesNextCommit => true;
+}
 
 /// <summary>A committed transaction's sends and acks, applied all together or not at all.</summary>
 public sealed record TransactionRecord(IReadOnlyList<StoreRecord> Operations) : StoreRecord

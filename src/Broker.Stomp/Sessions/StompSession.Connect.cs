@@ -27,9 +27,10 @@ public sealed partial class StompSession
             case "COMMIT": Commit(frame); break;
             case "ABORT": Abort(frame); break;
             case "DISCONNECT":
-                // Everything the connection held is released before the receipt says it is done.
+                // Everything the connection held is released, and its acknowledgements durable, before the receipt
+                // says it is done.
                 ReleaseBrokerState();
-                EnqueueReceipt(frame);
+                EnqueueReceipt(frame, frame["receipt"] is not null && _broker.Store is { } store ? store.WhenDurable(store.LastSequence) : null);
                 return false;
             case "CONNECT" or "STOMP":
                 throw new StompProtocolException("already connected");

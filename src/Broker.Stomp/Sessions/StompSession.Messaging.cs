@@ -124,7 +124,14 @@ public sealed partial class StompSession
         {
             throw new StompProtocolException($"{frame.Command} for a message that is not awaiting acknowledgement");
         }
-        EnqueueReceipt(frame, durable);
+        if (durable is { IsCompleted: false } && frame["receipt"] is null)
+        {
+            // The removal rides the store's next commit; this connection's next frames do not wait for it.
+            ReportStoreFailure(durable);
+            return;
+        }
+        // A receipt says the removal is durable: ask the store to flush now rather than when the next SEND does.
+        EnqueueReceipt(frame, durable is { IsCompleted: false } && _broker.Store is { } store ? store.WhenDurable(store.LastSequence) : durable);
     }
 
     /// <summary>Finds what an ACK or NACK refers to: the 1.2 <c>id</c>, or the 1.0/1.1 <c>message-id</c> (+ <c>subscription</c>).</summary>

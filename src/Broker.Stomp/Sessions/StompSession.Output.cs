@@ -58,6 +58,12 @@ public sealed partial class StompSession
         }
     }
 
+    /// <summary>A store failure behind an operation nobody waits for still reaches the client, as an ERROR that closes.</summary>
+    private void ReportStoreFailure(Task durable) =>
+        durable.ContinueWith(
+            failed => EnqueueError(failed.Exception!.InnerException?.Message ?? "the store failed", null),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
     private async Task WriteLoopAsync()
     {
         var reader = _outbound.Reader;

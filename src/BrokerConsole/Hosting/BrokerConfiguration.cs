@@ -146,6 +146,11 @@ public static partial class BrokerConfiguration
         Duration(replication.PeerTimeout, "PeerTimeout", allowZero: true);
         Duration(options.ProducerIdleTimeout, "ProducerIdleTimeout", allowZero: true);
         Duration(options.TransactionOutcomeRetention, "TransactionOutcomeRetention", allowZero: true);
+        Duration(options.AckFlushDelay, "AckFlushDelay", allowZero: true);
+        if (options.AckFlushDelay > TimeSpan.FromSeconds(10))
+        {
+            errors.Add($"{key}:AckFlushDelay: '{section["AckFlushDelay"]}' is above 10 s (a crash would deliver again everything acknowledged within it)");
+        }
         if (replication.Peer is { } peer
             && !(Uri.TryCreate(peer, UriKind.Absolute, out var peerUri) && peerUri.Scheme is "http" or "https"))
         {

@@ -147,6 +147,16 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public async Task AckFlushDelay_NegativeOrTooLong_RefusedNamingTheKey()
+    {
+        var negative = await StartFails("--Brokers:b1:AckFlushDelay=-00:00:01");
+        var tooLong = await StartFails("--Brokers:b1:AckFlushDelay=00:01:00");
+
+        Assert.Contains("Brokers:b1:AckFlushDelay: '-00:00:01' must be zero or more", negative.Message);
+        Assert.Contains("Brokers:b1:AckFlushDelay: '00:01:00' is above 10 s", tooLong.Message);
+    }
+
+    [Fact]
     public async Task UnknownKeysInEverySection_AllReportedTogetherWithTheKnownKeys()
     {
         var error = await StartFails(
