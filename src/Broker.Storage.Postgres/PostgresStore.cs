@@ -60,7 +60,7 @@ public sealed class PostgresStore : IMessageStore
         _options = options;
         Where = where;
         _logger = logger;
-        _commit = new GroupCommit(options.AckFlushDelay);
+        _commit = new GroupCommit(options.AckFlushDelay, asyncFlusher: true);
     }
 
     /// <summary>Host, port and database (no credentials): what logs and errors name.</summary>
