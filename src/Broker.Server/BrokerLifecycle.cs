@@ -91,6 +91,9 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
     /// <summary>The journal (null before <see cref="Open"/>): set-aside replay reads the master's history from it.</summary>
     internal Journal? Journal => _journal;
 
+    /// <summary>Gives back what the store's index grew to hold (after a large backlog was drained).</summary>
+    public void TrimMemory() => _journal?.TrimIndex();
+
     /// <summary>What this broker set aside after splits: listed, replayed into a master, discarded.</summary>
     public SetAsideArchives SetAside { get; }
 

@@ -23,6 +23,20 @@ public sealed partial class Journal
         get { lock (_lock) { return _liveMessages.Count; } }
     }
 
+    /// <summary>
+    /// Gives back the index's room once its messages are gone: a dictionary keeps the capacity of its largest size,
+    /// tens of MiB after a million queued messages were drained.
+    /// </summary>
+    public void TrimIndex()
+    {
+        lock (_lock)
+        {
+            _liveMessages.TrimExcess();
+            _liveMeta.TrimExcess();
+            _producers.TrimExcess();
+        }
+    }
+
     private void Track(StoreRecord record, long sequence, Segment segment, long offset, int length, int operation = -1)
     {
         var location = new Location(segment, offset, length, operation);

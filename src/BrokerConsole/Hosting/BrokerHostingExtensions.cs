@@ -49,6 +49,8 @@ public static class BrokerHostingExtensions
         builder.Services.AddSingleton<EventLog>();
         builder.Services.AddSingleton<BrokerRegistry>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BrokerRegistry>());
+        builder.Services.AddSingleton<MemoryReturn>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<MemoryReturn>());
         return builder;
     }
 
