@@ -91,6 +91,12 @@ public sealed partial class BrokerLifecycle : IConnectionHandoff, IAsyncDisposab
     /// <summary>The journal (null before <see cref="Open"/>): set-aside replay reads the master's history from it.</summary>
     internal Journal? Journal => _journal;
 
+    /// <summary>
+    /// Flushes of the message store since it was opened: the journal's fdatasync batches, or the PostgreSQL store's
+    /// commits. Against messages in, how well writes share a flush (group commit).
+    /// </summary>
+    public long StoreFlushes => _database?.CommitCount ?? _journal?.FlushCount ?? 0;
+
     /// <summary>Gives back what the store's index grew to hold (after a large backlog was drained).</summary>
     public void TrimMemory() => _journal?.TrimIndex();
 

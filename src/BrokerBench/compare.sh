@@ -14,7 +14,10 @@
 #   (a') non-persistent, fixed 5,000 msg/s: end-to-end latency
 #   (b) persistent, 1 producer waiting for a receipt per message, 1 consumer
 #   (c) persistent, 8 producers with receipts, 2 consumers
-#   (d) 100,000 persistent messages queued (fill), broker resident memory while they sit, then drained
+#   (d) 100,000 persistent messages queued (fill), broker resident memory while they sit, then drained, and
+#       resident memory 15 s after the drain (against the idle figure taken before the warm-up)
+#   For (b) and (c) also the broker's CPU-seconds per 100,000 messages (user + system, /proc/PID/stat) and, for ours,
+#   its store's flushes per message (broker_store_flushes_total on /metrics)
 #   (e) fdatasync ceiling: 4 KiB write + fdatasync loop over a preallocated, zero-filled file in the broker's data
 #       directory, measured for 2 s right before and right after each (b), since the disk's speed drifts with what
 #       else runs on the machine; (e') the same over a file only fallocate'd (unwritten extents, as the journal's
@@ -134,9 +137,32 @@ record() { # label, then bench arguments
   return 0
 }
 
-run_scenarios() { # name port pid datadir
-  local b="$1" port="$2" pid="$3" data="$4"
+# The broker's CPU (user + system, from /proc) and, for ours, its store's flushes (broker_store_flushes_total on
+# /metrics) across one recorded run, per message that run received: appended as "<broker>:<scenario>cpu" (CPU-seconds
+# per 100,000 messages) and "<broker>:<scenario>flush" (flushes per message).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+store_flushes() { # http port (empty: not ours)
+  [[ -n "$1" ]] || { echo ""; return; }
+  curl -s "http://127.0.0.1:$1/metrics" | awk '/^broker_store_flushes_total/ {sum += $2} END {print sum + 0}'
+}
+record_costs() { # label-prefix scenario rep pid http, then the bench arguments
+  local b="$1" scen="$2" rep="$3" pid="$4" http="$5"; shift 5
+  local cpu0 flush0 cpu1 flush1 received
+  cpu0="$(cpu_ticks "$pid")"; flush0="$(store_flushes "$http")"
+  record "$b:$scen:$rep" "$@"
+  cpu1="$(cpu_ticks "$pid")"; flush1="$(store_flushes "$http")"
+  received="$(tail -1 "$RESULTS" | jq -r '.received // 0')"
+  [[ "$received" -gt 0 ]] || return 0
+  echo "{\"label\":\"$b:${scen}cpu:$rep\",\"value\":$(python3 -c "print(round(($cpu1 - $cpu0) / $(getconf CLK_TCK) * 100000 / $received, 2))")}" >> "$RESULTS"
+  if [[ -n "$flush0" ]]; then
+    echo "{\"label\":\"$b:${scen}flush:$rep\",\"value\":$(python3 -c "print(round(($flush1 - $flush0) / $received, 3))")}" >> "$RESULTS"
+  fi
+}
+
+run_scenarios() { # name port pid datadir [http port: ours, for its /metrics]
+  local b="$1" port="$2" pid="$3" data="$4" http="${5:-}"
   local c=(--port "$port")
+  record "$b:idle:1" rss --pid "$pid"
   log "$b: warm-up"
   bench run "${c[@]}" --duration 3 >/dev/null 2>&1 || log "  warm-up run failed"
   bench run "${c[@]}" --duration 2 --persistent --receipts --producers 4 >/dev/null 2>&1 || log "  warm-up run failed"
@@ -145,15 +171,17 @@ run_scenarios() { # name port pid datadir
     record "$b:a:$rep" run "${c[@]}" --duration "$DURATION"
     record "$b:a5k:$rep" run "${c[@]}" --duration 3 --rate 5000
     record "$b:e:$rep" fsync-ceiling --dir "$data" --seconds 2 --zero-fill
-    record "$b:b:$rep" run "${c[@]}" --duration "$DURATION" --persistent --receipts
+    record_costs "$b" b "$rep" "$pid" "$http" run "${c[@]}" --duration "$DURATION" --persistent --receipts
     record "$b:e:$rep" fsync-ceiling --dir "$data" --seconds 2 --zero-fill
     record "$b:ef:$rep" fsync-ceiling --dir "$data" --seconds 2
-    record "$b:c:$rep" run "${c[@]}" --duration "$DURATION" --persistent --receipts --producers 8 --consumers 2
+    record_costs "$b" c "$rep" "$pid" "$http" run "${c[@]}" --duration "$DURATION" --persistent --receipts --producers 8 --consumers 2
     local q="/queue/bench.fill.$rep.$RANDOM"
     record "$b:dfill:$rep" fill "${c[@]}" --destination "$q" --count 100000 --size 1024
     sleep 1
     record "$b:drss:$rep" rss --pid "$pid"
     record "$b:ddrain:$rep" drain "${c[@]}" --destination "$q" --count 100000
+    sleep 15
+    record "$b:dafter:$rep" rss --pid "$pid"
   done
 }
 
@@ -230,7 +258,7 @@ if ! wait_port "$OURS_PORT" 60 "$OURS_PID"; then
   exit 1
 fi
 log "our broker up (pid $OURS_PID)"
-run_scenarios ours "$OURS_PORT" "$OURS_PID" "$OURS_DIR/data"
+run_scenarios ours "$OURS_PORT" "$OURS_PID" "$OURS_DIR/data" "$OURS_HTTP"
 if [[ $MILLION -eq 1 ]]; then
   log "ours: 1,000,000 x 1 KiB persistent messages"
   record "ours:mfill:1" fill --port "$OURS_PORT" --destination /queue/bench.million --count 1000000 --size 1024
@@ -299,6 +327,12 @@ row("(c) end-to-end p99 ms", "c", "latencyP99Ms", lower_better=True)
 row("(d) 100,000 persistent queued: fill msg/s", "dfill", "sendRate")
 row("(d) resident memory while queued, MiB", "drss", "value", lower_better=True)
 row("(d) drain msg/s", "ddrain", "receiveRate")
+row("(d) resident memory idle, before the warm-up, MiB", "idle", "value", lower_better=True)
+row("(d) resident memory 15 s after the drain, MiB", "dafter", "value", lower_better=True)
+row("(b) broker CPU-seconds per 100,000 messages", "bcpu", "value", lower_better=True)
+row("(c) broker CPU-seconds per 100,000 messages", "ccpu", "value", lower_better=True)
+row("(b) store flushes (fdatasync batches) per message", "bflush", "value", lower_better=True)
+row("(c) store flushes (fdatasync batches) per message", "cflush", "value", lower_better=True)
 row("(e) fdatasync ceiling (4 KiB write + fdatasync)/s, zero-filled file, same fs", "e", "value")
 row("(e') the same over a fallocate'd file (unwritten extents)", "ef", "value")
 bo, be = med("ours", "b", "msgPerSec"), med("ours", "e", "value")

@@ -31,6 +31,8 @@ public sealed class BrokerMetrics : IDisposable
         _meter.CreateObservableCounter("broker.messages.out", () => PerBroker(b => b.Broker.Counters.MessagesOut), description: "Messages delivered");
         _meter.CreateObservableCounter("broker.bytes.in", () => PerBroker(b => b.Broker.Counters.BytesIn), unit: "By", description: "Bytes received from clients");
         _meter.CreateObservableCounter("broker.bytes.out", () => PerBroker(b => b.Broker.Counters.BytesOut), unit: "By", description: "Message body bytes delivered");
+        _meter.CreateObservableCounter("broker.store.flushes", () => PerBroker(b => b.Lifecycle.StoreFlushes),
+            description: "Flushes of the message store (journal fdatasync batches, or PostgreSQL commits) since it was opened");
         _meter.CreateObservableGauge("broker.memory.used", () => PerBroker(b => b.Broker.Memory.Used), unit: "By", description: "Message bytes held in memory");
         _meter.CreateObservableGauge("broker.destinations", () => Current().SelectMany(s => new[]
         {

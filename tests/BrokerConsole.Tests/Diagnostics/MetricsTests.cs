@@ -56,6 +56,21 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task StoreFlushes_CountTheJournalsFlushes()
+    {
+        await using var host = await TestHost.StartAsync("--Brokers:b1:Connectors:0=tcp://127.0.0.1:0",
+            "--Brokers:b1:DataDirectory={root}/b1", "--Metrics:CacheFor=00:00:00");
+        using var api = host.CreateHttpClient();
+        (await api.PostAsJsonAsync("/api/brokers/b1/queues/kept/messages", new { body = "x", persistent = true, count = 3 })).EnsureSuccessStatusCode();
+        using var anonymous = host.CreateHttpClient(user: null);
+
+        var text = await anonymous.GetStringAsync("/metrics");
+
+        var line = text.Split('\n').Single(l => l.StartsWith("broker_store_flushes_total{broker=\"b1\"}", StringComparison.Ordinal));
+        Assert.InRange(long.Parse(line.Split(" ")[1], System.Globalization.CultureInfo.InvariantCulture), 1, 20);
+    }
+
+    [Fact]
     public async Task SecondScrapeWithinCacheFor_RendersNothingNew()
     {
         await using var host = await TestHost.StartAsync("--Metrics:CacheFor=00:01:00");
