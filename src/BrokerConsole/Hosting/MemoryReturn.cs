@@ -7,11 +7,9 @@ namespace BrokerConsole.Hosting;
 /// while nothing allocates, and an idle broker allocates little: after 100,000 × 1 KiB messages went through, the
 /// host stayed at 2.2× its idle resident memory with 13 MiB of live objects. So when the brokers' message memory
 /// has fallen to a quarter of a peak of at least <see cref="MinimumPeak"/>, the stores' indexes are trimmed and one
-/// aggressive, compacting collection decommits the free heap. Work after a drain (compacting a journal of a million
-/// messages) grows the heap again with garbage nobody collects while the broker is idle, so for
-/// <see cref="AfterDrainWatch"/> after such a return a heap holding more than <see cref="MaximumIdleSlack"/> of free
-/// committed memory while little is queued is given back too, at most once a <see cref="MinimumGap"/>. Checked every
-/// <see cref="Interval"/>: a steady broker never pays for it.
+/// aggressive, compacting collection decommits the free heap. Checked every <see cref="Interval"/>; at most once per
+/// fall, so a steady broker never pays for it. (After a million messages drained the host still keeps over a GiB that
+/// is neither live objects nor committed heap the collector knows of; that is not found yet, see the README.)
 /// </summary>
 public sealed class MemoryReturn(BrokerRegistry registry, ILogger<MemoryReturn> logger) : BackgroundService
 {
@@ -19,16 +17,6 @@ public sealed class MemoryReturn(BrokerRegistry registry, ILogger<MemoryReturn> 
 
     /// <summary>Below this peak, nothing worth a full collection was held.</summary>
     public const long MinimumPeak = 32L * 1024 * 1024;
-
-    /// <summary>Committed heap beyond the live one that an idle host gives back.</summary>
-    public const long MaximumIdleSlack = 128L * 1024 * 1024;
-
-    public static readonly TimeSpan MinimumGap = TimeSpan.FromSeconds(20);
-
-    public static readonly TimeSpan AfterDrainWatch = TimeSpan.FromMinutes(2);
-
-    private long _lastReturn;
-    private long _watchUntil;
 
     private readonly Lock _lock = new();
     private long _peak;
@@ -49,8 +37,7 @@ public sealed class MemoryReturn(BrokerRegistry registry, ILogger<MemoryReturn> 
     {
         var used = registry.All.Sum(b => b.Broker.Memory.Used);
         _peak = Math.Max(_peak, used);
-        var drained = _peak >= MinimumPeak && used <= _peak / 4;
-        if (!drained && !IdleWithSlack(used))
+        if (_peak < MinimumPeak || used > _peak / 4)
         {
             return false;
         }
@@ -63,24 +50,8 @@ public sealed class MemoryReturn(BrokerRegistry registry, ILogger<MemoryReturn> 
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         HostLog.MemoryReturned(logger, _peak >> 20, used >> 20, before >> 20, Environment.WorkingSet >> 20, clock.ElapsedMilliseconds);
         _peak = used;
-        _lastReturn = Environment.TickCount64;
-        if (drained)
-        {
-            _watchUntil = _lastReturn + (long)AfterDrainWatch.TotalMilliseconds;
-        }
         Returns++;
         return true;
-    }
-
-    private bool IdleWithSlack(long used)
-    {
-        var now = Environment.TickCount64;
-        if (used >= MinimumPeak || now > _watchUntil || now - _lastReturn < MinimumGap.TotalMilliseconds)
-        {
-            return false;
-        }
-        var heap = GC.GetGCMemoryInfo();
-        return heap.TotalCommittedBytes - heap.HeapSizeBytes > MaximumIdleSlack;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
