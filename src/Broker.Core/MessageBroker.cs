@@ -328,6 +328,12 @@ public sealed partial class MessageBroker : IAsyncDisposable
 
     internal StoreTicket Append(StoreRecord record) => _context.Append(record);
 
+    /// <summary>
+    /// Completes when everything stored so far is durable; records that would ride the next commit (acknowledgements)
+    /// are flushed now.
+    /// </summary>
+    public Task WhenStoredSoFar() => Store is null ? Task.CompletedTask : Store.WhenDurable(Store.LastSequence);
+
     internal long NowMs => _context.NowMs;
 
     /// <summary>
@@ -351,7 +357,7 @@ public sealed partial class MessageBroker : IAsyncDisposable
         BrokerLog.DuplicateDropped(_logger, Name, producerId, producerSequence);
         // Held: durable with everything appended so far. Still being stored: as that SEND ends.
         return original.IsCompletedSuccessfully && original.Result.IsCompleted
-            ? Store is null ? Task.CompletedTask : Store.WhenDurable(Store.LastSequence)
+            ? WhenStoredSoFar()
             : original.Unwrap();
     }
 

@@ -315,9 +315,9 @@ public sealed class PostgresStore : IMessageStore
     {
         while (true)
         {
-            Dictionary<long, byte[]> rows;
-            HashSet<long> drops;
-            List<(string Id, long ProducerSequence, long Sequence)> producers;
+            Dictionary<long, byte[]> rows = [];
+            HashSet<long> drops = [];
+            List<(string Id, long ProducerSequence, long Sequence)> producers = [];
             (TaskCompletionSource Batch, long Last)? taken;
             int waitMs;
             lock (_lock)
@@ -325,11 +325,11 @@ public sealed class PostgresStore : IMessageStore
                 var pending = _pendingRows.Count > 0 || _pendingDrops.Count > 0 || _pendingProducers.Count > 0
                     || _nextSequence - 1 != _commit.DurableSequence;
                 taken = _commit.Take(pending, _nextSequence - 1, _stop.IsCancellationRequested, out waitMs);
-                (rows, drops) = (_pendingRows, _pendingDrops);
-                producers = taken is null ? [] : [.. _pendingProducers.Select(id => (id, _rows.Producers[id].ProducerSequence, _rows.Producers[id].Sequence))];
                 if (taken is not null)
                 {
-                    (_pendingRows, _pendingDrops) = ([], []);
+                    (rows, _pendingRows) = (_pendingRows, []);
+                    (drops, _pendingDrops) = (_pendingDrops, []);
+                    producers = [.. _pendingProducers.Select(id => (id, _rows.Producers[id].ProducerSequence, _rows.Producers[id].Sequence))];
                     _pendingProducers.Clear();
                 }
             }

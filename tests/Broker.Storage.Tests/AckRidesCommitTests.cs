@@ -7,6 +7,15 @@ public class AckRidesCommitTests : JournalTestBase
 {
     private static MessageRemovedRecord Ack(long sequence) => new(QueueKey.ForQueue("q"), sequence, RemovalReason.Acknowledged);
 
+    /// <summary>A replayed journal with the given delay holding one durable message; returns it and the message's sequence.</summary>
+    private async Task<(Journal Journal, long Message)> OpenWithOneMessage(TimeSpan ackFlushDelay)
+    {
+        var (journal, _) = OpenReplay(new JournalOptions { AckFlushDelay = ackFlushDelay });
+        var added = journal.Append(Add("m1"));
+        await added.Durable;
+        return (journal, added.Sequence);
+    }
+
     [Fact]
     public async Task OneProducerOneConsumer_OneFlushPerMessage()
     {
@@ -35,15 +44,13 @@ public class AckRidesCommitTests : JournalTestBase
     [Fact]
     public async Task AckAlone_IsFlushedAfterTheDelay()
     {
-        var (journal, _) = OpenReplay(new JournalOptions { AckFlushDelay = TimeSpan.FromMilliseconds(200) });
+        var (journal, message) = await OpenWithOneMessage(TimeSpan.FromMilliseconds(200));
         await using (journal)
         {
-            var added = journal.Append(Add("m1"));
-            await added.Durable;
             var flushesBefore = journal.FlushCount;
             var started = Environment.TickCount64;
 
-            var ack = journal.Append(Ack(added.Sequence));
+            var ack = journal.Append(Ack(message));
             await ack.Durable.WaitAsync(TimeSpan.FromSeconds(10));
 
             Assert.InRange(Environment.TickCount64 - started, 150, 10_000);
@@ -54,13 +61,11 @@ public class AckRidesCommitTests : JournalTestBase
     [Fact]
     public async Task WhenDurable_FlushesAnAckAtOnce()
     {
-        var (journal, _) = OpenReplay(new JournalOptions { AckFlushDelay = TimeSpan.FromSeconds(30) });
+        var (journal, message) = await OpenWithOneMessage(TimeSpan.FromSeconds(30));
         await using (journal)
         {
-            var added = journal.Append(Add("m1"));
-            await added.Durable;
 
-            var ack = journal.Append(Ack(added.Sequence));
+            var ack = journal.Append(Ack(message));
             Assert.False(ack.Durable.IsCompleted);
             // An ACK with a receipt: it asks for the flush instead of waiting 30 s for the next one.
             await journal.WhenDurable(ack.Sequence).WaitAsync(TimeSpan.FromSeconds(10));
@@ -72,13 +77,11 @@ public class AckRidesCommitTests : JournalTestBase
     [Fact]
     public async Task Purge_DoesNotWait()
     {
-        var (journal, _) = OpenReplay(new JournalOptions { AckFlushDelay = TimeSpan.FromSeconds(30) });
+        var (journal, message) = await OpenWithOneMessage(TimeSpan.FromSeconds(30));
         await using (journal)
         {
-            var added = journal.Append(Add("m1"));
-            await added.Durable;
 
-            var purge = journal.Append(new MessageRemovedRecord(QueueKey.ForQueue("q"), added.Sequence, RemovalReason.Purged));
+            var purge = journal.Append(new MessageRemovedRecord(QueueKey.ForQueue("q"), message, RemovalReason.Purged));
 
             await purge.Durable.WaitAsync(TimeSpan.FromSeconds(10));
         }
@@ -87,10 +90,8 @@ public class AckRidesCommitTests : JournalTestBase
     [Fact]
     public async Task Dispose_FlushesAcksStillWaiting()
     {
-        var (journal, _) = OpenReplay(new JournalOptions { AckFlushDelay = TimeSpan.FromSeconds(30) });
-        var added = journal.Append(Add("m1"));
-        await added.Durable;
-        var ack = journal.Append(Ack(added.Sequence));
+        var (journal, message) = await OpenWithOneMessage(TimeSpan.FromSeconds(30));
+        var ack = journal.Append(Ack(message));
 
         await journal.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
 

@@ -30,7 +30,7 @@ public sealed partial class StompSession
                 // Everything the connection held is released, and its acknowledgements durable, before the receipt
                 // says it is done.
                 ReleaseBrokerState();
-                EnqueueReceipt(frame, frame["receipt"] is not null && _broker.Store is { } store ? store.WhenDurable(store.LastSequence) : null);
+                EnqueueReceipt(frame, frame["receipt"] is not null ? _broker.WhenStoredSoFar() : null);
                 return false;
             case "CONNECT" or "STOMP":
                 throw new StompProtocolException("already connected");

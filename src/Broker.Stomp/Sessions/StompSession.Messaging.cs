@@ -131,7 +131,7 @@ public sealed partial class StompSession
             return;
         }
         // A receipt says the removal is durable: ask the store to flush now rather than when the next SEND does.
-        EnqueueReceipt(frame, durable is { IsCompleted: false } && _broker.Store is { } store ? store.WhenDurable(store.LastSequence) : durable);
+        EnqueueReceipt(frame, durable is { IsCompleted: false } ? _broker.WhenStoredSoFar() : durable);
     }
 
     /// <summary>Finds what an ACK or NACK refers to: the 1.2 <c>id</c>, or the 1.0/1.1 <c>message-id</c> (+ <c>subscription</c>).</summary>

@@ -31,7 +31,7 @@ public sealed partial class StompSession
             {
                 throw new BrokerException($"transaction '{id}' was rolled back");
             }
-            EnqueueReceipt(frame, _broker.Store?.WhenDurable(_broker.Store.LastSequence));
+            EnqueueReceipt(frame, _broker.WhenStoredSoFar());
             return;
         }
         var transaction = RequireTransaction(id);

@@ -27,14 +27,7 @@ public sealed class MemoryReturn(BrokerRegistry registry, ILogger<MemoryReturn> 
     /// <summary>One check: records the peak, and returns memory when the fall is large enough. True when it did.</summary>
     public bool Check()
     {
-        lock (_lock)
-        {
-            return CheckUnderLock();
-        }
-    }
-
-    private bool CheckUnderLock()
-    {
+        using var _ = _lock.EnterScope();
         var used = registry.All.Sum(b => b.Broker.Memory.Used);
         _peak = Math.Max(_peak, used);
         if (_peak < MinimumPeak || used > _peak / 4)
