@@ -162,18 +162,28 @@ internal sealed class TestBroker : IDisposable
     }
 
     public (Consumer Consumer, RecordingSink Sink) Subscribe(DestinationName destination, AckMode ackMode = AckMode.ClientIndividual,
-        int prefetch = 1000, string? clientId = null, string? durableName = null, string owner = "conn-1")
+        int prefetch = 1000, string? clientId = null, string? durableName = null, string owner = "conn-1",
+        Func<SubscriptionOptions, SubscriptionOptions>? configure = null)
     {
         var sink = new RecordingSink();
-        var consumer = Broker.Subscribe(destination, sink, new SubscriptionOptions
+        var options = new SubscriptionOptions
         {
             AckMode = ackMode,
             Prefetch = prefetch,
             ClientId = clientId,
             DurableName = durableName,
             Owner = owner,
-        });
+        };
+        var consumer = Broker.Subscribe(destination, sink, configure?.Invoke(options) ?? options);
         return (consumer, sink);
+    }
+
+    /// <summary>Sends a message with application headers (a group id, properties a selector reads).</summary>
+    public Message SendWith(DestinationName destination, string body, params (string Name, string Value)[] headers)
+    {
+        var message = TestMessages.Create(Broker, destination, body, headers: [.. headers.Select(h => KeyValuePair.Create(h.Name, h.Value))]);
+        Broker.Send(message);
+        return message;
     }
 
     public Destinations.DestinationStatistics Stats(DestinationName destination) =>

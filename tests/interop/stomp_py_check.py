@@ -323,9 +323,11 @@ SCENARIOS = {
 }
 
 
-def main():
-    if len(sys.argv) != 4 or sys.argv[3] not in SCENARIOS:
-        print(f"usage: {sys.argv[0]} HOST PORT {{{'|'.join(SCENARIOS)}}}", file=sys.stderr)
+def main(scenarios=None):
+    """Runs the scenario named on the command line; other check scripts pass their own table."""
+    scenarios = scenarios or SCENARIOS
+    if len(sys.argv) != 4 or sys.argv[3] not in scenarios:
+        print(f"usage: {sys.argv[0]} HOST PORT {{{'|'.join(scenarios)}}}", file=sys.stderr)
         return 2
     host, port, scenario = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 
@@ -337,7 +339,7 @@ def main():
     signal.alarm(HARD_TIMEOUT_S)
     started = time.monotonic()
     try:
-        details = SCENARIOS[scenario](host, port)
+        details = scenarios[scenario](host, port)
     except CheckFailed as e:
         print(json.dumps({"scenario": scenario, "ok": False, "error": str(e)}), flush=True)
         return 1

@@ -1,4 +1,6 @@
 using Broker.Core.Destinations;
+using Broker.Core.Messages;
+using Broker.Core.Storage;
 
 namespace Broker.Core.Consumers;
 
@@ -34,6 +36,14 @@ public sealed class Consumer
     internal IDeliverySink Sink { get; }
 
     internal bool HasCapacity => !IsClosed && _inFlight.Count < Options.Prefetch;
+
+    /// <summary>Messages chosen for this consumer in the dispatch pass under way, not yet delivered.</summary>
+    internal int Reserved { get; set; }
+
+    internal bool HasRoomInPass => !IsClosed && _inFlight.Count + Reserved < Options.Prefetch;
+
+    /// <summary>Whether this consumer may receive the message (its selector); <paramref name="loaded"/> caches the message.</summary>
+    internal bool Accepts(QueuedMessage queued, ref Message? loaded, IMessageStore? store) => true;
 
     /// <summary>Acknowledges <paramref name="tag"/> (and, in client mode, every earlier delivery).</summary>
     /// <returns>False when the tag is unknown or already acknowledged.</returns>

@@ -14,13 +14,21 @@ namespace Broker.Core.Destinations;
 /// One lock guards the queue and its consumers. Work that reaches another queue (dead-lettering) is collected
 /// under the lock and done after it is released, so two queues never hold each other's locks.
 /// </remarks>
-internal sealed class MessageQueue
+internal sealed partial class MessageQueue
 {
     private readonly SortedSet<QueuedMessage> _pending = new(QueuedMessage.DispatchOrder);
     private readonly List<Consumer> _consumers = [];
     private readonly BrokerContext _context;
     private readonly PendingLimit? _pendingLimit;
+    private readonly MessageGroups _groups = new();
     private int _nextConsumer;
+
+    // Set once a consumer or a message needs more than arrival order and round-robin (a selector, a priority, an
+    // exclusive consumer, a message group); then every dispatch takes the selective path.
+    private bool _selective;
+
+    // True when nothing that waits could go out to the consumers as they are (see Dispatch).
+    private bool _settled;
     private long _nextSequence;
 
     public MessageQueue(QueueKey key, BrokerContext context, PendingLimit? pendingLimit = null)
@@ -85,9 +93,9 @@ internal sealed class MessageQueue
             ticket = message.Persistent && IsDurable
                 ? _context.Append(new MessageAddedRecord(Key, message, producerId, producerSequence))
                 : StoreTicket.None;
-            Add(message, ticket.Sequence, deliveryCount: 0);
+            var added = Add(message, ticket.Sequence, deliveryCount: 0);
             dropped = EnforcePendingLimit();
-            Dispatch(ref dead);
+            Dispatch(ref dead, added: added);
         }
         AfterLock(dead, dropped);
         return ticket.Durable;
@@ -100,9 +108,9 @@ internal sealed class MessageQueue
         bool dropped;
         lock (SyncRoot)
         {
-            Add(message, storeSequence, deliveryCount, bodyInStoreOnly);
+            var added = Add(message, storeSequence, deliveryCount, bodyInStoreOnly);
             dropped = EnforcePendingLimit();
-            Dispatch(ref dead);
+            Dispatch(ref dead, added: added);
         }
         AfterLock(dead, dropped);
     }
@@ -114,6 +122,11 @@ internal sealed class MessageQueue
         lock (SyncRoot)
         {
             _consumers.Add(consumer);
+            if (options.NeedsSelectiveDispatch)
+            {
+                _selective = true;
+            }
+            _settled = false;
             Dispatch(ref dead);
         }
         dead?.Send(_context);
@@ -131,6 +144,8 @@ internal sealed class MessageQueue
                 return;
             }
             consumer.IsClosed = true;
+            _groups.Release(consumer);
+            _settled = false;
             var unacked = consumer.UntrackAll();
             if (returnInFlight)
             {
@@ -158,7 +173,8 @@ internal sealed class MessageQueue
                 return null;
             }
             durable = Remove(acked, RemovalReason.Acknowledged, journal);
-            Dispatch(ref dead);
+            // Only this consumer has more room than before: only it can take what waits.
+            Dispatch(ref dead, only: consumer);
         }
         dead?.Send(_context);
         return durable;
@@ -174,6 +190,7 @@ internal sealed class MessageQueue
                 return false;
             }
             Return(rejected, ref dead);
+            _settled = false;
             Dispatch(ref dead);
         }
         dead?.Send(_context);
@@ -265,7 +282,7 @@ internal sealed class MessageQueue
         }
     }
 
-    private void Add(Message message, long storeSequence, int deliveryCount, bool bodyInStoreOnly = false)
+    private QueuedMessage Add(Message message, long storeSequence, int deliveryCount, bool bodyInStoreOnly = false)
     {
         // Past the memory limit a journaled message leaves its body on disk until it is dispatched.
         var paged = storeSequence > 0 && (bodyInStoreOnly || _context.Memory.IsFull);
@@ -273,6 +290,11 @@ internal sealed class MessageQueue
         _pending.Add(queued);
         Enqueued++;
         _context.Memory.Add(queued.Size);
+        if (queued.GroupId is not null)
+        {
+            _selective = true;
+        }
+        return queued;
     }
 
     private void AfterLock(DeadLetters? dead, bool lastConsumerLeft)
@@ -284,12 +306,31 @@ internal sealed class MessageQueue
         }
     }
 
-    private void Dispatch(ref DeadLetters? dead)
+    /// <summary>
+    /// Hands waiting messages to consumers with room. <paramref name="added"/> or <paramref name="only"/> narrow the
+    /// work to what changed (a new message, one consumer's freed room) when the queue is settled: after every
+    /// whole pass nothing that waits could have gone out, so only the change can let something out now.
+    /// </summary>
+    private void Dispatch(ref DeadLetters? dead, Consumer? only = null, QueuedMessage? added = null)
     {
         if (_consumers.Count == 0 || _pending.Count == 0 || _context.Quiesced)
         {
+            _settled = _consumers.Count == 0 || _pending.Count == 0;
             return;
         }
+        if (_selective)
+        {
+            DispatchSelectively(ref dead, only, added);
+        }
+        else
+        {
+            DispatchInOrder(ref dead);
+        }
+    }
+
+    /// <summary>The common case: the first message in dispatch order to the next consumer with room, round-robin.</summary>
+    private void DispatchInOrder(ref DeadLetters? dead)
+    {
         var now = _context.NowMs;
         var full = 0;
         while (_pending.Count > 0 && full < _consumers.Count)
@@ -310,17 +351,27 @@ internal sealed class MessageQueue
                 Expire(queued, ref dead);
                 continue;
             }
-            var redelivered = queued.DeliveryCount > 0;
-            queued.DeliveryCount++;
-            if (queued.IsStored)
-            {
-                // Not awaited: it only makes a restart or a failover mark this delivery as a redelivery.
-                _context.Append(new MessageDeliveredRecord(Key, queued.StoreSequence, queued.DeliveryCount));
-            }
-            var message = queued.Load(_context.Store);
-            var tag = consumer.Track(queued);
-            consumer.Sink.Deliver(consumer, new Delivery(message, tag, redelivered, queued.DeliveryCount));
+            Deliver(queued, consumer, firstOfGroup: false);
         }
+        _settled = true;
+    }
+
+    private void Deliver(QueuedMessage queued, Consumer consumer, bool firstOfGroup)
+    {
+        var redelivered = queued.DeliveryCount > 0;
+        queued.DeliveryCount++;
+        if (queued.IsStored)
+        {
+            // Not awaited: it only makes a restart or a failover mark this delivery as a redelivery.
+            _context.Append(new MessageDeliveredRecord(Key, queued.StoreSequence, queued.DeliveryCount));
+        }
+        var message = queued.Load(_context.Store);
+        if (firstOfGroup)
+        {
+            message = message with { Headers = [.. message.Headers, new(MessageGroups.FirstForConsumerHeader, "true")] };
+        }
+        var tag = consumer.Track(queued);
+        consumer.Sink.Deliver(consumer, new Delivery(message, tag, redelivered, queued.DeliveryCount));
     }
 
     /// <summary>Puts unacknowledged messages back in their place, or dead-letters those delivered too often.</summary>

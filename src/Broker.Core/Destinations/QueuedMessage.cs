@@ -18,6 +18,8 @@ internal sealed class QueuedMessage
         StoreSequence = storeSequence;
         Priority = message.Priority;
         Expires = message.Expires;
+        GroupId = message.Header(MessageGroups.GroupIdHeader);
+        ClosesGroup = GroupId is not null && message.Header(MessageGroups.GroupSequenceHeader) == "-1";
         _message = paged ? null : message;
         Size = paged ? PagedSize : message.Size;
     }
@@ -35,6 +37,12 @@ internal sealed class QueuedMessage
 
     /// <summary>Unix milliseconds after which it must not be delivered; 0 = never.</summary>
     public long Expires { get; }
+
+    /// <summary>ActiveMQ's <c>JMSXGroupID</c>: every message of a group goes to the same consumer while it stays.</summary>
+    public string? GroupId { get; }
+
+    /// <summary><c>JMSXGroupSeq: -1</c> ends the group: its next message may go to any consumer.</summary>
+    public bool ClosesGroup { get; }
 
     public bool IsStored => StoreSequence > 0;
 

@@ -88,6 +88,8 @@ public sealed partial class StompSession
             DurableName = durableName,
             ClientId = _clientId,
             Owner = $"{ConnectionId}:{id}",
+            Exclusive = ParseBoolean(frame, "activemq.exclusive"),
+            Priority = ParseConsumerPriority(frame["activemq.priority"]),
         });
         _subscriptions[id] = subscription;
         _subscriptionsByNumber[subscription.Number] = subscription;
@@ -184,6 +186,11 @@ public sealed partial class StompSession
         text is null ? Message.DefaultPriority
         : byte.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var priority) && priority <= 9 ? priority
         : throw new StompProtocolException($"priority '{text}' must be a number from 0 to 9");
+
+    private static int ParseConsumerPriority(string? text) =>
+        text is null ? 0
+        : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var priority) && priority <= SubscriptionOptions.MaxPriority ? priority
+        : throw new StompProtocolException($"activemq.priority '{text}' must be a number from 0 to {SubscriptionOptions.MaxPriority}");
 
     private static long ParseLong(StompFrame frame, string name) =>
         frame[name] is not { } text ? 0

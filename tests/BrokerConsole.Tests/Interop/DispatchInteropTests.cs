@@ -1,0 +1,50 @@
+using System.Globalization;
+using BrokerConsole.Tests.Infrastructure;
+
+namespace BrokerConsole.Tests.Interop;
+
+/// <summary>
+/// ActiveMQ's consumer-side features (message groups, exclusive consumers, consumer priority, selectors) as
+/// stomp.py (Debian's python3-stomp) uses them: tests/interop/dispatch_check.py, against the real host and, across a
+/// SIGKILL, against a replicated pair.
+/// </summary>
+[Collection("Processes")]
+public sealed class DispatchInteropTests
+{
+    private const string Python = "/usr/bin/python3";
+    private const string Script = "dispatch_check.py";
+    private static readonly Lazy<Task<string?>> PythonProblem = new(() =>
+        InteropScripts.FindProblemAsync(Python, ["-c", "import stomp"], "Debian's python3-stomp"));
+
+    [Theory]
+    [InlineData("groups")]
+    [InlineData("exclusive")]
+    [InlineData("priority")]
+    public async Task StompPy_Scenario_Succeeds(string scenario)
+    {
+        InteropScripts.RequireNoProblem(await PythonProblem.Value);
+        await using var host = await TestHost.StartAsync();
+
+        await RunAsync(host.StompPort(), scenario);
+    }
+
+    /// <summary>What the first phase left on the master is served by the promoted slave as the second phase expects.</summary>
+    [Theory]
+    [InlineData("groups-send", "groups-drain")]
+    public async Task StompPy_AcrossMasterKill_Succeeds(string before, string after)
+    {
+        InteropScripts.RequireNoProblem(await PythonProblem.Value);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(150));
+        await using var master = await BrokerProcess.StartAsync(Replicas.Master(), timeout.Token);
+        await using var slave = await BrokerProcess.StartAsync(Replicas.SlaveOf(master.Port), timeout.Token);
+        await Replicas.WaitInSyncAsync(master, slave, timeout.Token);
+
+        await RunAsync(master.Port, before);
+        master.Kill();
+        var port = await slave.WaitForStompAsync(Replicas.FailoverTimeout, timeout.Token);
+        await RunAsync(port, after);
+    }
+
+    private static Task RunAsync(int port, string scenario) =>
+        InteropScripts.RunAsync(Python, Script, "127.0.0.1", port.ToString(CultureInfo.InvariantCulture), scenario);
+}
