@@ -5,7 +5,8 @@ namespace Broker.Core.Selectors;
 /// <summary>
 /// A JMS message selector (the <c>selector</c> header of SUBSCRIBE): ActiveMQ 5's SQL-92 subset, parsed once,
 /// then matched against each message without allocating. SQL's three-valued logic: a missing header is NULL, a
-/// comparison with NULL is UNKNOWN, and only TRUE selects.
+/// comparison with NULL is UNKNOWN, and only TRUE selects. Immutable once parsed: one instance can be matched
+/// from many threads at once.
 /// </summary>
 /// <remarks>
 /// STOMP headers are strings, and users write <c>price &gt; 100</c>. ActiveMQ's STOMP transport parses every
