@@ -21,8 +21,8 @@ internal sealed class LikePattern
     }
 
     private readonly Shape _shape;
-    private readonly string _literal = "";
-    private readonly int[] _elements = [];
+    private readonly string _literal;
+    private readonly int[] _elements;
 
     private LikePattern(Shape shape, string literal, int[] elements)
     {
@@ -41,10 +41,9 @@ internal sealed class LikePattern
         for (int i = 0; i < pattern.Length; i++)
         {
             char c = pattern[i];
-            if (c == escape && i + 1 < pattern.Length && pattern[i + 1] is var next && (next is '%' or '_' || next == escape))
+            if (c == escape && i + 1 < pattern.Length && (pattern[i + 1] is '%' or '_' || pattern[i + 1] == escape))
             {
-                elements.Add(next);
-                i++;
+                elements.Add(pattern[++i]);
             }
             else if (c == '%')
             {

@@ -20,6 +20,7 @@ public sealed class ErrorTests
     [InlineData("v LIKE 'a%' ESCAPE ''", 20, "ESCAPE must be one character, not 0")]
     [InlineData("v LIKE 5", 8, "expected a string pattern after LIKE, found a number")]
     [InlineData("(color = 'red'", 15, "expected ')', found the end")]
+    [InlineData("(price > 100", 13, "expected ')', found the end")]
     [InlineData("color = 'red')", 14, "unexpected ')'")]
     [InlineData("price BETWEEN 1 OR 2", 17, "expected AND between the bounds of BETWEEN, found 'OR'")]
     [InlineData("color IS 'red'", 10, "expected NULL or NOT NULL after IS, found a string")]
