@@ -53,6 +53,8 @@ public sealed class BenchOptions
                     PostgreSQL started for the run, its lease), each with its default settings
         brokerbench pair [--reps N (3)] [--duration S (5)] [--warmup S (2)] [--dll HOST.dll]
                     scenarios (b) and (c) against a lone master and against a master with its slave in sync; ratio
+        brokerbench selector-cost [--count N (10000000)]                    in-process: ns and bytes per selector evaluation
+                    (3-term, 1-term and LIKE selectors, on a matching and a non-matching message of six headers)
 
         connection: --host 127.0.0.1 --port 61613 --login admin --passcode admin --vhost localhost
                     --destination /queue/NAME (default: a fresh /queue/bench.<run> for run; required for fill/drain)
