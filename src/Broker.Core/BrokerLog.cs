@@ -28,4 +28,7 @@ internal static partial class BrokerLog
 
     [LoggerMessage(1007, LogLevel.Information, "Broker {BrokerName} removed {Removed} destinations inactive for {TimeoutSeconds} s (InactiveDestinationTimeout); {Remaining} remain; the sweep took {ElapsedMs} ms")]
     public static partial void InactiveDestinationsRemoved(ILogger logger, string brokerName, int removed, double timeoutSeconds, int remaining, long elapsedMs);
+
+    [LoggerMessage(1020, LogLevel.Warning, "Broker {BrokerName}: the selector of durable subscription {Subscription} cannot be read ({Reason}); it is kept without a selector")]
+    public static partial void SelectorUnreadable(ILogger logger, string brokerName, string subscription, string reason);
 }

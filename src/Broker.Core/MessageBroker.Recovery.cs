@@ -1,5 +1,6 @@
 using Broker.Core.Destinations;
 using Broker.Core.Messages;
+using Broker.Core.Selectors;
 using Broker.Core.Storage;
 
 namespace Broker.Core;
@@ -37,7 +38,8 @@ public sealed partial class MessageBroker
         foreach (var queue in state.Queues)
         {
             var target = queue.Key.IsDurableSubscription
-                ? ((TopicDestination)GetOrCreate(DestinationName.Topic(queue.Key.Topic!), journal: false, enforceLimit: false)).EnsureDurable(queue.Key, journal: false)
+                ? ((TopicDestination)GetOrCreate(DestinationName.Topic(queue.Key.Topic!), journal: false, enforceLimit: false))
+                    .EnsureDurable(queue.Key, journal: false, RecoveredSelector(queue))
                 : ((QueueDestination)GetOrCreate(DestinationName.Queue(queue.Key.Queue), journal: false, enforceLimit: false)).Queue;
             foreach (var (sequence, message) in queue.Messages.OrderBy(m => m.Key))
             {
@@ -55,5 +57,26 @@ public sealed partial class MessageBroker
         }
         TransactionOutcomes.ForgetExpired(_context.NowMs);
         BrokerLog.Recovered(_logger, Name, messageCount, _destinations.Count, state.RecordCount);
+    }
+
+    /// <summary>
+    /// A durable subscription's selector was checked when it was made; one this version cannot read any more keeps
+    /// the subscription (and what it holds) without a selector rather than refusing to start, and says so.
+    /// </summary>
+    private MessageSelector? RecoveredSelector(RecoveryState.RecoveredQueue queue)
+    {
+        if (queue.Selector is null)
+        {
+            return null;
+        }
+        try
+        {
+            return MessageSelector.Parse(queue.Selector);
+        }
+        catch (SelectorException e)
+        {
+            BrokerLog.SelectorUnreadable(_logger, Name, queue.Key.Queue, e.Message);
+            return null;
+        }
     }
 }

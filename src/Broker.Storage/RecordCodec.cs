@@ -36,6 +36,9 @@ public static class RecordCodec
         Transaction = 8,
         ProducerMark = 9,
         TransactionCommitted = 10,
+
+        // A durable subscription with a selector; without one it is still written as DurableSubscriptionCreated.
+        DurableSubscriptionCreatedWithSelector = 20,
     }
 
     /// <summary>Writes one whole record (header and payload) and returns its length.</summary>
@@ -105,7 +108,8 @@ public static class RecordCodec
     {
         DestinationCreatedRecord => RecordType.DestinationCreated,
         DestinationDeletedRecord => RecordType.DestinationDeleted,
-        DurableSubscriptionCreatedRecord => RecordType.DurableSubscriptionCreated,
+        DurableSubscriptionCreatedRecord { Selector: null } => RecordType.DurableSubscriptionCreated,
+        DurableSubscriptionCreatedRecord => RecordType.DurableSubscriptionCreatedWithSelector,
         DurableSubscriptionRemovedRecord => RecordType.DurableSubscriptionRemoved,
         MessageAddedRecord => RecordType.MessageAdded,
         MessageRemovedRecord => RecordType.MessageRemoved,
@@ -122,7 +126,13 @@ public static class RecordCodec
         {
             case DestinationCreatedRecord r: w.Destination(r.Destination); break;
             case DestinationDeletedRecord r: w.Destination(r.Destination); break;
-            case DurableSubscriptionCreatedRecord r: w.Key(r.Subscription); break;
+            case DurableSubscriptionCreatedRecord r:
+                w.Key(r.Subscription);
+                if (r.Selector is not null)
+                {
+                    w.String(r.Selector);
+                }
+                break;
             case DurableSubscriptionRemovedRecord r: w.Key(r.Subscription); break;
             case MessageAddedRecord r:
                 w.Key(r.Queue);
@@ -165,6 +175,7 @@ public static class RecordCodec
         RecordType.DestinationCreated => new DestinationCreatedRecord(r.Destination()),
         RecordType.DestinationDeleted => new DestinationDeletedRecord(r.Destination()),
         RecordType.DurableSubscriptionCreated => new DurableSubscriptionCreatedRecord(r.Key()),
+        RecordType.DurableSubscriptionCreatedWithSelector => new DurableSubscriptionCreatedRecord(r.Key(), r.String()),
         RecordType.DurableSubscriptionRemoved => new DurableSubscriptionRemovedRecord(r.Key()),
         RecordType.MessageAdded => ReadMessageAdded(ref r),
         RecordType.MessageRemoved => new MessageRemovedRecord(r.Key(), r.Long(), (RemovalReason)r.Byte()),

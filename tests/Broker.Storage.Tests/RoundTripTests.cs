@@ -49,8 +49,9 @@ public class RoundTripTests : JournalTestBase
             new DurableSubscriptionRemovedRecord(durable),
             new DestinationDeletedRecord(DestinationName.Topic("prices")),
             new MessageRemovedRecord(QueueKey.ForQueue("orders"), 10, RemovalReason.Purged),
+            new DurableSubscriptionCreatedRecord(QueueKey.ForDurable("prices", "c2", "s2"), "color = 'red' AND price > 10"),
         ];
-        long[] expectedSequences = [1, 2, 3, 4, 5, 6, 7, 8, 13, 14, 15, 16];
+        long[] expectedSequences = [1, 2, 3, 4, 5, 6, 7, 8, 13, 14, 15, 16, 17];
 
         var (journal, empty) = OpenReplay();
         Assert.Empty(empty);
@@ -61,7 +62,7 @@ public class RoundTripTests : JournalTestBase
         }
         await Task.WhenAll(tickets.Select(t => t.Durable));
         Assert.Equal(expectedSequences, tickets.Select(t => t.Sequence));
-        Assert.Equal(16, journal.LastSequence);
+        Assert.Equal(17, journal.LastSequence);
         await journal.DisposeAsync();
 
         var (reopened, replayed) = OpenReplay();
@@ -69,7 +70,7 @@ public class RoundTripTests : JournalTestBase
         {
             Assert.Equal(expectedSequences, replayed.Select(r => r.Sequence));
             Assert.Equal(records.Select(Describe), replayed.Select(r => Describe(r.Record)));
-            Assert.Equal(16, reopened.LastSequence);
+            Assert.Equal(17, reopened.LastSequence);
 
             var message = ((MessageAddedRecord)replayed[3].Record).Message;
             Assert.Equal(rich.Body.ToArray(), message.Body.ToArray());
@@ -79,7 +80,7 @@ public class RoundTripTests : JournalTestBase
             Assert.False(((MessageAddedRecord)replayed[4].Record).Message.Persistent);
 
             var next = reopened.Append(Add("after"));
-            Assert.Equal(17, next.Sequence);
+            Assert.Equal(18, next.Sequence);
             await next.Durable;
         }
     }

@@ -132,7 +132,7 @@ public abstract class JournalTestBase : IDisposable
         TransactionRecord r => $"Tx[{string.Join("; ", r.Operations.Select(Describe))}]",
         MessageRemovedRecord r => $"Remove({r.Queue.Queue}|{r.Queue.Topic}|{r.Queue.ClientId}|{r.Queue.Subscription}, {r.MessageSequence}, {r.Reason})",
         MessageDeliveredRecord r => $"Delivered({r.Queue.Queue}|{r.Queue.Topic}|{r.Queue.ClientId}|{r.Queue.Subscription}, {r.MessageSequence}, {r.DeliveryCount})",
-        DurableSubscriptionCreatedRecord r => $"SubCreated({r.Subscription.Queue}|{r.Subscription.Topic}|{r.Subscription.ClientId}|{r.Subscription.Subscription})",
+        DurableSubscriptionCreatedRecord r => $"SubCreated({r.Subscription.Queue}|{r.Subscription.Topic}|{r.Subscription.ClientId}|{r.Subscription.Subscription}, {r.Selector})",
         DurableSubscriptionRemovedRecord r => $"SubRemoved({r.Subscription.Queue}|{r.Subscription.Topic}|{r.Subscription.ClientId}|{r.Subscription.Subscription})",
         _ => record.ToString(),
     };

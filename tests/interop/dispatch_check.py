@@ -3,9 +3,10 @@
 consumers, consumer priority and selectors, as an application leaving ActiveMQ uses them.
 
 Usage: /usr/bin/python3 dispatch_check.py HOST PORT SCENARIO
-Scenarios that run whole: groups, exclusive, priority.
-Scenarios in two phases around a failover or restart (the test kills the broker between them, the destination
-names are fixed so the second phase finds what the first left): groups-send, groups-drain.
+Scenarios that run whole: groups, exclusive, priority, selector-queue, selector-topic, selector-bad.
+Scenarios in phases around a failover or restart (the test kills the broker between them; the destination
+names are fixed so a later phase finds what an earlier one left): groups-send, groups-drain;
+durable-selector-subscribe, durable-selector-send, durable-selector-drain.
 
 Prints one JSON line and exits 0 when the broker behaved as ActiveMQ would, 1 with a message when it did not.
 """
@@ -15,6 +16,9 @@ import stomp_py_check as base
 from stomp_py_check import check, close, open_connection
 
 GROUPS_QUEUE = "/queue/interop.py.groups.failover"
+DURABLE_TOPIC = "/topic/interop.py.durable-selector.failover"
+DURABLE_CLIENT = "py-durable-selector"
+DURABLE_HEADERS = {"activemq.subscriptionName": "orders-eu", "selector": "region = 'EU' AND amount > 100"}
 
 
 def send_all(conn, listener, destination, messages):
@@ -157,12 +161,110 @@ def priority(host, port):
     return {"high": high_got, "low": low_got}
 
 
+def orders(count):
+    """count orders each of EU/US and small/large amounts; exactly the EU orders over 100 match DURABLE_HEADERS's selector."""
+    result = []
+    for i in range(count):
+        region = "EU" if i % 2 == 0 else "US"
+        amount = 150 if i % 4 < 2 else 50
+        result.append((f"{region}-{amount}-{i}", {"region": region, "amount": str(amount), "persistent": "true"}))
+    return result
+
+
+def matching(messages):
+    return [b for b, h in messages if h["region"] == "EU" and int(h["amount"]) > 100]
+
+
+def selector_queue(host, port):
+    destination = f"/queue/interop.py.selector.{uuid.uuid4().hex[:8]}"
+    eu, eu_listener = open_connection(host, port)
+    subscribe(eu, eu_listener, destination, "eu", selector="region = 'EU'")
+    us, us_listener = open_connection(host, port)
+    subscribe(us, us_listener, destination, "us", selector="region IN ('US') AND amount BETWEEN 0 AND 1000")
+    sent = orders(8) + [("nobody", {"region": "ASIA", "amount": "1"})]
+    send_all(eu, eu_listener, destination, sent)
+    eu_got = [b for b, _ in drain(eu, eu_listener, 4, "EU orders")]
+    us_got = [b for b, _ in drain(us, us_listener, 4, "US orders")]
+    check(eu_got == [b for b, h in sent if h["region"] == "EU"], f"EU consumer got {eu_got}")
+    check(us_got == [b for b, h in sent if h["region"] == "US"], f"US consumer got {us_got}")
+    eu_listener.expect_silence(0.3, "a message no selector matches")
+    us_listener.expect_silence(0.1, "a message no selector matches")
+    close(us, us_listener)
+    close(eu, eu_listener)
+    # The unmatched message waited without blocking the others; a consumer without a selector takes it.
+    anyone, listener = open_connection(host, port)
+    subscribe(anyone, listener, destination, "anyone")
+    got = [b for b, _ in drain(anyone, listener, 1, "the message no selector matched")]
+    check(got == ["nobody"], f"consumer without selector got {got}")
+    close(anyone, listener)
+    return {"eu": len(eu_got), "us": len(us_got)}
+
+
+def selector_topic(host, port):
+    destination = f"/topic/interop.py.selector.{uuid.uuid4().hex[:8]}"
+    big, big_listener = open_connection(host, port)
+    subscribe(big, big_listener, destination, "big", selector="amount > 100")
+    everything, all_listener = open_connection(host, port)
+    subscribe(everything, all_listener, destination, "all")
+    sent = orders(8)
+    send_all(big, big_listener, destination, sent)
+    big_got = [b for b, _ in drain(big, big_listener, 4, "orders over 100")]
+    all_got = [b for b, _ in drain(everything, all_listener, 8, "every order")]
+    check(big_got == [b for b, h in sent if int(h["amount"]) > 100], f"selecting subscriber got {big_got}")
+    check(all_got == [b for b, _ in sent], f"plain subscriber got {all_got}")
+    big_listener.expect_silence(0.3, "an order of 100 or less")
+    close(big, big_listener)
+    close(everything, all_listener)
+    return {"selected": len(big_got), "all": len(all_got)}
+
+
+def selector_bad(host, port):
+    conn, listener = open_connection(host, port)
+    conn.subscribe(f"/queue/interop.py.bad.{uuid.uuid4().hex[:8]}", id="bad", headers={"selector": "region = 'EU' AND"})
+    check(listener.disconnected.wait(base.WAIT_S), "the broker kept a connection whose SUBSCRIBE had a bad selector")
+    check(listener.errors, "no ERROR for a bad selector")
+    message = listener.errors[0].headers.get("message", "")
+    check("selector" in message and "position 18" in message, f"the ERROR does not name the selector's fault and position: {message!r}")
+    return {"error": message}
+
+
+def durable_selector_subscribe(host, port):
+    conn, listener = open_connection(host, port, headers={"client-id": DURABLE_CLIENT})
+    subscribe(conn, listener, DURABLE_TOPIC, "d", **DURABLE_HEADERS)
+    close(conn, listener)
+    return {"subscribed": DURABLE_HEADERS["selector"]}
+
+
+def durable_selector_send(host, port):
+    producer, listener = open_connection(host, port)
+    send_all(producer, listener, DURABLE_TOPIC, orders(20))
+    close(producer, listener)
+    return {"sent": 20, "matching": len(matching(orders(20)))}
+
+
+def durable_selector_drain(host, port):
+    conn, listener = open_connection(host, port, headers={"client-id": DURABLE_CLIENT})
+    subscribe(conn, listener, DURABLE_TOPIC, "d", **DURABLE_HEADERS)
+    expected = matching(orders(20))
+    got = [b for b, _ in drain(conn, listener, len(expected), "orders the durable selector matches")]
+    check(got == expected, f"durable subscriber got {got}, expected {expected}")
+    listener.expect_silence(0.5, "an order the durable selector does not match")
+    close(conn, listener)
+    return {"received": len(got)}
+
+
 SCENARIOS = {
     "groups": groups,
     "groups-send": groups_send,
     "groups-drain": groups_drain,
     "exclusive": exclusive,
     "priority": priority,
+    "selector-queue": selector_queue,
+    "selector-topic": selector_topic,
+    "selector-bad": selector_bad,
+    "durable-selector-subscribe": durable_selector_subscribe,
+    "durable-selector-send": durable_selector_send,
+    "durable-selector-drain": durable_selector_drain,
 }
 
 if __name__ == "__main__":

@@ -43,7 +43,8 @@ public sealed class Consumer
     internal bool HasRoomInPass => !IsClosed && _inFlight.Count + Reserved < Options.Prefetch;
 
     /// <summary>Whether this consumer may receive the message (its selector); <paramref name="loaded"/> caches the message.</summary>
-    internal bool Accepts(QueuedMessage queued, ref Message? loaded, IMessageStore? store) => true;
+    internal bool Accepts(QueuedMessage queued, ref Message? loaded, IMessageStore? store) =>
+        Options.Selector is not { } selector || selector.Matches(loaded ??= queued.Load(store));
 
     /// <summary>Acknowledges <paramref name="tag"/> (and, in client mode, every earlier delivery).</summary>
     /// <returns>False when the tag is unknown or already acknowledged.</returns>

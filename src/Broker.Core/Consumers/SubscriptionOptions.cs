@@ -1,3 +1,5 @@
+using Broker.Core.Selectors;
+
 namespace Broker.Core.Consumers;
 
 /// <summary>How a subscriber asked to receive messages.</summary>
@@ -31,6 +33,12 @@ public sealed record SubscriptionOptions
     /// </summary>
     public int Priority { get; init; }
 
+    /// <summary>
+    /// The JMS selector (<c>selector</c> on SUBSCRIBE): on a queue, the consumer receives only the messages it matches
+    /// and the others wait for another consumer; on a topic, the subscription keeps only what it matches.
+    /// </summary>
+    public MessageSelector? Selector { get; init; }
+
     /// <summary>Whether dispatch must look past arrival order and round-robin for this consumer.</summary>
-    internal bool NeedsSelectiveDispatch => Exclusive || Priority != 0;
+    internal bool NeedsSelectiveDispatch => Exclusive || Priority != 0 || Selector is not null;
 }

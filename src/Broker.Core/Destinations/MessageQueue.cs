@@ -1,5 +1,6 @@
 using Broker.Core.Consumers;
 using Broker.Core.Messages;
+using Broker.Core.Selectors;
 using Broker.Core.Storage;
 
 namespace Broker.Core.Destinations;
@@ -50,6 +51,9 @@ internal sealed partial class MessageQueue
 
     /// <summary>Only a queue or durable subscription journals its messages; a non-durable topic subscription never does.</summary>
     public bool IsDurable { get; init; } = true;
+
+    /// <summary>A topic subscription's selector: only the messages it matches enter the subscription.</summary>
+    public MessageSelector? Selector { get; init; }
 
     /// <summary>Called, outside the lock, when the last consumer leaves (a non-durable topic subscription ends).</summary>
     public Action<MessageQueue>? LastConsumerLeft { get; init; }

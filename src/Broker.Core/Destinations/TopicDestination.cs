@@ -1,5 +1,6 @@
 using Broker.Core.Consumers;
 using Broker.Core.Messages;
+using Broker.Core.Selectors;
 using Broker.Core.Storage;
 
 namespace Broker.Core.Destinations;
@@ -30,6 +31,10 @@ internal sealed class TopicDestination(DestinationName name, BrokerContext conte
         var durable = Task.CompletedTask;
         foreach (var subscription in Volatile.Read(ref _subscriptions))
         {
+            if (subscription.Selector is { } selector && !selector.Matches(message))
+            {
+                continue;
+            }
             var stored = subscription.Enqueue(message, producerId, producerSequence);
             durable = stored.IsCompleted ? durable : stored;
         }
@@ -47,8 +52,10 @@ internal sealed class TopicDestination(DestinationName name, BrokerContext conte
         {
             IsDurable = false,
             LastConsumerLeft = RemoveSubscription,
+            Selector = options.Selector,
         };
-        var consumer = queue.AddConsumer(sink, options);
+        // The subscription keeps only what the selector matches: its one consumer takes everything that is kept.
+        var consumer = queue.AddConsumer(sink, options with { Selector = null });
         lock (_lock)
         {
             _subscriptions = [.. _subscriptions, queue];
@@ -57,7 +64,7 @@ internal sealed class TopicDestination(DestinationName name, BrokerContext conte
     }
 
     /// <summary>Creates (or finds) a durable subscription without a subscriber: recovery, or its first SUBSCRIBE.</summary>
-    public MessageQueue EnsureDurable(QueueKey key, bool journal)
+    public MessageQueue EnsureDurable(QueueKey key, bool journal, MessageSelector? selector = null)
     {
         lock (_lock)
         {
@@ -67,9 +74,9 @@ internal sealed class TopicDestination(DestinationName name, BrokerContext conte
             }
             if (journal)
             {
-                context.Append(new DurableSubscriptionCreatedRecord(key));
+                context.Append(new DurableSubscriptionCreatedRecord(key, selector?.Text));
             }
-            queue = new MessageQueue(key, context);
+            queue = new MessageQueue(key, context) { Selector = selector };
             _durable[key.Queue] = queue;
             _subscriptions = [.. _subscriptions, queue];
             return queue;
@@ -148,12 +155,18 @@ internal sealed class TopicDestination(DestinationName name, BrokerContext conte
         // Under the topic lock, so two subscribers racing for one durable subscription cannot both get in.
         lock (_lock)
         {
-            var queue = EnsureDurable(key, journal: true);
+            if (_durable.TryGetValue(key.Queue, out var existing) && existing.Selector?.Text != options.Selector?.Text
+                && existing.ConsumerCount == 0)
+            {
+                // As ActiveMQ does: a durable subscription asked for with another selector is a new subscription.
+                RemoveDurable(options.ClientId!, options.DurableName!);
+            }
+            var queue = EnsureDurable(key, journal: true, options.Selector);
             if (queue.ConsumerCount > 0)
             {
                 throw new BrokerException($"durable subscription '{options.ClientId}:{options.DurableName}' on {Name} is already active");
             }
-            return queue.AddConsumer(sink, options);
+            return queue.AddConsumer(sink, options with { Selector = null });
         }
     }
 

@@ -56,7 +56,7 @@ public sealed class RecoveryState(long memoryLimit)
                 break;
             case DurableSubscriptionCreatedRecord durable:
                 _destinations.Add(DestinationName.Topic(durable.Subscription.Topic!));
-                Queue(durable.Subscription);
+                Queue(durable.Subscription).Selector = durable.Selector;
                 break;
             case DurableSubscriptionRemovedRecord removed:
                 Drop(removed.Subscription.Queue);
@@ -144,6 +144,9 @@ public sealed class RecoveryState(long memoryLimit)
 
     public sealed record RecoveredQueue(QueueKey Key)
     {
+        /// <summary>A durable subscription's selector, as its subscriber gave it.</summary>
+        public string? Selector { get; set; }
+
         public Dictionary<long, RecoveredMessage> Messages { get; } = [];
     }
 

@@ -47,7 +47,8 @@ public sealed record DestinationCreatedRecord(DestinationName Destination) : Sto
 
 public sealed record DestinationDeletedRecord(DestinationName Destination) : StoreRecord;
 
-public sealed record DurableSubscriptionCreatedRecord(QueueKey Subscription) : StoreRecord;
+/// <summary>A durable topic subscription began; <paramref name="Selector"/> is the JMS selector it keeps across restarts and failovers.</summary>
+public sealed record DurableSubscriptionCreatedRecord(QueueKey Subscription, string? Selector = null) : StoreRecord;
 
 public sealed record DurableSubscriptionRemovedRecord(QueueKey Subscription) : StoreRecord;
 

@@ -3,6 +3,7 @@ using Broker.Core;
 using Broker.Core.Consumers;
 using Broker.Core.Messages;
 using Broker.Core.Security;
+using Broker.Core.Selectors;
 using Broker.Stomp.Protocol;
 
 namespace Broker.Stomp.Sessions;
@@ -90,6 +91,7 @@ public sealed partial class StompSession
             Owner = $"{ConnectionId}:{id}",
             Exclusive = ParseBoolean(frame, "activemq.exclusive"),
             Priority = ParseConsumerPriority(frame["activemq.priority"]),
+            Selector = ParseSelector(frame["selector"]),
         });
         _subscriptions[id] = subscription;
         _subscriptionsByNumber[subscription.Number] = subscription;
@@ -186,6 +188,22 @@ public sealed partial class StompSession
         text is null ? Message.DefaultPriority
         : byte.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var priority) && priority <= 9 ? priority
         : throw new StompProtocolException($"priority '{text}' must be a number from 0 to 9");
+
+    private static MessageSelector? ParseSelector(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+        try
+        {
+            return MessageSelector.Parse(text);
+        }
+        catch (SelectorException e)
+        {
+            throw new StompProtocolException($"invalid selector '{text}': {e.Message}");
+        }
+    }
 
     private static int ParseConsumerPriority(string? text) =>
         text is null ? 0

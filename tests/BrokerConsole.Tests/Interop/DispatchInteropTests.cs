@@ -20,6 +20,9 @@ public sealed class DispatchInteropTests
     [InlineData("groups")]
     [InlineData("exclusive")]
     [InlineData("priority")]
+    [InlineData("selector-queue")]
+    [InlineData("selector-topic")]
+    [InlineData("selector-bad")]
     public async Task StompPy_Scenario_Succeeds(string scenario)
     {
         InteropScripts.RequireNoProblem(await PythonProblem.Value);
@@ -28,9 +31,10 @@ public sealed class DispatchInteropTests
         await RunAsync(host.StompPort(), scenario);
     }
 
-    /// <summary>What the first phase left on the master is served by the promoted slave as the second phase expects.</summary>
+    /// <summary>What the phases before the kill left on the master is served by the promoted slave as the last phase expects.</summary>
     [Theory]
     [InlineData("groups-send", "groups-drain")]
+    [InlineData("durable-selector-subscribe,durable-selector-send", "durable-selector-drain")]
     public async Task StompPy_AcrossMasterKill_Succeeds(string before, string after)
     {
         InteropScripts.RequireNoProblem(await PythonProblem.Value);
@@ -39,10 +43,28 @@ public sealed class DispatchInteropTests
         await using var slave = await BrokerProcess.StartAsync(Replicas.SlaveOf(master.Port), timeout.Token);
         await Replicas.WaitInSyncAsync(master, slave, timeout.Token);
 
-        await RunAsync(master.Port, before);
+        foreach (var phase in before.Split(','))
+        {
+            await RunAsync(master.Port, phase);
+        }
         master.Kill();
         var port = await slave.WaitForStompAsync(Replicas.FailoverTimeout, timeout.Token);
         await RunAsync(port, after);
+    }
+
+    /// <summary>A durable subscription's selector survives a SIGKILL and restart of a single broker.</summary>
+    [Fact]
+    public async Task StompPy_DurableSelector_SurvivesKillAndRestart()
+    {
+        InteropScripts.RequireNoProblem(await PythonProblem.Value);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await using var broker = await BrokerProcess.StartAsync(cancellationToken: timeout.Token);
+
+        await RunAsync(broker.Port, "durable-selector-subscribe");
+        await RunAsync(broker.Port, "durable-selector-send");
+        broker.Kill();
+        await broker.StartAsync(timeout.Token);
+        await RunAsync(broker.Port, "durable-selector-drain");
     }
 
     private static Task RunAsync(int port, string scenario) =>
