@@ -14,10 +14,10 @@ public static class QueueApi
         var view = app.MapGroup("/api/brokers/{b}").RequireAuthorization(SecurityExtensions.ViewPolicy);
         var admin = app.MapGroup("/api/brokers/{b}").RequireAuthorization(SecurityExtensions.AdministerPolicy);
 
-        view.MapGet("/queues/{q}/messages", (string b, string q, int? offset, int? limit, string? filter, QueueOperations queues) =>
+        view.MapGet("/queues/{q}/messages", (string b, string q, int? offset, int? limit, string? filter, string? selector, QueueOperations queues) =>
             ApiResults.From(() =>
             {
-                var (total, page) = queues.Browse(b, q, offset ?? 0, limit ?? 100, filter);
+                var (total, page) = queues.Browse(b, q, offset ?? 0, limit ?? 100, filter, selector);
                 return Results.Ok(new { total, items = page.Select(m => MessageView(m.Message, m.DeliveryCount)) });
             }));
         view.MapGet("/queues/{q}/messages/{id}/body", (string b, string q, string id, QueueOperations queues, HttpContext http) =>

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text;
 using Broker.Core;
 using Broker.Core.Messages;
+using Broker.Core.Selectors;
 
 namespace BrokerConsole.Api;
 
@@ -19,14 +20,33 @@ public sealed partial class QueueOperations(Func<string, MessageBroker?> findBro
     /// <summary>The header the core puts on a dead-lettered message: where it was going.</summary>
     public const string OriginalDestinationHeader = "original-destination";
 
-    /// <summary>One page of a queue, never consuming; <paramref name="filter"/> matches header names or values, the id or the body text.</summary>
-    public (int Total, IReadOnlyList<BrowsedMessage> Page) Browse(string broker, string queue, int offset, int limit, string? filter)
+    /// <summary>
+    /// One page of a queue, never consuming; <paramref name="filter"/> matches header names or values, the id or the
+    /// body text, and <paramref name="selector"/> is a JMS selector as a consumer would give it (both when both are given).
+    /// </summary>
+    public (int Total, IReadOnlyList<BrowsedMessage> Page) Browse(string broker, string queue, int offset, int limit, string? filter, string? selector = null)
     {
         if (offset < 0 || limit is < 1 or > MaxPage)
         {
             throw OperationException.BadRequest($"offset must be 0 or more and limit 1 to {MaxPage}");
         }
-        return Broker(broker).Browse(queue, offset, limit, string.IsNullOrEmpty(filter) ? null : m => Matches(m, filter));
+        MessageSelector? parsed;
+        try
+        {
+            parsed = string.IsNullOrWhiteSpace(selector) ? null : MessageSelector.Parse(selector);
+        }
+        catch (SelectorException e)
+        {
+            throw OperationException.BadRequest($"invalid selector: {e.Message}");
+        }
+        Func<Message, bool>? matches = (string.IsNullOrEmpty(filter), parsed) switch
+        {
+            (true, null) => null,
+            (true, { } s) => s.Matches,
+            (false, null) => m => Matches(m, filter!),
+            (false, { } s) => m => s.Matches(m) && Matches(m, filter!),
+        };
+        return Broker(broker).Browse(queue, offset, limit, matches);
     }
 
     /// <summary>One message of a queue by id, or null when it is no longer there.</summary>

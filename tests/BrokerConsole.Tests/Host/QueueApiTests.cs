@@ -53,6 +53,24 @@ public sealed class QueueApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Browse_SelectorMatchesAsASubscriberWould_AndABadOneIsRefusedWithItsPosition()
+    {
+        await SendAsync("orders-eu", new { body = "big eu", headers = new Dictionary<string, string> { ["region"] = "EU", ["amount"] = "150" } });
+        await SendAsync("orders-eu", new { body = "small eu", headers = new Dictionary<string, string> { ["region"] = "EU", ["amount"] = "50" } });
+        await SendAsync("orders-eu", new { body = "big us", headers = new Dictionary<string, string> { ["region"] = "US", ["amount"] = "150" } });
+
+        var page = await GetAsync("/api/brokers/b1/queues/orders-eu/messages?selector=" + Uri.EscapeDataString("region = 'EU' AND amount > 100"));
+        var both = await GetAsync("/api/brokers/b1/queues/orders-eu/messages?filter=small&selector=" + Uri.EscapeDataString("region = 'EU'"));
+        using var http = _host.CreateHttpClient();
+        var bad = await http.GetAsync("/api/brokers/b1/queues/orders-eu/messages?selector=" + Uri.EscapeDataString("region = "));
+
+        Assert.Equal(["big eu"], page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("body").GetString()));
+        Assert.Equal(["small eu"], both.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("body").GetString()));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("position 10", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BinaryBody_Base64RoundTrip()
     {
         await SendAsync("bin", new { body = Convert.ToBase64String(new byte[] { 0, 1, 2, 255 }), bodyEncoding = "base64" });

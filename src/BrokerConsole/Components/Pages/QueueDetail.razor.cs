@@ -28,6 +28,8 @@ public sealed partial class QueueDetail : LiveComponent<DestinationChanges>
     private BrowsedMessage? _selected;
     private string _filter = "";
     private string _appliedFilter = "";
+    private string _selector = "";
+    private string _appliedSelector = "";
     private string _target = "";
     private int _total;
     private string? _status;
@@ -78,7 +80,7 @@ public sealed partial class QueueDetail : LiveComponent<DestinationChanges>
     {
         try
         {
-            var (total, page) = Queues.Browse(Broker, Queue, request.StartIndex, request.Count ?? PageSize, _appliedFilter);
+            var (total, page) = Queues.Browse(Broker, Queue, request.StartIndex, request.Count ?? PageSize, _appliedFilter, _appliedSelector);
             if (_total != total)
             {
                 // The count above the grid is this page's markup, not the grid's: it must render too.
@@ -97,6 +99,8 @@ public sealed partial class QueueDetail : LiveComponent<DestinationChanges>
     private async Task ApplyFilterAsync()
     {
         _appliedFilter = _filter.Trim();
+        _appliedSelector = _selector.Trim();
+        _error = null;
         await _pagination.SetCurrentPageIndexAsync(0);
         await RefreshAsync();
     }
