@@ -105,4 +105,46 @@ public class SelectorDispatchTests
         t.SendWith(T("t"), "b3", Color("blue"));
         Assert.Equal(["b3"], changed.Bodies);
     }
+
+    [Fact]
+    public void Queue_FastSelectiveConsumer_GetsAllItsMessages_WhileOthersHoldTheirs()
+    {
+        using var t = new TestBroker();
+        var consumers = Enumerable.Range(0, 3)
+            .Select(i => t.Subscribe(Q("q"), prefetch: 1, owner: $"c{i}", configure: Selecting($"k = '{i}'")))
+            .ToList();
+        for (var i = 0; i < 30; i++)
+        {
+            t.SendWith(Q("q"), $"m{i}", ("k", (i % 3).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        var (fast, sink) = consumers[0];
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.True(fast.Ack(sink.Last.Tag));
+        }
+
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"m{i * 3}"), sink.Bodies);
+        Assert.Equal(["m1"], consumers[1].Sink.Bodies);
+        Assert.Equal(["m2"], consumers[2].Sink.Bodies);
+    }
+
+    [Fact]
+    public void Queue_HigherPriorityMessageArrivingBehindWhereAConsumerLooked_IsStillFoundFirst()
+    {
+        using var t = new TestBroker();
+        var (consumer, red) = t.Subscribe(Q("q"), prefetch: 1, configure: Selecting("color = 'red'"));
+        t.SendWith(Q("q"), "r1", Color("red"));
+        t.SendWith(Q("q"), "b1", Color("blue"));
+        t.SendWith(Q("q"), "r2", Color("red"));
+        Assert.True(consumer.Ack(red.Last.Tag));
+        Assert.Equal(["r1", "r2"], red.Bodies);
+
+        var urgent = TestMessages.Create(t.Broker, Q("q"), "urgent", priority: 9, headers: [KeyValuePair.Create("color", "red")]);
+        t.Broker.Send(urgent);
+        t.SendWith(Q("q"), "r3", Color("red"));
+        Assert.True(consumer.Ack(red.Last.Tag));
+
+        Assert.Equal(["r1", "r2", "urgent"], red.Bodies);
+    }
 }

@@ -40,6 +40,12 @@ public sealed class Consumer
     /// <summary>Messages chosen for this consumer in the dispatch pass under way, not yet delivered.</summary>
     internal int Reserved { get; set; }
 
+    /// <summary>
+    /// In selective dispatch, where this consumer last stopped looking: every message up to there that still waits is
+    /// one it cannot take (its selector, another consumer's group). Null: look from the head.
+    /// </summary>
+    internal QueuedMessage? ScannedThrough { get; set; }
+
     internal bool HasRoomInPass => !IsClosed && _inFlight.Count + Reserved < Options.Prefetch;
 
     /// <summary>Whether this consumer may receive the message (its selector); <paramref name="loaded"/> caches the message.</summary>

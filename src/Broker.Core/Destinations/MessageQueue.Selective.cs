@@ -12,6 +12,11 @@ internal sealed partial class MessageQueue
     private readonly List<(QueuedMessage Message, Consumer Consumer, bool FirstOfGroup)> _chosen = [];
     private readonly List<QueuedMessage> _expired = [];
 
+    private readonly List<Consumer> _onlyCandidate = new(1);
+
+    // A group closed in this pass: messages of it that consumers looked past may now be theirs.
+    private bool _cursorsStale;
+
     private void DispatchSelectively(ref DeadLetters? dead, Consumer? only, QueuedMessage? added)
     {
         // Unsettled (a consumer came or went, messages came back): a whole pass over every consumer.
@@ -29,8 +34,16 @@ internal sealed partial class MessageQueue
                 Consider(added, candidates, now);
             }
         }
+        else if (_settled && only is not null)
+        {
+            ScanFor(only, now);
+        }
         else
         {
+            foreach (var consumer in _consumers)
+            {
+                consumer.ScannedThrough = null;
+            }
             foreach (var queued in _pending)
             {
                 if (!HasRoom(candidates))
@@ -53,7 +66,61 @@ internal sealed partial class MessageQueue
         }
         _expired.Clear();
         _chosen.Clear();
+        if (_settled && added is not null)
+        {
+            ForgetCursorsPast(added);
+        }
+        if (_cursorsStale)
+        {
+            _cursorsStale = false;
+            foreach (var consumer in _consumers)
+            {
+                consumer.ScannedThrough = null;
+            }
+        }
         _settled = true;
+    }
+
+    /// <summary>
+    /// One consumer has room again: it looks on from where it last stopped, since everything before that which still
+    /// waits is something it cannot take. Without this, a fast consumer among many selective ones would walk past
+    /// every message the slower ones have not taken yet, on every ACK.
+    /// </summary>
+    private void ScanFor(Consumer consumer, long now)
+    {
+        var from = consumer.ScannedThrough;
+        if (from is not null && QueuedMessage.DispatchOrder.Compare(from, _pending.Max!) >= 0)
+        {
+            return;
+        }
+        var rest = from is null ? _pending : _pending.GetViewBetween(from, _pending.Max!);
+        QueuedMessage? last = null;
+        foreach (var queued in rest)
+        {
+            if (!consumer.HasRoomInPass)
+            {
+                break;
+            }
+            Consider(queued, _onlyCandidate, now);
+            last = queued;
+        }
+        consumer.ScannedThrough = last ?? from;
+    }
+
+    /// <summary>A message that stays waiting ahead of where consumers stopped looking (a higher priority): they look again.</summary>
+    private void ForgetCursorsPast(QueuedMessage waiting)
+    {
+        if (!_pending.Contains(waiting))
+        {
+            return;
+        }
+        foreach (var consumer in _consumers)
+        {
+            if (consumer.ScannedThrough is { } cursor && QueuedMessage.DispatchOrder.Compare(waiting, cursor) < 0)
+            {
+                consumer.ScannedThrough = null;
+            }
+        }
     }
 
     /// <summary>
@@ -62,12 +129,18 @@ internal sealed partial class MessageQueue
     /// </summary>
     private List<Consumer> Candidates(Consumer? only)
     {
-        var exclusive = _consumers.Find(c => c.Options.Exclusive);
-        if (exclusive is not null)
+        var exclusive = _exclusiveConsumers == 0 ? null : _consumers.Find(c => c.Options.Exclusive);
+        var single = exclusive is null ? only : only is null || only == exclusive ? exclusive : null;
+        if (exclusive is null && only is null)
         {
-            return only is null || only == exclusive ? [exclusive] : [];
+            return _consumers;
         }
-        return only is null ? _consumers : _consumers.Contains(only) ? [only] : [];
+        _onlyCandidate.Clear();
+        if (single is not null && !single.IsClosed)
+        {
+            _onlyCandidate.Add(single);
+        }
+        return _onlyCandidate;
     }
 
     private static bool HasRoom(List<Consumer> candidates)
@@ -150,6 +223,7 @@ internal sealed partial class MessageQueue
         if (queued.ClosesGroup)
         {
             _groups.Close(queued.GroupId!);
+            _cursorsStale = true;
         }
         _chosen.Add((queued, consumer, firstOfGroup));
     }

@@ -30,6 +30,8 @@ internal sealed partial class MessageQueue
 
     // True when nothing that waits could go out to the consumers as they are (see Dispatch).
     private bool _settled;
+
+    private int _exclusiveConsumers;
     private long _nextSequence;
 
     public MessageQueue(QueueKey key, BrokerContext context, PendingLimit? pendingLimit = null)
@@ -130,6 +132,10 @@ internal sealed partial class MessageQueue
             {
                 _selective = true;
             }
+            if (options.Exclusive)
+            {
+                _exclusiveConsumers++;
+            }
             _settled = false;
             Dispatch(ref dead);
         }
@@ -148,6 +154,10 @@ internal sealed partial class MessageQueue
                 return;
             }
             consumer.IsClosed = true;
+            if (consumer.Options.Exclusive)
+            {
+                _exclusiveConsumers--;
+            }
             _groups.Release(consumer);
             _settled = false;
             var unacked = consumer.UntrackAll();
@@ -445,6 +455,7 @@ internal sealed partial class MessageQueue
             consumer.Sink.Closed(consumer, $"slow consumer: more than {limit.MaxPending} messages pending on a topic subscription");
         }
         _consumers.Clear();
+        _exclusiveConsumers = 0;
         Remove([.. _pending], RemovalReason.Discarded);
         _pending.Clear();
         return true;
