@@ -173,6 +173,29 @@ public sealed partial class MessageBroker : IAsyncDisposable
         && destination is TopicDestination t
         && t.RemoveDurable(clientId, durableName);
 
+    /// <summary>
+    /// Deletes the durable subscriptions of <paramref name="clientId"/> named <paramref name="durableName"/>, whichever
+    /// topic they are on (ActiveMQ names one by client id and name alone); one with its subscriber online is refused.
+    /// </summary>
+    /// <returns>False when there is none.</returns>
+    public bool RemoveDurableSubscription(string clientId, string durableName)
+    {
+        var found = false;
+        foreach (var topic in _destinations.Values.OfType<TopicDestination>())
+        {
+            if (topic.FindDurable(clientId, durableName) is not { } queue)
+            {
+                continue;
+            }
+            if (queue.ConsumerCount > 0)
+            {
+                throw new BrokerException($"durable subscription '{clientId}:{durableName}' on {topic.Name} is in use by a subscriber");
+            }
+            found |= topic.RemoveDurable(clientId, durableName);
+        }
+        return found;
+    }
+
     public Transaction BeginTransaction(string id)
     {
         EnsureStarted();

@@ -253,6 +253,27 @@ def durable_selector_drain(host, port):
     return {"received": len(got)}
 
 
+def durable_delete(host, port):
+    """ActiveMQ's way: once the subscriber is gone, UNSUBSCRIBE naming the subscription on a new connection deletes it."""
+    topic = f"/topic/interop.py.durable-delete.{uuid.uuid4().hex[:8]}"
+    client_id = "py-durable-delete-" + uuid.uuid4().hex[:8]
+    durable = {"activemq.subscriptionName": "to-delete"}
+    conn, listener = open_connection(host, port, headers={"client-id": client_id})
+    subscribe(conn, listener, topic, "d", **durable)
+    close(conn, listener)
+
+    conn, listener = open_connection(host, port, headers={"client-id": client_id})
+    conn.unsubscribe("d", headers=dict(durable, receipt="unsub"))
+    listener.wait_receipts(["unsub"])
+    send_all(conn, listener, topic, [("sent-after-delete", {"persistent": "true"})])
+    subscribe(conn, listener, topic, "d", **durable)
+    listener.expect_silence(0.5, "a message sent while the durable subscription was deleted")
+    conn.unsubscribe("d", headers=dict(durable, receipt="unsub2"))
+    listener.wait_receipts(["unsub2"])
+    close(conn, listener)
+    return {"deleted": True}
+
+
 SCENARIOS = {
     "groups": groups,
     "groups-send": groups_send,
@@ -262,6 +283,7 @@ SCENARIOS = {
     "selector-queue": selector_queue,
     "selector-topic": selector_topic,
     "selector-bad": selector_bad,
+    "durable-delete": durable_delete,
     "durable-selector-subscribe": durable_selector_subscribe,
     "durable-selector-send": durable_selector_send,
     "durable-selector-drain": durable_selector_drain,

@@ -12,7 +12,10 @@ internal sealed class MessageGroups
     public const string GroupIdHeader = "JMSXGroupID";
     public const string GroupSequenceHeader = "JMSXGroupSeq";
 
-    /// <summary>Set on the first message of a group a consumer receives, as ActiveMQ does.</summary>
+    /// <summary>
+    /// Set on the first message of a group a consumer receives. ActiveMQ sets it for JMS consumers only (its STOMP
+    /// consumers never see it); STOMP consumers here get it too, so they can reset what they keep per group.
+    /// </summary>
     public const string FirstForConsumerHeader = "JMSXGroupFirstForConsumer";
 
     private readonly Dictionary<string, Consumer> _owners = new(StringComparer.Ordinal);

@@ -83,6 +83,14 @@ internal sealed class TopicDestination(DestinationName name, BrokerContext conte
         }
     }
 
+    public MessageQueue? FindDurable(string clientId, string durableName)
+    {
+        lock (_lock)
+        {
+            return _durable.GetValueOrDefault(QueueKey.ForDurable(Name.Name, clientId, durableName).Queue);
+        }
+    }
+
     /// <summary>Deletes a durable subscription and what it kept (UNSUBSCRIBE naming the subscription).</summary>
     public bool RemoveDurable(string clientId, string durableName, bool journal = true)
     {

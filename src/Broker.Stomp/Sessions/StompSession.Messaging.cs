@@ -101,18 +101,35 @@ public sealed partial class StompSession
 
     private void Unsubscribe(StompFrame frame)
     {
-        var id = frame["id"] ?? (_version == StompVersion.V1_0 ? frame["destination"] : null)
-            ?? throw new StompProtocolException("UNSUBSCRIBE needs an id header");
-        if (!_subscriptions.Remove(id, out var subscription))
+        // ActiveMQ's way to delete a durable subscription: UNSUBSCRIBE naming it, on the connection that holds it or,
+        // once its subscriber is gone, on any connection with the same client-id.
+        var durableName = frame["activemq.subscriptionName"] ?? frame["durable-subscription-name"];
+        var id = frame["id"] ?? (_version == StompVersion.V1_0 ? frame["destination"] : null);
+        if (id is null && durableName is null)
+        {
+            throw new StompProtocolException("UNSUBSCRIBE needs an id header");
+        }
+        Subscription? subscription = null;
+        var held = id is not null && _subscriptions.Remove(id, out subscription);
+        if (held)
+        {
+            _subscriptionsByNumber.Remove(subscription!.Number);
+            subscription.Consumer.Close();
+        }
+        else if (durableName is null)
         {
             throw new StompProtocolException($"no subscription with id '{id}' on this connection");
         }
-        _subscriptionsByNumber.Remove(subscription.Number);
-        subscription.Consumer.Close();
-        // ActiveMQ's way to delete a durable subscription: UNSUBSCRIBE naming it.
-        if ((frame["activemq.subscriptionName"] ?? frame["durable-subscription-name"]) is { } durableName && _clientId is not null)
+        if (durableName is not null)
         {
-            _broker.RemoveDurableSubscription(subscription.Destination, _clientId, durableName);
+            if (string.IsNullOrEmpty(_clientId))
+            {
+                throw new StompProtocolException("deleting a durable subscription needs the client-id header on CONNECT");
+            }
+            if (!_broker.RemoveDurableSubscription(_clientId, durableName) && !held)
+            {
+                throw new BrokerException($"no durable subscription '{durableName}' for client-id '{_clientId}'");
+            }
         }
         EnqueueReceipt(frame);
     }

@@ -23,6 +23,7 @@ public sealed class DispatchInteropTests
     [InlineData("selector-queue")]
     [InlineData("selector-topic")]
     [InlineData("selector-bad")]
+    [InlineData("durable-delete")]
     public async Task StompPy_Scenario_Succeeds(string scenario)
     {
         InteropScripts.RequireNoProblem(await PythonProblem.Value);
