@@ -136,7 +136,10 @@ public sealed partial class MessageBroker
             destination.Restore();
             throw;
         }
-        _destinations.TryRemove(KeyValuePair.Create(name, destination));
+        if (_destinations.TryRemove(KeyValuePair.Create(name, destination)))
+        {
+            Removed(destination);
+        }
         return true;
     }
 

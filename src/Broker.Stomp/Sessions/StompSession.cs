@@ -136,7 +136,7 @@ public sealed partial class StompSession : IAsyncDisposable
         _transactions.Clear();
         foreach (var subscription in _subscriptions.Values)
         {
-            subscription.Consumer.Close();
+            subscription.Close();
         }
         _subscriptions.Clear();
         _subscriptionsByNumber.Clear();

@@ -1,0 +1,93 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Broker.Core.Messages;
+
+/// <summary>
+/// A wildcard destination name, ActiveMQ's syntax: <c>.</c> separates elements, <c>*</c> stands for exactly one
+/// element, <c>&gt;</c> (last only) for one or more. <c>PRICE.STOCK.&gt;</c> matches <c>PRICE.STOCK.NYSE.IBM</c> but
+/// not <c>PRICE.STOCK</c>; <c>orders.*</c> matches <c>orders.eu</c> but not <c>orders.eu.paris</c>.
+/// </summary>
+public sealed class DestinationPattern
+{
+    private const string AnyOne = "*";
+    private const string AnyRest = ">";
+    private readonly string[] _elements;
+    private readonly bool _rest;
+
+    private DestinationPattern(DestinationName name, string[] elements)
+    {
+        Name = name;
+        _rest = elements[^1] == AnyRest;
+        _elements = _rest ? elements[..^1] : elements;
+        var literal = Array.FindIndex(_elements, e => e == AnyOne);
+        var literalElements = literal < 0 ? _elements : _elements[..literal];
+        // Every name the pattern matches starts with its literal elements and the dot after them.
+        LiteralPrefix = literalElements.Length == 0 ? "" : string.Join('.', literalElements) + ".";
+    }
+
+    /// <summary>The pattern as a destination (<c>/topic/PRICE.&gt;</c>).</summary>
+    public DestinationName Name { get; }
+
+    public DestinationKind Kind => Name.Kind;
+
+    /// <summary>What every matching name starts with: the elements before the first wildcard, each with its dot.</summary>
+    public string LiteralPrefix { get; }
+
+    /// <summary>Whether <paramref name="name"/> holds a wildcard character (valid or not).</summary>
+    public static bool IsWildcard(string name) => name.AsSpan().IndexOfAny('*', '>') >= 0;
+
+    /// <summary>The pattern a destination names, or null when its name holds no wildcard.</summary>
+    public static DestinationPattern? Of(DestinationName name) =>
+        IsWildcard(name.Name) && TryParse(name, out var pattern, out _) ? pattern : null;
+
+    /// <summary>Checks a wildcard name: <c>*</c> and <c>&gt;</c> only as whole elements, <c>&gt;</c> only last.</summary>
+    public static bool TryParse(DestinationName name, [NotNullWhen(true)] out DestinationPattern? pattern, [NotNullWhen(false)] out string? error)
+    {
+        pattern = null;
+        var elements = name.Name.Split('.');
+        for (var i = 0; i < elements.Length; i++)
+        {
+            var element = elements[i];
+            if (element != AnyOne && element != AnyRest && IsWildcard(element))
+            {
+                error = $"wildcard '{name}': '*' and '>' must stand alone between dots (element '{element}')";
+                return false;
+            }
+            if (element == AnyRest && i != elements.Length - 1)
+            {
+                error = $"wildcard '{name}': '>' must be the last element";
+                return false;
+            }
+        }
+        error = null;
+        pattern = new DestinationPattern(name, elements);
+        return true;
+    }
+
+    /// <summary>Whether a destination of the pattern's kind named <paramref name="name"/> matches.</summary>
+    public bool Matches(string name)
+    {
+        // start: where the name's next element begins; name.Length + 1 once the name has no element left.
+        var start = 0;
+        foreach (var element in _elements)
+        {
+            if (start > name.Length)
+            {
+                return false;
+            }
+            var dot = name.IndexOf('.', start);
+            var end = dot < 0 ? name.Length : dot;
+            if (element != AnyOne && !name.AsSpan(start, end - start).SequenceEqual(element))
+            {
+                return false;
+            }
+            start = end + 1;
+        }
+        // '>' takes one or more elements left; without it, none may be left.
+        return _rest ? start <= name.Length : start == name.Length + 1;
+    }
+
+    public bool Matches(DestinationName name) => name.Kind == Kind && Matches(name.Name);
+
+    public override string ToString() => Name.ToString();
+}
