@@ -43,6 +43,21 @@ public class InactiveDestinationTests
         [.. t.Events.Since(null).Where(e => e.Kind == BrokerEventKind.InactiveDestinationsRemoved)];
 
     [Fact]
+    public void VirtualTopicConsumerQueue_StaysWhileIdle_SoItKeepsCollecting()
+    {
+        using var t = Broker();
+        t.Subscribe(Q("Consumer.A.VirtualTopic.Orders"), owner: "a").Consumer.Close();
+        t.Send(Q("plain"), "m");
+        t.Broker.Purge("plain");
+
+        IdleFor(t, Timeout + TimeSpan.FromSeconds(1));
+        t.Send(T("VirtualTopic.Orders"), "while the consumers are away");
+
+        Assert.Null(t.Broker.GetDestination(Q("plain")));
+        Assert.Equal(["while the consumers are away"], t.BrowseBodies("Consumer.A.VirtualTopic.Orders"));
+    }
+
+    [Fact]
     public void EmptyQueue_RemovedOnlyOnceInactiveForTheTimeout()
     {
         using var t = Broker();
