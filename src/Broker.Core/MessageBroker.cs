@@ -362,8 +362,12 @@ public sealed partial class MessageBroker : IAsyncDisposable
 
     public void CloseConnection() => Counters.CloseConnection();
 
-    public void Publish(BrokerEventKind kind, string detail) =>
-        _events.Publish(new BrokerEvent(Clock.GetUtcNow(), Name, kind, detail));
+    public void Publish(BrokerEventKind kind, string detail)
+    {
+        var @event = new BrokerEvent(Clock.GetUtcNow(), Name, kind, detail);
+        _events.Publish(@event);
+        AdviseEvent(@event);
+    }
 
     public async ValueTask DisposeAsync() => await StopAsync();
 

@@ -22,6 +22,10 @@ public sealed partial class StompSession
         var destinations = RequireDestinations(frame, allowWildcards: false);
         foreach (var destination in destinations)
         {
+            if (MessageBroker.IsAdvisory(destination))
+            {
+                throw new BrokerException($"{destination} is an advisory topic: only the broker publishes there");
+            }
             Demand(Permission.Send, destination);
         }
         var message = new Message
@@ -35,6 +39,7 @@ public sealed partial class StompSession
             Expires = ParseLong(frame, "expires"),
             Timestamp = _broker.Clock.GetUtcNow().ToUnixTimeMilliseconds(),
         };
+        AdviseProducers(destinations);
         if (frame["transaction"] is { } transactionId)
         {
             RequireTransaction(transactionId).Send(message, destinations);
@@ -106,10 +111,34 @@ public sealed partial class StompSession
         {
             subscription.Set = _broker.SubscribeAll(destinations, subscription, options);
         }
+        subscription.Destinations = destinations;
         _subscriptions[id] = subscription;
         _subscriptionsByNumber[subscription.Number] = subscription;
         EnqueueReceipt(frame);
         subscription.Release();
+        AdviseConsumers(subscription, added: true);
+    }
+
+    /// <summary>The consumer advisories of a subscription that began or ended, one per destination it named.</summary>
+    private void AdviseConsumers(Subscription subscription, bool added)
+    {
+        foreach (var destination in subscription.Destinations)
+        {
+            _broker.AdviseConsumer(destination, added, $"{ConnectionId}:{subscription.Id}", ConnectionId);
+        }
+    }
+
+    /// <summary>A connection's first SEND to a destination makes it a producer there (ActiveMQ's producer advisory).</summary>
+    private void AdviseProducers(IReadOnlyList<DestinationName> destinations)
+    {
+        foreach (var destination in destinations)
+        {
+            // Bounded: a connection that sends to ever new destinations stops being announced past the limit.
+            if (_producedTo.Count < MaxAdvisedProducers && _producedTo.Add(destination))
+            {
+                _broker.AdviseProducer(destination, added: true, ConnectionId);
+            }
+        }
     }
 
     private void Unsubscribe(StompFrame frame)
@@ -122,6 +151,7 @@ public sealed partial class StompSession
         }
         _subscriptionsByNumber.Remove(subscription.Number);
         subscription.Close();
+        AdviseConsumers(subscription, added: false);
         // ActiveMQ's way to delete a durable subscription: UNSUBSCRIBE naming it.
         if ((frame["activemq.subscriptionName"] ?? frame["durable-subscription-name"]) is { } durableName && _clientId is not null)
         {

@@ -29,6 +29,8 @@ public sealed partial class StompSession : IAsyncDisposable
     private readonly Dictionary<string, Subscription> _subscriptions = [];
     private readonly Dictionary<int, Subscription> _subscriptionsByNumber = [];
     private readonly Dictionary<string, Transaction> _transactions = [];
+    private readonly HashSet<Broker.Core.Messages.DestinationName> _producedTo = [];
+    private const int MaxAdvisedProducers = 1000;
     private readonly SemaphoreSlim _outboundRoom = new(0);
     private readonly AcceptedConnection? _accepted;
     // Until CONNECT negotiates, replies (an ERROR for a silent or garbled first frame) are written as 1.0 writes
@@ -97,6 +99,10 @@ public sealed partial class StompSession : IAsyncDisposable
         {
             _closing.Cancel();
             ReleaseBrokerState();
+            if (_user is not null)
+            {
+                _broker.AdviseConnection(opened: false, ConnectionId, _user.Name, _clientId, _transport.RemoteAddress);
+            }
             if (counted)
             {
                 _broker.CloseConnection();
@@ -137,9 +143,15 @@ public sealed partial class StompSession : IAsyncDisposable
         foreach (var subscription in _subscriptions.Values)
         {
             subscription.Close();
+            AdviseConsumers(subscription, added: false);
         }
         _subscriptions.Clear();
         _subscriptionsByNumber.Clear();
+        foreach (var destination in _producedTo)
+        {
+            _broker.AdviseProducer(destination, added: false, ConnectionId);
+        }
+        _producedTo.Clear();
     }
 
     private async Task ReadLoopAsync()

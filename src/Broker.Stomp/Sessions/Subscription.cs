@@ -13,6 +13,9 @@ internal sealed class Subscription(StompSession session, string id, DestinationN
 
     public DestinationName Destination { get; } = destination;
 
+    /// <summary>Every destination the SUBSCRIBE named: one, or a composite's; a wildcard as its pattern.</summary>
+    public IReadOnlyList<DestinationName> Destinations { get; set; } = [destination];
+
     /// <summary>The consumer of a subscription to one destination (a topic wildcard included); null with <see cref="Set"/>.</summary>
     public Consumer? Consumer { get; set; }
 
