@@ -250,13 +250,15 @@ public sealed partial class MessageBroker
     /// there: unchanged in a wildcard topic (its subscribers see the topic it was sent to), addressed to the queue in a
     /// virtual topic's consumer queue, with <c>original-destination</c> naming the topic (as ActiveMQ does).
     /// </summary>
-    internal IEnumerable<(Destination Target, Message Message)> Routes(Message message)
+    internal IEnumerable<(Destination Target, Message Message)> Routes(Message message) =>
+        message.Destination.IsQueue
+        || (Volatile.Read(ref _wildcardTopics).Length == 0 && !message.Destination.Name.StartsWith(VirtualTopicPrefix, StringComparison.Ordinal))
+            ? []
+            : RoutesOf(message);
+
+    private IEnumerable<(Destination Target, Message Message)> RoutesOf(Message message)
     {
         var name = message.Destination;
-        if (name.IsQueue)
-        {
-            yield break;
-        }
         foreach (var wildcard in Volatile.Read(ref _wildcardTopics))
         {
             if (wildcard.Pattern!.Matches(name.Name))
