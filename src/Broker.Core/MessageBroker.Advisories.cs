@@ -104,7 +104,7 @@ public sealed partial class MessageBroker
         {
             return false;
         }
-        if (_destinations.TryGetValue(DestinationName.Topic(topic), out var destination) && destination.Targets.Count > 0)
+        if (!DestinationPattern.IsWildcard(topic) && _destinations.TryGetValue(DestinationName.Topic(topic), out var destination) && destination.Targets.Count > 0)
         {
             return true;
         }
@@ -132,7 +132,9 @@ public sealed partial class MessageBroker
         };
         try
         {
-            if (_destinations.TryGetValue(name, out var destination) && destination.TryEnter())
+            // The advisory of a wildcard consumer has a wildcard in its topic's name: a destination of that name is a
+            // wildcard topic, which the routes below reach when it matches; sending to it by name would deliver twice.
+            if (!name.IsWildcard && _destinations.TryGetValue(name, out var destination) && destination.TryEnter())
             {
                 try
                 {

@@ -93,6 +93,20 @@ public class AdvisoryTests
     }
 
     [Fact]
+    public void ConsumerAdvisoryOfAWildcard_ReachesTheMatchingWildcardSubscriptionOnce()
+    {
+        using var t = new TestBroker();
+        var (_, sink) = t.Subscribe(T("ActiveMQ.Advisory.Consumer.Topic.>"), AckMode.Auto);
+
+        t.Broker.AdviseConsumer(T("PRICE.>"), added: true, "c1:1", "c1");
+        // The advisory of a consumer on '>' goes to a topic named like the wildcard subscription itself.
+        t.Broker.AdviseConsumer(T(">"), added: true, "c2:1", "c2");
+
+        Assert.Equal(["/topic/ActiveMQ.Advisory.Consumer.Topic.PRICE.>", "/topic/ActiveMQ.Advisory.Consumer.Topic.>"],
+            sink.Deliveries.Select(d => d.Message.Destination.ToString()));
+    }
+
+    [Fact]
     public void MasterSlaveEvents_AreAdvisories()
     {
         using var t = new TestBroker();
