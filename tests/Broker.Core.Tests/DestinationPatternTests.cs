@@ -113,4 +113,18 @@ public class DestinationPatternTests
 
         Assert.Equal(covered, new RoleGrant("consumer", Permission.Consume, grant).CoversAll(parsed));
     }
+
+    [Fact]
+    public void CanAll_NeedsOneGrantOfThePermissionCoveringTheWholePattern()
+    {
+        var user = new BrokerUser("u", new HashSet<string> { "orders", Roles.Producer },
+            [.. Roles.DefaultGrants, new RoleGrant("orders", Permission.Consume, "/queue/orders.*")]);
+
+        Assert.True(user.CanAll(Permission.Consume, DestinationName.Queue("orders.*")));
+        Assert.True(user.CanAll(Permission.Consume, DestinationName.Queue("orders.eu.>")));
+        Assert.False(user.CanAll(Permission.Consume, DestinationName.Queue(">")));
+        Assert.False(user.CanAll(Permission.Consume, DestinationName.Topic("orders.*")));
+        Assert.True(user.Can(Permission.Send, "/queue/anything"));
+        Assert.False(new BrokerUser("p", new HashSet<string> { Roles.Producer }, Roles.DefaultGrants).CanAll(Permission.Consume, DestinationName.Topic("a.>")));
+    }
 }
