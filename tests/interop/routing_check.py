@@ -156,6 +156,7 @@ def advisory(host, port):
     watcher, events = open_connection(host, port)
     subscribe(watcher, events, "/topic/ActiveMQ.Advisory.Connection", "conn")
     subscribe(watcher, events, f"/topic/ActiveMQ.Advisory.Consumer.Queue.{queue}", "cons")
+    subscribe(watcher, events, f"/topic/ActiveMQ.Advisory.Producer.Queue.{queue}", "prod")
 
     conn, listener = open_connection(host, port, headers={"client-id": "adv-" + queue})
     opened = events.next_message("ConnectionOpened")
@@ -164,21 +165,29 @@ def advisory(host, port):
     check(body.get("clientId") == "adv-" + queue and body.get("user") == "admin", f"ConnectionOpened body {body}")
     connection_id = body.get("connectionId")
 
-    subscribe(conn, listener, f"/queue/{queue}", "s")
+    subscribe(conn, listener, f"/queue/{queue}", "s", ack="client-individual")
     added = events.next_message("ConsumerAdded")
     body = json.loads(added.body)
     check(added.headers.get("type") == "ConsumerAdded", f"consumer advisory: {added.headers}")
     check(body.get("consumerCount") == 1 and body.get("destination") == f"/queue/{queue}", f"ConsumerAdded body {body}")
     check(body.get("connectionId") == connection_id, f"ConsumerAdded names connection {body.get('connectionId')}, opened {connection_id}")
 
+    send(conn, listener, f"/queue/{queue}", "first send makes a producer")
+    send(conn, listener, f"/queue/{queue}", "the second does not")
+    produced = events.next_message("ProducerAdded")
+    body = json.loads(produced.body)
+    check(produced.headers.get("type") == "ProducerAdded" and body.get("producerCount") == 1, f"producer advisory: {produced.headers} {body}")
+
     close(conn, listener)
-    frames = receive(events, 2, "ConsumerRemoved and ConnectionClosed")
+    frames = receive(events, 3, "ConsumerRemoved, ProducerRemoved and ConnectionClosed")
     types = sorted(f.headers.get("type") for f in frames)
-    check(types == ["ConnectionClosed", "ConsumerRemoved"], f"on close: {types}")
+    check(types == ["ConnectionClosed", "ConsumerRemoved", "ProducerRemoved"], f"on close: {types}")
     removed = json.loads(next(f for f in frames if f.headers.get("type") == "ConsumerRemoved").body)
     check(removed.get("consumerCount") == 0, f"ConsumerRemoved body {removed}")
+    gone = json.loads(next(f for f in frames if f.headers.get("type") == "ProducerRemoved").body)
+    check(gone.get("producerCount") == 0, f"ProducerRemoved body {gone}")
     close(watcher, events)
-    return {"advisories": 4}
+    return {"advisories": 6}
 
 
 SCENARIOS = {
