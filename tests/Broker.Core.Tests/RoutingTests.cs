@@ -97,6 +97,31 @@ public class RoutingTests
     }
 
     [Fact]
+    public async Task QueueWildcard_SubscribingWhileQueuesAreCreated_TakesEveryQueueOnce()
+    {
+        using var t = new TestBroker();
+        const int queues = 2000;
+        var sink = new RecordingSink();
+        var creator = Task.Run(() =>
+        {
+            for (var i = 0; i < queues; i++)
+            {
+                t.Send(Q($"race.{i}"), $"{i}");
+            }
+        });
+        while (t.Broker.GetDestination(Q("race.10")) is null)
+        {
+            await Task.Yield();
+        }
+
+        var set = t.Broker.SubscribeAll([Q("race.*")], sink, new SubscriptionOptions { AckMode = AckMode.Auto });
+        await creator.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(queues, set.Destinations.Count);
+        Assert.Equal(Enumerable.Range(0, queues).Select(i => $"{i}").Order(), sink.Bodies.Order());
+    }
+
+    [Fact]
     public void QueueWildcard_SharesEachQueueWithItsPlainConsumers()
     {
         using var t = new TestBroker();
