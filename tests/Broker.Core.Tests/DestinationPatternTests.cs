@@ -8,7 +8,7 @@ public class DestinationPatternTests
     [Theory]
     [InlineData("PRICE.STOCK.>", "PRICE.STOCK.NYSE.IBM", true)]
     [InlineData("PRICE.STOCK.>", "PRICE.STOCK.NYSE", true)]
-    [InlineData("PRICE.STOCK.>", "PRICE.STOCK", false)]
+    [InlineData("PRICE.STOCK.>", "PRICE.STOCK", true)]
     [InlineData("PRICE.STOCK.>", "PRICE.STOCKS.NYSE", false)]
     [InlineData("PRICE.STOCK.>", "PRICE", false)]
     [InlineData("PRICE.>", "PRICE.STOCK.NASDAQ.ORCL", true)]
@@ -27,9 +27,11 @@ public class DestinationPatternTests
     [InlineData("*", "a", true)]
     [InlineData("*", "a.b", false)]
     [InlineData("*.>", "a.b", true)]
-    [InlineData("*.>", "a", false)]
+    [InlineData("*.>", "a", true)]
+    [InlineData("a.>", "a.", true)]
+    [InlineData("a.>", "ab", false)]
     [InlineData("a.*", "a.", true)]
-    public void Matches_FollowsActiveMqSemantics(string pattern, string name, bool matches)
+    public void Matches_FollowsActiveMq517(string pattern, string name, bool matches)
     {
         Assert.True(DestinationPattern.TryParse(DestinationName.Topic(pattern), out var parsed, out var error), error);
 
@@ -70,17 +72,20 @@ public class DestinationPatternTests
     [Fact]
     public void LiteralPrefix_IsWhatEveryMatchStartsWith()
     {
-        Assert.Equal("PRICE.STOCK.", DestinationPattern.Of(DestinationName.Topic("PRICE.STOCK.>"))!.LiteralPrefix);
+        Assert.Equal("PRICE.STOCK", DestinationPattern.Of(DestinationName.Topic("PRICE.STOCK.>"))!.LiteralPrefix);
+        Assert.Equal("PRICE.STOCK.", DestinationPattern.Of(DestinationName.Topic("PRICE.STOCK.*"))!.LiteralPrefix);
+        Assert.Equal("", DestinationPattern.Of(DestinationName.Topic("*.IBM"))!.LiteralPrefix);
         Assert.Equal("PRICE.", DestinationPattern.Of(DestinationName.Topic("PRICE.*.IBM"))!.LiteralPrefix);
         Assert.Equal("", DestinationPattern.Of(DestinationName.Topic(">"))!.LiteralPrefix);
     }
 
     [Theory]
     [InlineData("/queue/a,/topic/b", "/queue/a", "/topic/b")]
-    [InlineData("/queue/a,b,/topic/c,d", "/queue/a", "/queue/b", "/topic/c", "/topic/d")]
+    [InlineData("/queue/a,b,/topic/c,d", "/queue/a", "/queue/b", "/topic/c", "/queue/d")]
+    [InlineData("/topic/a,b", "/topic/a", "/queue/b")]
     [InlineData("/queue/a,/queue/a", "/queue/a")]
     [InlineData("/topic/x", "/topic/x")]
-    public void TryParseComposite_ElementWithoutPrefixTakesKindOfOneBefore(string text, params string[] expected)
+    public void TryParseComposite_ElementWithoutPrefixIsAQueue_AsActiveMq517Does(string text, params string[] expected)
     {
         Assert.True(DestinationName.TryParseComposite(text, allowWildcards: false, out var destinations, out var error), error);
 
@@ -101,7 +106,8 @@ public class DestinationPatternTests
     [InlineData("*", "/queue/orders.*", true)]
     [InlineData("/queue/orders.*", "/queue/orders.*", true)]
     [InlineData("/queue/ord*", "/queue/orders.>", true)]
-    [InlineData("/queue/orders.*", "/queue/orders.>", true)]
+    [InlineData("/queue/orders.*", "/queue/orders.>", false)]
+    [InlineData("/queue/orders*", "/queue/orders.>", true)]
     [InlineData("/queue/orders.eu", "/queue/orders.*", false)]
     [InlineData("/queue/orders.eu*", "/queue/orders.*", false)]
     [InlineData("/queue/orders.*", "/queue/*.eu", false)]
@@ -123,6 +129,7 @@ public class DestinationPatternTests
         Assert.True(user.CanAll(Permission.Consume, DestinationName.Queue("orders.*")));
         Assert.True(user.CanAll(Permission.Consume, DestinationName.Queue("orders.eu.>")));
         Assert.False(user.CanAll(Permission.Consume, DestinationName.Queue(">")));
+        Assert.False(user.CanAll(Permission.Consume, DestinationName.Queue("orders.>")));
         Assert.False(user.CanAll(Permission.Consume, DestinationName.Topic("orders.*")));
         Assert.True(user.Can(Permission.Send, "/queue/anything"));
         Assert.False(new BrokerUser("p", new HashSet<string> { Roles.Producer }, Roles.DefaultGrants).CanAll(Permission.Consume, DestinationName.Topic("a.>")));

@@ -20,10 +20,11 @@ public class RoutingTests
         t.Send(T("PRICE.STOCK.NYSE.IBM"), "existing");
         t.Send(T("PRICE.STOCK.NASDAQ.ORCL"), "new topic");
         t.Send(T("PRICE.BOND.X"), "other branch");
-        t.Send(T("PRICE.STOCK"), "parent");
+        t.Send(T("PRICE.STOCKS.X"), "other element");
+        t.Send(T("PRICE.STOCK"), "'>' matches none too");
 
-        Assert.Equal(["existing", "new topic"], sink.Bodies);
-        Assert.Equal("/topic/PRICE.STOCK.NASDAQ.ORCL", sink.Last.Message.Destination.ToString());
+        Assert.Equal(["existing", "new topic", "'>' matches none too"], sink.Bodies);
+        Assert.Equal("/topic/PRICE.STOCK.NASDAQ.ORCL", sink.Deliveries[1].Message.Destination.ToString());
     }
 
     [Fact]

@@ -56,15 +56,16 @@ def wildcard_topic(host, port):
     sends = [
         (f"/topic/{base}.bond.x", "other branch", False),
         (f"/topic/{base}.stock.existing", "existing topic", True),
-        (f"/topic/{base}.stock", "the parent: '>' needs one element or more", False),
+        (f"/topic/{base}.stocks.x", "another element", False),
+        (f"/topic/{base}.stock", "the parent: '>' matches no element too (ActiveMQ 5.17)", True),
         (f"/topic/{base}.stock.nyse.ibm", "topic created after the subscription", True),
         (f"/topic/{base}.stock.end", "end marker", True),
     ]
     for destination, body, _ in sends:
         send(conn, listener, destination, body)
-    frames = receive(listener, 3, "the matching topics' messages")
-    got = [(f.headers.get("destination"), f.body) for f in frames]
     want = [(d, b) for d, b, matches in sends if matches]
+    frames = receive(listener, len(want), "the matching topics' messages")
+    got = [(f.headers.get("destination"), f.body) for f in frames]
     check(got == want, f"the wildcard subscription received {got}, expected {want}")
     close(conn, listener)
     refusal = expect_refused_send(host, port, f"/topic/{base}.>")
@@ -103,17 +104,20 @@ def wildcard_queue(host, port):
 
 def composite(host, port):
     base = f"interop.comp.{tag()}"
-    queue, topic, topic2 = f"/queue/{base}.a", f"/topic/{base}.b", f"/topic/{base}.c"
+    queue, topic, queue2, topic2 = f"/queue/{base}.a", f"/topic/{base}.b", f"/queue/{base}.c", f"/topic/{base}.c"
     conn, listener = open_connection(host, port)
     subscribe(conn, listener, queue, "q", ack="client-individual")
     subscribe(conn, listener, topic, "t1")
+    subscribe(conn, listener, queue2, "q2")
     subscribe(conn, listener, topic2, "t2")
-    # One SEND, one RECEIPT; 'base.c' has no prefix and takes the kind of the one before it (a topic).
+    # One SEND, one RECEIPT; 'base.c' has no prefix: a queue, whatever comes before it (as ActiveMQ 5.17 does).
     send(conn, listener, f"{queue},{topic},{base}.c", "to all three", persistent="true")
-    frames = receive(listener, 3, "a copy per destination")
+    send(conn, listener, topic2, "marker: nothing went to the topic base.c")
+    frames = receive(listener, 4, "a copy per destination and the marker")
     by_sub = {f.headers.get("subscription"): f for f in frames}
-    check(set(by_sub) == {"q", "t1", "t2"}, f"copies went to subscriptions {sorted(by_sub)}")
-    for sub, destination in (("q", queue), ("t1", topic), ("t2", topic2)):
+    check(set(by_sub) == {"q", "t1", "q2", "t2"}, f"copies went to subscriptions {sorted(by_sub)}")
+    check(by_sub["t2"].body.startswith("marker"), f"the unprefixed element went to {topic2}: {by_sub['t2'].body!r}")
+    for sub, destination in (("q", queue), ("t1", topic), ("q2", queue2)):
         check(by_sub[sub].headers.get("destination") == destination, f"{sub}: destination {by_sub[sub].headers.get('destination')}")
         check(by_sub[sub].body == "to all three", f"{sub}: body {by_sub[sub].body!r}")
     conn.ack(by_sub["q"].headers["ack"])

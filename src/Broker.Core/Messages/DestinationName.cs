@@ -31,9 +31,10 @@ public readonly record struct DestinationName(DestinationKind Kind, string Name)
 
     /// <summary>
     /// Parses a composite destination, ActiveMQ's way: names separated by commas, each <c>/queue/</c> or
-    /// <c>/topic/</c>, or without a prefix, then of the kind of the one before (<c>/queue/a,b,/topic/c</c> is two
-    /// queues and a topic). One name is a composite of one. Repeated names count once. With
-    /// <paramref name="allowWildcards"/> each may be a wildcard (SUBSCRIBE); its syntax is checked too.
+    /// <c>/topic/</c>, or without a prefix after the first, then a queue, whatever comes before it (ActiveMQ 5.17 over
+    /// STOMP sends <c>/topic/a,b</c> to topic <c>a</c> and queue <c>b</c>). One name is a composite of one. Repeated
+    /// names count once. With <paramref name="allowWildcards"/> each may be a wildcard (SUBSCRIBE); its syntax is
+    /// checked too.
     /// </summary>
     public static bool TryParseComposite(string? text, bool allowWildcards, [NotNullWhen(true)] out IReadOnlyList<DestinationName>? destinations,
         [NotNullWhen(false)] out string? error)
@@ -55,16 +56,14 @@ public readonly record struct DestinationName(DestinationKind Kind, string Name)
             return false;
         }
         var list = new List<DestinationName>(parts.Length);
-        string? prefix = null;
         foreach (var part in parts)
         {
-            var element = part.StartsWith('/') || prefix is null ? part : prefix + part;
+            var element = part.StartsWith('/') || list.Count == 0 ? part : "/queue/" + part;
             if (!TryParse(element, allowWildcards, out var destination, out error))
             {
                 error = $"composite destination '{Truncate(text)}': {error}";
                 return false;
             }
-            prefix = destination.IsQueue ? "/queue/" : "/topic/";
             if (!list.Contains(destination))
             {
                 list.Add(destination);

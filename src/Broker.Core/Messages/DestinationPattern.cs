@@ -4,8 +4,9 @@ namespace Broker.Core.Messages;
 
 /// <summary>
 /// A wildcard destination name, ActiveMQ's syntax: <c>.</c> separates elements, <c>*</c> stands for exactly one
-/// element, <c>&gt;</c> (last only) for one or more. <c>PRICE.STOCK.&gt;</c> matches <c>PRICE.STOCK.NYSE.IBM</c> but
-/// not <c>PRICE.STOCK</c>; <c>orders.*</c> matches <c>orders.eu</c> but not <c>orders.eu.paris</c>.
+/// element, <c>&gt;</c> (last only) for all that follow, none included: <c>PRICE.STOCK.&gt;</c> matches
+/// <c>PRICE.STOCK.NYSE.IBM</c> and <c>PRICE.STOCK</c> itself (as ActiveMQ 5.17 does), not <c>PRICE.STOCKS</c>;
+/// <c>orders.*</c> matches <c>orders.eu</c> but neither <c>orders</c> nor <c>orders.eu.paris</c>.
 /// </summary>
 public sealed class DestinationPattern
 {
@@ -19,10 +20,12 @@ public sealed class DestinationPattern
         Name = name;
         _rest = elements[^1] == AnyRest;
         _elements = _rest ? elements[..^1] : elements;
-        var literal = Array.FindIndex(_elements, e => e == AnyOne);
-        var literalElements = literal < 0 ? _elements : _elements[..literal];
-        // Every name the pattern matches starts with its literal elements and the dot after them.
-        LiteralPrefix = literalElements.Length == 0 ? "" : string.Join('.', literalElements) + ".";
+        // Every name the pattern matches starts with its literal elements, and with the dot after them when a '*' follows
+        // (it needs an element); '>' may match nothing, so PRICE.> guarantees only "PRICE".
+        var anyOne = Array.FindIndex(_elements, e => e == AnyOne);
+        LiteralPrefix = anyOne < 0 ? string.Join('.', _elements)
+            : anyOne == 0 ? ""
+            : string.Join('.', _elements[..anyOne]) + ".";
     }
 
     /// <summary>The pattern as a destination (<c>/topic/PRICE.&gt;</c>).</summary>
@@ -83,8 +86,8 @@ public sealed class DestinationPattern
             }
             start = end + 1;
         }
-        // '>' takes one or more elements left; without it, none may be left.
-        return _rest ? start <= name.Length : start == name.Length + 1;
+        // '>' takes whatever is left, nothing included; without it, nothing may be left.
+        return _rest || start == name.Length + 1;
     }
 
     public bool Matches(DestinationName name) => name.Kind == Kind && Matches(name.Name);
