@@ -28,6 +28,9 @@ public sealed partial class MessageBroker
     /// <summary>A virtual topic's name to the consumer queues that exist for it.</summary>
     private readonly ConcurrentDictionary<string, DestinationName[]> _virtualConsumers = new(StringComparer.Ordinal);
 
+    /// <summary>How many wildcard topics and virtual topics the indexes hold (tests: removal leaves nothing behind).</summary>
+    internal (int WildcardTopics, int VirtualTopics) RouteIndexSizes => (Volatile.Read(ref _wildcardTopics).Length, _virtualConsumers.Count);
+
     /// <summary>
     /// Subscribes one subscriber to several destinations at once: a composite (<c>/queue/a,/topic/b</c>), a queue
     /// wildcard (a consumer on every matching queue, existing or created later), or both. Each delivery carries a tag

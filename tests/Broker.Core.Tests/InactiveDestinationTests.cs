@@ -58,6 +58,23 @@ public class InactiveDestinationTests
     }
 
     [Fact]
+    public void WildcardTopic_RemovedOnceUnsubscribed_AndANewOneWorks()
+    {
+        using var t = Broker();
+        t.Subscribe(T("news.>"), owner: "a").Consumer.Close();
+
+        IdleFor(t, Timeout + TimeSpan.FromSeconds(1));
+        Assert.Null(t.Broker.GetDestination(T("news.>")));
+        Assert.Equal((0, 0), t.Broker.RouteIndexSizes);
+        t.Send(T("news.sport"), "nobody listens");
+        var (_, sink) = t.Subscribe(T("news.>"), owner: "b");
+        t.Send(T("news.sport"), "goal");
+
+        Assert.Equal(["goal"], sink.Bodies);
+        Assert.Equal((1, 0), t.Broker.RouteIndexSizes);
+    }
+
+    [Fact]
     public void EmptyQueue_RemovedOnlyOnceInactiveForTheTimeout()
     {
         using var t = Broker();

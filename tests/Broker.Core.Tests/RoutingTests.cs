@@ -303,6 +303,7 @@ public class RoutingTests
         t.Send(T("VirtualTopic.T"), "x");
 
         Assert.Null(t.Broker.GetDestination(Q("Consumer.A.VirtualTopic.T")));
+        Assert.Equal((0, 0), t.Broker.RouteIndexSizes);
     }
 
     [Theory]
