@@ -172,14 +172,18 @@ public sealed class ConsumerSet : IDeliverySink
             return n;
         });
         var tag = ((long)number << TagBits) | delivery.Tag;
-        if (_order is not null)
+        if (_order is null)
         {
-            lock (_order)
-            {
-                _order.AddLast(tag);
-            }
+            _sink.Deliver(consumer, delivery with { Tag = tag });
+            return;
         }
-        _sink.Deliver(consumer, delivery with { Tag = tag });
+        // Recorded and handed on under one lock: members deliver from their own queues' threads, and the order kept
+        // must be the order the subscriber receives, or a cumulative ACK would cover a delivery it has not seen yet.
+        lock (_order)
+        {
+            _order.AddLast(tag);
+            _sink.Deliver(consumer, delivery with { Tag = tag });
+        }
     }
 
     void IDeliverySink.Closed(Consumer consumer, string reason)
