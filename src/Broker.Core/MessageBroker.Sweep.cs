@@ -88,7 +88,8 @@ public sealed partial class MessageBroker
                     return;
                 }
                 destination.SweepExpired();
-                if (timeoutMs > 0 && destination.IsInactiveFor(now, timeoutMs) && removed < MaxRemovalsPerSweep && TryRemoveInactive(name, destination))
+                if (timeoutMs > 0 && destination.IsInactiveFor(now, timeoutMs) && removed < MaxRemovalsPerSweep && !IsVirtualConsumerQueue(name)
+                    && TryRemoveInactive(name, destination))
                 {
                     removed++;
                 }
@@ -115,6 +116,13 @@ public sealed partial class MessageBroker
     }
 
     /// <summary>
+    /// A virtual topic's consumer queue stays while idle, as in ActiveMQ: removed, it would stop collecting the topic's
+    /// messages while its consumers are away (a restart of the application that reads it).
+    /// </summary>
+    private static bool IsVirtualConsumerQueue(DestinationName name) =>
+        name.IsQueue && name.Name.StartsWith(VirtualConsumerPrefix, StringComparison.Ordinal) && VirtualTopicOf(name.Name) is not null;
+
+    /// <summary>
     /// Removes a destination the sweep found inactive, unless an operation holds it or used it meanwhile. The removal
     /// is journaled while the retired destination is still in the dictionary: a sender that comes now waits for it to
     /// leave, then creates the destination anew and journals that creation after this removal, so a restart and the
@@ -136,7 +144,10 @@ public sealed partial class MessageBroker
             destination.Restore();
             throw;
         }
-        _destinations.TryRemove(KeyValuePair.Create(name, destination));
+        if (_destinations.TryRemove(KeyValuePair.Create(name, destination)))
+        {
+            Removed(destination);
+        }
         return true;
     }
 

@@ -111,15 +111,7 @@ public sealed partial class MessageBroker : IAsyncDisposable
         Task durable;
         try
         {
-            var destination = Enter(message.Destination);
-            try
-            {
-                durable = destination.Send(message, producerId, producerSequence);
-            }
-            finally
-            {
-                destination.Exit();
-            }
+            durable = SendRouted(message, producerId, producerSequence);
         }
         catch (Exception e) when (producerId is not null)
         {
@@ -128,6 +120,44 @@ public sealed partial class MessageBroker : IAsyncDisposable
             throw;
         }
         Counters.MessageIn();
+        if (producerId is not null)
+        {
+            Duplicates.Accepted(producerId, producerSequence, Store?.LastSequence ?? 0, durable);
+        }
+        return durable;
+    }
+
+    /// <summary>
+    /// Accepts one message for several destinations (a composite, <c>/queue/a,/topic/b</c>): a copy goes to each,
+    /// addressed to it, all with the message's id. The duplicate filter sees the message once. The task completes when
+    /// every copy is durable. A destination that refuses (too many destinations) ends the send there: the copies
+    /// before it stay sent.
+    /// </summary>
+    public Task Send(Message message, IReadOnlyList<DestinationName> destinations)
+    {
+        if (destinations.Count == 1)
+        {
+            return Send(message with { Destination = destinations[0] });
+        }
+        EnsureStarted();
+        if (AdmitSend(message, out var producerId, out var producerSequence) is { } copy)
+        {
+            return copy;
+        }
+        var durable = Task.CompletedTask;
+        try
+        {
+            foreach (var destination in destinations)
+            {
+                durable = Later(durable, SendRouted(message with { Destination = destination }, producerId, producerSequence));
+                Counters.MessageIn();
+            }
+        }
+        catch (Exception e) when (producerId is not null)
+        {
+            Duplicates.Refused(producerId, producerSequence, e);
+            throw;
+        }
         if (producerId is not null)
         {
             Duplicates.Accepted(producerId, producerSequence, Store?.LastSequence ?? 0, durable);
@@ -155,6 +185,14 @@ public sealed partial class MessageBroker : IAsyncDisposable
         if (options.Prefetch < 1 || options.Prefetch > Options.MaxPrefetch)
         {
             throw new BrokerException($"prefetch {options.Prefetch} is outside 1..{Options.MaxPrefetch}");
+        }
+        if (destination.IsQueue && destination.IsWildcard)
+        {
+            throw new BrokerException($"{destination} is a queue wildcard: subscribe with SubscribeAll, which follows every matching queue");
+        }
+        if (destination.IsWildcard && DestinationPattern.Of(destination) is null)
+        {
+            throw new BrokerException($"'{destination}' is not a valid wildcard");
         }
         var target = Enter(destination);
         try
@@ -333,7 +371,10 @@ public sealed partial class MessageBroker : IAsyncDisposable
                 destination.Restore();
                 throw;
             }
-            _destinations.TryRemove(KeyValuePair.Create(name, destination));
+            if (_destinations.TryRemove(KeyValuePair.Create(name, destination)))
+            {
+                Removed(destination);
+            }
         }
         Publish(BrokerEventKind.DestinationDeleted, name.ToString());
         return true;
@@ -344,8 +385,12 @@ public sealed partial class MessageBroker : IAsyncDisposable
 
     public void CloseConnection() => Counters.CloseConnection();
 
-    public void Publish(BrokerEventKind kind, string detail) =>
-        _events.Publish(new BrokerEvent(Clock.GetUtcNow(), Name, kind, detail));
+    public void Publish(BrokerEventKind kind, string detail)
+    {
+        var @event = new BrokerEvent(Clock.GetUtcNow(), Name, kind, detail);
+        _events.Publish(@event);
+        AdviseEvent(@event);
+    }
 
     public async ValueTask DisposeAsync() => await StopAsync();
 
@@ -408,6 +453,7 @@ public sealed partial class MessageBroker : IAsyncDisposable
             }
             BrokerLog.DestinationCreated(_logger, Name, name.ToString());
             Publish(BrokerEventKind.DestinationCreated, name.ToString());
+            Added(destination);
         }
         return destination;
     }

@@ -8,6 +8,9 @@ internal abstract partial class Destination(DestinationName name)
 {
     public DestinationName Name { get; } = name;
 
+    /// <summary>Set for a topic named by a wildcard (<c>PRICE.&gt;</c>): its subscriptions get what matching topics get.</summary>
+    public DestinationPattern? Pattern { get; } = DestinationPattern.Of(name);
+
     /// <summary>Delivers to the destination's queues; the task completes when the message is durable.</summary>
     public abstract Task Send(Message message, string? producerId, long producerSequence);
 

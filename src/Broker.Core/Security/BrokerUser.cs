@@ -1,3 +1,5 @@
+using Broker.Core.Messages;
+
 namespace Broker.Core.Security;
 
 /// <summary>An authenticated user and what their roles grant.</summary>
@@ -10,6 +12,14 @@ public sealed class BrokerUser(string name, IReadOnlySet<string> roles, IReadOnl
     /// <summary>Whether the user may do <paramref name="permission"/>, on <paramref name="destination"/> where one applies.</summary>
     public bool Can(Permission permission, string? destination = null) =>
         grants.Any(g => g.Permission == permission && Roles.Contains(g.Role) && g.Covers(destination));
+
+    /// <summary>
+    /// Whether one grant lets the user do <paramref name="permission"/> on every destination the wildcard
+    /// <paramref name="pattern"/> can match, existing or not (a grant of everything, or of a prefix that every match
+    /// starts with). Checked once, at SUBSCRIBE: a match is then never checked again, and never needs to be.
+    /// </summary>
+    public bool CanAll(Permission permission, DestinationName pattern) =>
+        grants.Any(g => g.Permission == permission && Roles.Contains(g.Role) && g.CoversAll(pattern));
 }
 
 /// <summary>Checks credentials; the host implements it over its configured users and brakes repeated failures.</summary>

@@ -26,4 +26,24 @@ public sealed record RoleGrant(string Role, Permission Permission, string Destin
         || (DestinationPattern.EndsWith('*')
             ? destination.StartsWith(DestinationPattern[..^1], StringComparison.Ordinal)
             : destination == DestinationPattern);
+
+    /// <summary>
+    /// Whether the grant covers every destination a wildcard can match: it grants all, or its prefix is a prefix of
+    /// what every match starts with (<c>/queue/orders.*</c> is covered by <c>/queue/orders.*</c> and <c>/queue/ord*</c>,
+    /// not by <c>/queue/orders.eu</c>), or it names the wildcard itself. Conservative: a grant of every match one by
+    /// one does not cover the wildcard.
+    /// </summary>
+    public bool CoversAll(Messages.DestinationName pattern)
+    {
+        if (DestinationPattern == "*" || DestinationPattern == pattern.ToString())
+        {
+            return true;
+        }
+        if (!DestinationPattern.EndsWith('*') || Messages.DestinationPattern.Of(pattern) is not { } parsed)
+        {
+            return false;
+        }
+        var everyMatchStartsWith = (pattern.IsQueue ? "/queue/" : "/topic/") + parsed.LiteralPrefix;
+        return everyMatchStartsWith.StartsWith(DestinationPattern[..^1], StringComparison.Ordinal);
+    }
 }

@@ -14,7 +14,7 @@ namespace Broker.Core.Transactions;
 public sealed class Transaction
 {
     private readonly MessageBroker _broker;
-    private readonly List<Message> _sends = [];
+    private readonly List<(Message Message, IReadOnlyList<DestinationName>? Composite)> _sends = [];
     private readonly List<(Consumer Consumer, long Tag)> _acks = [];
     private readonly HashSet<(Consumer, long)> _acked = [];
 
@@ -31,7 +31,14 @@ public sealed class Transaction
     public void Send(Message message)
     {
         EnsureRoom(1);
-        _sends.Add(message);
+        _sends.Add((message, null));
+    }
+
+    /// <summary>Sends a copy to each of <paramref name="destinations"/> at commit (a composite destination).</summary>
+    public void Send(Message message, IReadOnlyList<DestinationName> destinations)
+    {
+        EnsureRoom(1);
+        _sends.Add((message, destinations.Count == 1 ? null : destinations));
     }
 
     /// <summary>Records an ACK; in client mode it covers every earlier delivery too, resolved now.</summary>
@@ -122,9 +129,9 @@ public sealed class Transaction
     {
         var records = new List<StoreRecord>();
         var applies = new List<(bool Journaled, Action<long> Apply)>();
-        foreach (var message in _sends)
+        foreach (var (sent, composite) in _sends)
         {
-            if (_broker.AdmitSend(message, out var producerId, out var producerSequence) is not null)
+            if (_broker.AdmitSend(sent, out var producerId, out var producerSequence) is not null)
             {
                 continue;
             }
@@ -132,20 +139,41 @@ public sealed class Transaction
             {
                 admitted.Add((producerId, producerSequence));
             }
-            if (!entered.TryGetValue(message.Destination, out var destination))
+            foreach (var addressed in composite?.Select(d => sent with { Destination = d }) ?? [sent])
             {
-                entered[message.Destination] = destination = _broker.Enter(message.Destination);
-            }
-            foreach (var queue in destination.Targets)
-            {
-                if (message.Persistent && queue.IsDurable)
+                if (addressed.Destination.IsWildcard)
                 {
-                    records.Add(new MessageAddedRecord(queue.Key, message, producerId, producerSequence));
-                    applies.Add((true, sequence => queue.EnqueueStored(message, sequence)));
+                    throw new BrokerException($"{addressed.Destination} is a wildcard: a message is sent to a destination, a wildcard only subscribes");
                 }
-                else
+                if (!entered.TryGetValue(addressed.Destination, out var destination))
                 {
-                    applies.Add((false, _ => queue.EnqueueStored(message, 0)));
+                    entered[addressed.Destination] = destination = _broker.Enter(addressed.Destination);
+                }
+                AddTo(destination, addressed);
+                // Wildcard topics and virtual consumer queues, as a plain SEND reaches them; held like the others.
+                foreach (var (target, message) in _broker.Routes(addressed))
+                {
+                    if (entered.ContainsKey(target.Name) || target.TryEnter())
+                    {
+                        entered.TryAdd(target.Name, target);
+                        AddTo(target, message);
+                    }
+                }
+            }
+
+            void AddTo(Destination destination, Message message)
+            {
+                foreach (var queue in destination.Targets)
+                {
+                    if (message.Persistent && queue.IsDurable)
+                    {
+                        records.Add(new MessageAddedRecord(queue.Key, message, producerId, producerSequence));
+                        applies.Add((true, sequence => queue.EnqueueStored(message, sequence)));
+                    }
+                    else
+                    {
+                        applies.Add((false, _ => queue.EnqueueStored(message, 0)));
+                    }
                 }
             }
         }

@@ -89,6 +89,7 @@ public sealed partial class StompSession
             ("server", _options.ServerName),
             ("heart-beat", ConnectedHeartbeat(clientHeartbeat))));
         StompLog.LoggedIn(_logger, ConnectionId, user.Name, version.ToWire(), _incomingHeartbeatMs, _outgoingHeartbeatMs);
+        _broker.AdviseConnection(opened: true, ConnectionId, user.Name, _clientId, _transport.RemoteAddress);
         return true;
     }
 

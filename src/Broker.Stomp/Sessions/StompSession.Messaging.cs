@@ -19,12 +19,20 @@ public sealed partial class StompSession
 
     private void Send(StompFrame frame)
     {
-        var destination = RequireDestination(frame);
-        Demand(Permission.Send, destination);
+        // One destination, or a composite (/queue/a,/topic/b) that gets a copy each; never a wildcard.
+        var destinations = RequireDestinations(frame, allowWildcards: false);
+        foreach (var destination in destinations)
+        {
+            if (MessageBroker.IsAdvisory(destination))
+            {
+                throw new BrokerException($"{destination} is an advisory topic: only the broker publishes there");
+            }
+            Demand(Permission.Send, destination);
+        }
         var message = new Message
         {
             MessageId = _broker.NextMessageId(),
-            Destination = destination,
+            Destination = destinations[0],
             Headers = [.. frame.Headers.Where(h => !BrokerHeaders.Contains(h.Key)).DistinctBy(h => h.Key)],
             Body = frame.Body,
             Persistent = ParseBoolean(frame, "persistent"),
@@ -32,13 +40,14 @@ public sealed partial class StompSession
             Expires = ParseLong(frame, "expires"),
             Timestamp = _broker.Clock.GetUtcNow().ToUnixTimeMilliseconds(),
         };
+        AdviseProducers(destinations);
         if (frame["transaction"] is { } transactionId)
         {
-            RequireTransaction(transactionId).Send(message);
+            RequireTransaction(transactionId).Send(message, destinations);
             EnqueueReceipt(frame);
             return;
         }
-        EnqueueReceipt(frame, _broker.Send(message));
+        EnqueueReceipt(frame, destinations.Count == 1 ? _broker.Send(message) : _broker.Send(message, destinations));
         if (!message.Persistent && _broker.Memory.IsFull)
         {
             // Producer flow control: stop reading this client until consumers make room.
@@ -48,8 +57,13 @@ public sealed partial class StompSession
 
     private void Subscribe(StompFrame frame)
     {
-        var destination = RequireDestination(frame);
-        Demand(Permission.Consume, destination);
+        // One destination, a wildcard (/topic/PRICE.>, /queue/orders.*), or a composite of them.
+        var destinations = RequireDestinations(frame, allowWildcards: true);
+        foreach (var name in destinations)
+        {
+            Demand(Permission.Consume, name);
+        }
+        var destination = destinations[0];
         // STOMP 1.0 made the id optional; the destination then names the subscription.
         var id = frame["id"] ?? (_version == StompVersion.V1_0 ? destination.ToString() : throw new StompProtocolException("SUBSCRIBE needs an id header"));
         if (_subscriptions.ContainsKey(id))
@@ -82,7 +96,7 @@ public sealed partial class StompSession
             throw new StompProtocolException("a durable subscription needs the client-id header on CONNECT");
         }
         var subscription = new Subscription(this, id, destination, ++_nextSubscriptionNumber);
-        subscription.Consumer = _broker.Subscribe(destination, subscription, new SubscriptionOptions
+        var options = new SubscriptionOptions
         {
             AckMode = ackMode,
             Prefetch = prefetch,
@@ -92,11 +106,43 @@ public sealed partial class StompSession
             Exclusive = ParseBoolean(frame, "activemq.exclusive"),
             Priority = ParseConsumerPriority(frame["activemq.priority"]),
             Selector = ParseSelector(frame["selector"]),
-        });
+        };
+        if (destinations.Count == 1 && !(destination.IsQueue && destination.IsWildcard))
+        {
+            subscription.Consumer = _broker.Subscribe(destination, subscription, options);
+        }
+        else
+        {
+            subscription.Set = _broker.SubscribeAll(destinations, subscription, options);
+        }
+        subscription.Destinations = destinations;
         _subscriptions[id] = subscription;
         _subscriptionsByNumber[subscription.Number] = subscription;
         EnqueueReceipt(frame);
         subscription.Release();
+        AdviseConsumers(subscription, added: true);
+    }
+
+    /// <summary>The consumer advisories of a subscription that began or ended, one per destination it named.</summary>
+    private void AdviseConsumers(Subscription subscription, bool added)
+    {
+        foreach (var destination in subscription.Destinations)
+        {
+            _broker.AdviseConsumer(destination, added, $"{ConnectionId}:{subscription.Id}", ConnectionId);
+        }
+    }
+
+    /// <summary>A connection's first SEND to a destination makes it a producer there (ActiveMQ's producer advisory).</summary>
+    private void AdviseProducers(IReadOnlyList<DestinationName> destinations)
+    {
+        foreach (var destination in destinations)
+        {
+            // Bounded: a connection that sends to ever new destinations stops being announced past the limit.
+            if (_producedTo.Count < MaxAdvisedProducers && _producedTo.Add(destination))
+            {
+                _broker.AdviseProducer(destination, added: true, ConnectionId);
+            }
+        }
     }
 
     private void Unsubscribe(StompFrame frame)
@@ -114,7 +160,8 @@ public sealed partial class StompSession
         if (held)
         {
             _subscriptionsByNumber.Remove(subscription!.Number);
-            subscription.Consumer.Close();
+            subscription.Close();
+            AdviseConsumers(subscription, added: false);
         }
         else if (durableName is null)
         {
@@ -138,9 +185,29 @@ public sealed partial class StompSession
     {
         var (subscription, tag) = FindDelivery(frame);
         Task? durable = Task.CompletedTask;
-        var done = frame["transaction"] is { } transactionId && accept
-            ? RequireTransaction(transactionId).Ack(subscription.Consumer, tag)
-            : accept ? (durable = subscription.Consumer.Acknowledge(tag)) is not null : subscription.Consumer.Nack(tag);
+        // One consumer and tag; in client mode on a composite or wildcard subscription, each member's latest delivery
+        // up to this one.
+        var done = false;
+        foreach (var (consumer, memberTag) in subscription.Resolve(tag))
+        {
+            if (frame["transaction"] is { } transactionId && accept)
+            {
+                done |= RequireTransaction(transactionId).Ack(consumer, memberTag);
+            }
+            else if (accept)
+            {
+                // The journal completes removals in order: the last one pending covers those before it.
+                if (consumer.Acknowledge(memberTag) is { } removed)
+                {
+                    durable = removed.IsCompletedSuccessfully && durable is not null ? durable : removed;
+                    done = true;
+                }
+            }
+            else
+            {
+                done |= consumer.Nack(memberTag);
+            }
+        }
         if (!done)
         {
             throw new StompProtocolException($"{frame.Command} for a message that is not awaiting acknowledgement");
@@ -181,14 +248,19 @@ public sealed partial class StompSession
         throw new StompProtocolException($"{frame.Command} for unknown message-id '{messageId}'");
     }
 
-    private DestinationName RequireDestination(StompFrame frame) =>
-        DestinationName.TryParse(frame["destination"], out var destination, out var error)
-            ? destination
+    private static IReadOnlyList<DestinationName> RequireDestinations(StompFrame frame, bool allowWildcards) =>
+        DestinationName.TryParseComposite(frame["destination"], allowWildcards, out var destinations, out var error)
+            ? destinations
             : throw new StompProtocolException(error);
 
+    /// <summary>
+    /// A wildcard is allowed only when the user may do <paramref name="permission"/> on every destination it can
+    /// match (<see cref="BrokerUser.CanAll"/>), so it never reaches a queue or topic the user could not name.
+    /// </summary>
     private void Demand(Permission permission, DestinationName destination)
     {
-        if (!_user!.Can(permission, destination.ToString()))
+        var allowed = destination.IsWildcard ? _user!.CanAll(permission, destination) : _user!.Can(permission, destination.ToString());
+        if (!allowed)
         {
             throw new BrokerException($"user '{_user.Name}' may not {(permission == Permission.Send ? "send to" : "consume from")} {destination}");
         }

@@ -67,7 +67,7 @@ public sealed partial class StompSession
     private async Task WriteLoopAsync()
     {
         var reader = _outbound.Reader;
-        var autoAcks = new List<(Consumer Consumer, long Tag)>();
+        var autoAcks = new List<(Subscription Subscription, long Tag)>();
         try
         {
             while (await reader.WaitToReadAsync(_closing.Token))
@@ -82,9 +82,9 @@ public sealed partial class StompSession
                     {
                         case OutboundKind.Message:
                             await WriteMessageAsync(item.Subscription!, item.Delivery);
-                            if (item.Subscription!.Consumer.AckMode == AckMode.Auto)
+                            if (item.Subscription!.AckMode == AckMode.Auto)
                             {
-                                autoAcks.Add((item.Subscription.Consumer, item.Delivery.Tag));
+                                autoAcks.Add((item.Subscription, item.Delivery.Tag));
                             }
                             break;
                         case OutboundKind.Heartbeat:
@@ -123,9 +123,9 @@ public sealed partial class StompSession
                 {
                     try
                     {
-                        foreach (var (consumer, tag) in autoAcks)
+                        foreach (var (subscription, tag) in autoAcks)
                         {
-                            consumer.Ack(tag);
+                            subscription.AutoAck(tag);
                         }
                         autoAcks.Clear();
                     }
@@ -198,7 +198,7 @@ public sealed partial class StompSession
             new("message-id", message.MessageId),
             new("destination", message.Destination.ToString()),
         };
-        if (subscription.Consumer.AckMode != AckMode.Auto)
+        if (subscription.AckMode != AckMode.Auto)
         {
             if (_version == StompVersion.V1_2)
             {

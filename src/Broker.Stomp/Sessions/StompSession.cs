@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Threading.Channels;
 using Broker.Core;
 using Broker.Core.Consumers;
+using Broker.Core.Messages;
 using Broker.Core.Security;
 using Broker.Core.Transactions;
 using Broker.Stomp.Protocol;
@@ -17,6 +18,7 @@ namespace Broker.Stomp.Sessions;
 /// </summary>
 public sealed partial class StompSession : IAsyncDisposable
 {
+    private const int MaxAdvisedProducers = 1000;
     private readonly StompTransport _transport;
     private readonly MessageBroker _broker;
     private readonly IBrokerAuthenticator _authenticator;
@@ -29,6 +31,8 @@ public sealed partial class StompSession : IAsyncDisposable
     private readonly Dictionary<string, Subscription> _subscriptions = [];
     private readonly Dictionary<int, Subscription> _subscriptionsByNumber = [];
     private readonly Dictionary<string, Transaction> _transactions = [];
+    /// <summary>Where this connection has sent (a producer there, for the producer advisories), up to <see cref="MaxAdvisedProducers"/>.</summary>
+    private readonly HashSet<DestinationName> _producedTo = [];
     private readonly SemaphoreSlim _outboundRoom = new(0);
     private readonly AcceptedConnection? _accepted;
     // Until CONNECT negotiates, replies (an ERROR for a silent or garbled first frame) are written as 1.0 writes
@@ -97,6 +101,10 @@ public sealed partial class StompSession : IAsyncDisposable
         {
             _closing.Cancel();
             ReleaseBrokerState();
+            if (_user is not null)
+            {
+                _broker.AdviseConnection(opened: false, ConnectionId, _user.Name, _clientId, _transport.RemoteAddress);
+            }
             if (counted)
             {
                 _broker.CloseConnection();
@@ -136,10 +144,16 @@ public sealed partial class StompSession : IAsyncDisposable
         _transactions.Clear();
         foreach (var subscription in _subscriptions.Values)
         {
-            subscription.Consumer.Close();
+            subscription.Close();
+            AdviseConsumers(subscription, added: false);
         }
         _subscriptions.Clear();
         _subscriptionsByNumber.Clear();
+        foreach (var destination in _producedTo)
+        {
+            _broker.AdviseProducer(destination, added: false, ConnectionId);
+        }
+        _producedTo.Clear();
     }
 
     private async Task ReadLoopAsync()

@@ -13,7 +13,44 @@ internal sealed class Subscription(StompSession session, string id, DestinationN
 
     public DestinationName Destination { get; } = destination;
 
-    public Consumer Consumer { get; set; } = null!;
+    /// <summary>Every destination the SUBSCRIBE named: one, or a composite's; a wildcard as its pattern.</summary>
+    public IReadOnlyList<DestinationName> Destinations { get; set; } = [destination];
+
+    /// <summary>The consumer of a subscription to one destination (a topic wildcard included); null with <see cref="Set"/>.</summary>
+    public Consumer? Consumer { get; set; }
+
+    /// <summary>The consumers of a composite or queue-wildcard subscription; null for one destination.</summary>
+    public ConsumerSet? Set { get; set; }
+
+    public SubscriptionOptions Options => Consumer?.Options ?? Set!.Options;
+
+    public AckMode AckMode => Options.AckMode;
+
+    /// <summary>The consumers and their tags an ACK or NACK of <paramref name="tag"/> reaches; empty when it is unknown.</summary>
+    public IReadOnlyList<(Consumer Consumer, long Tag)> Resolve(long tag) => Set?.Resolve(tag) ?? [(Consumer!, tag)];
+
+    /// <summary>Acknowledges a delivery written in auto mode.</summary>
+    public void AutoAck(long tag)
+    {
+        if (Consumer is { } consumer)
+        {
+            consumer.Ack(tag);
+            return;
+        }
+        foreach (var (member, memberTag) in Set!.Resolve(tag))
+        {
+            member.Ack(memberTag);
+        }
+    }
+
+    public bool IsInFlight(long tag) => Consumer?.IsInFlight(tag) ?? Set!.IsInFlight(tag);
+
+    /// <summary>Ends the subscription; unacknowledged messages go back to their queues.</summary>
+    public void Close()
+    {
+        Consumer?.Close();
+        Set?.Close();
+    }
 
     /// <summary>The 1.2 <c>ack</c> header value: unique per session, so it alone finds the delivery.</summary>
     public string AckId(long tag) => $"{Number}:{tag}";
@@ -36,11 +73,11 @@ internal sealed class Subscription(StompSession session, string id, DestinationN
         {
             _tagsByMessageId[messageId] = tag;
             // Cumulative acks leave earlier ids behind: forget those no longer in flight now and then.
-            if (_tagsByMessageId.Count > 2 * Consumer.Options.Prefetch + 16)
+            if (_tagsByMessageId.Count > 2 * Options.Prefetch + 16)
             {
                 foreach (var (key, value) in _tagsByMessageId.ToList())
                 {
-                    if (!Consumer.IsInFlight(value))
+                    if (!IsInFlight(value))
                     {
                         _tagsByMessageId.Remove(key);
                     }
