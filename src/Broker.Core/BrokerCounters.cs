@@ -10,6 +10,8 @@ public sealed class BrokerCounters
     private long _connections;
     private long _connectionsTotal;
     private long _connectionsRefused;
+    private long _messagesScheduled;
+    private long _scheduledDeliveries;
 
     public long MessagesIn => Interlocked.Read(ref _messagesIn);
 
@@ -25,6 +27,17 @@ public sealed class BrokerCounters
 
     /// <summary>Connections turned away at the door: beyond <c>MaxConnections</c>, or one address's bound on connections not yet logged in.</summary>
     public long ConnectionsRefused => Interlocked.Read(ref _connectionsRefused);
+
+    /// <summary>Messages accepted for scheduled delivery (each counts in <see cref="MessagesIn"/> once per delivery).</summary>
+    public long MessagesScheduled => Interlocked.Read(ref _messagesScheduled);
+
+    /// <summary>Deliveries the scheduler made.</summary>
+    public long ScheduledDeliveries => Interlocked.Read(ref _scheduledDeliveries);
+
+    public void MessageScheduled() => Interlocked.Increment(ref _messagesScheduled);
+
+    /// <summary>Counts one scheduled delivery, made <paramref name="latenessMs"/> after its due time.</summary>
+    public void ScheduledDelivered(long latenessMs) => Interlocked.Increment(ref _scheduledDeliveries);
 
     public void MessageIn() => Interlocked.Increment(ref _messagesIn);
 

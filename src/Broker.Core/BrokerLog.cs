@@ -20,12 +20,15 @@ internal static partial class BrokerLog
     [LoggerMessage(1004, LogLevel.Error, "Broker {BrokerName}: the sweep (expiry, inactive destinations) failed")]
     public static partial void SweepFailed(ILogger logger, Exception exception, string brokerName);
 
-    [LoggerMessage(1005, LogLevel.Information, "Broker {BrokerName} recovered {Messages} messages in {Destinations} destinations from {Records} journal records")]
-    public static partial void Recovered(ILogger logger, string brokerName, int messages, int destinations, long records);
+    [LoggerMessage(1005, LogLevel.Information, "Broker {BrokerName} recovered {Messages} messages in {Destinations} destinations and {ScheduledJobs} scheduled jobs from {Records} journal records")]
+    public static partial void Recovered(ILogger logger, string brokerName, int messages, int destinations, int scheduledJobs, long records);
 
     [LoggerMessage(1006, LogLevel.Warning, "Broker {BrokerName}: message {MessageId} left queue {Queue} while it was being moved; it was copied instead")]
     public static partial void MoveBecameCopy(ILogger logger, string brokerName, string messageId, string queue);
 
     [LoggerMessage(1007, LogLevel.Information, "Broker {BrokerName} removed {Removed} destinations inactive for {TimeoutSeconds} s (InactiveDestinationTimeout); {Remaining} remain; the sweep took {ElapsedMs} ms")]
     public static partial void InactiveDestinationsRemoved(ILogger logger, string brokerName, int removed, double timeoutSeconds, int remaining, long elapsedMs);
+
+    [LoggerMessage(1008, LogLevel.Warning, "Broker {BrokerName} could not deliver scheduled job {JobId} to {Destination}; it is tried again in a second")]
+    public static partial void ScheduledDeliveryFailed(ILogger logger, Exception exception, string brokerName, string jobId, string destination);
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Broker.Core;
 using Broker.Core.Consumers;
 using Broker.Core.Messages;
+using Broker.Core.Scheduling;
 using Broker.Core.Security;
 using Broker.Stomp.Protocol;
 
@@ -31,10 +32,25 @@ public sealed partial class StompSession
             Expires = ParseLong(frame, "expires"),
             Timestamp = _broker.Clock.GetUtcNow().ToUnixTimeMilliseconds(),
         };
+        // ActiveMQ's AMQ_SCHEDULED_* headers: the broker holds the message until it is due (a bad value is an ERROR naming the header).
+        var schedule = ScheduleSpec.FromHeaders(message.Headers);
         if (frame["transaction"] is { } transactionId)
         {
-            RequireTransaction(transactionId).Send(message);
+            var transaction = RequireTransaction(transactionId);
+            if (schedule is not null)
+            {
+                transaction.Schedule(message, schedule);
+            }
+            else
+            {
+                transaction.Send(message);
+            }
             EnqueueReceipt(frame);
+            return;
+        }
+        if (schedule is not null)
+        {
+            EnqueueReceipt(frame, _broker.Schedule(message, schedule));
             return;
         }
         EnqueueReceipt(frame, _broker.Send(message));
