@@ -14,7 +14,7 @@ public sealed partial class MessageBroker
 
     private void CreateScheduler()
     {
-        Scheduler = new MessageScheduler(_context.Clock)
+        Scheduler = new MessageScheduler(_context.Clock, $"scheduler {Name}")
         {
             Fire = FireJob,
             Failed = (job, e) => BrokerLog.ScheduledDeliveryFailed(_logger, e, Name, job.JobId, job.Message.Destination.ToString()),
@@ -32,7 +32,7 @@ public sealed partial class MessageBroker
         var definition = new JobDefinition(message.MessageId, message, schedule, now);
         var position = schedule.First(now);
         var ticket = StoreTicket.None;
-        // Journaled under the scheduler's lock: a cancel of this job can only come after its record.
+        // Journaled before the scheduler takes the job in: a cancel or delivery of it can only come after its record.
         Scheduler.Add(definition, position, () => ticket = _context.Append(new JobScheduledRecord(definition, position)));
         Counters.MessageScheduled();
         return ticket.Durable;

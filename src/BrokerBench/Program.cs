@@ -29,6 +29,8 @@ try
             return await FailoverBench.RunAsync(o);
         case "pair":
             return await PairBench.RunAsync(o);
+        case "scheduled":
+            return await ScheduledBench.RunAsync(o);
         case "help":
             Console.WriteLine(BenchOptions.Usage);
             return 0;
