@@ -87,7 +87,7 @@ public sealed partial class MessageBroker
         DateTimeOffset.FromUnixTimeMilliseconds(definition.ScheduledAtMs));
 
     /// <summary>
-    /// One delivery of a due job, under the scheduler's lock: the message (a new id for every delivery after the first,
+    /// One delivery of a due job, under the scheduler's lock: the message (its own id for every delivery after the first,
     /// <c>scheduledJobId</c> added) and the job's advance are journaled as one transaction record, then the message joins
     /// its destination's queues. A crash before the record is durable loses both, so the job fires again after
     /// recovery: a due message is never lost, and is delivered once per occurrence when the record survives.
@@ -101,7 +101,9 @@ public sealed partial class MessageBroker
         var original = job.Message;
         var message = original with
         {
-            MessageId = position.Fired == 0 ? original.MessageId : NextMessageId(),
+            // The n-th delivery after the first is "<job id>:<n>": new for every delivery, and the same again should a crash
+            // lose the delivery's record after the consumer had it (the job then delivers that occurrence again).
+            MessageId = position.Fired == 0 ? original.MessageId : $"{original.MessageId}:{position.Fired.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             Headers = [.. original.Headers.Where(h => h.Key != ScheduleSpec.JobIdHeader), new(ScheduleSpec.JobIdHeader, job.JobId)],
         };
         var next = job.Schedule.Next(position, nowMs);

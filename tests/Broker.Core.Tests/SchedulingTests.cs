@@ -65,7 +65,7 @@ public class SchedulingTests
         Advance(t, 500);
         Advance(t, 500);
         Assert.Equal(4, sink.Deliveries.Count);
-        Assert.Equal(4, sink.Deliveries.Select(d => d.Message.MessageId).Distinct().Count());
+        Assert.Equal([message.MessageId, $"{message.MessageId}:1", $"{message.MessageId}:2", $"{message.MessageId}:3"], sink.Deliveries.Select(d => d.Message.MessageId));
         Assert.All(sink.Deliveries, d => Assert.Equal(message.MessageId, d.Message.Header(ScheduleSpec.JobIdHeader)));
         Assert.Empty(t.Broker.GetScheduled());
         Advance(t, 10_000);

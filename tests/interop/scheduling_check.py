@@ -6,8 +6,12 @@ Scenarios:
   delay                         a 2 s delay: nothing before it, the message within 3 s after it
   repeat                        delay 500, period 300, repeat 3: four deliveries, new ids, in order, then nothing
   badheader                     AMQ_SCHEDULED_DELAY=soon: an ERROR naming the header
-  schedule DEST BODY DELAY_MS   sends one persistent message with that delay (receipted) and exits
+  schedule DEST BODY DELAY_MS PERIOD_MS REPEAT
+                                sends one persistent message with that schedule (receipted) and exits
   expect DEST BODY WAIT_S       the message arrives within WAIT_S seconds, once
+  occurrences DEST BODY FIRST COUNT WAIT_S
+                                deliveries FIRST .. FIRST+COUNT-1 of a job arrive (each within WAIT_S seconds), with
+                                the ids the broker gives them (the job's id, then <job id>:<n>), then nothing for 1 s
 
 Prints one JSON line ({"scenario":..., "ok":..., ...}) and exits 0 when the broker behaved as ActiveMQ documents,
 1 with a message when it did not, 2 on bad usage, 3 when the whole run took too long.
@@ -167,12 +171,31 @@ def badheader(host, port):
     return {"error": message}
 
 
-def schedule(host, port, destination, body, delay_ms):
+def schedule(host, port, destination, body, delay_ms, period_ms, repeat):
     conn, listener = connect(host, port)
-    conn.send(destination, body, headers={"AMQ_SCHEDULED_DELAY": delay_ms, "persistent": "true", "receipt": "r1"})
+    conn.send(destination, body, headers={"AMQ_SCHEDULED_DELAY": delay_ms, "AMQ_SCHEDULED_PERIOD": period_ms,
+                                          "AMQ_SCHEDULED_REPEAT": repeat, "persistent": "true", "receipt": "r1"})
     listener.wait_receipt("r1")
     close(conn, listener)
-    return {"destination": destination, "delay_ms": int(delay_ms)}
+    return {"destination": destination, "delay_ms": int(delay_ms), "period_ms": int(period_ms), "repeat": int(repeat)}
+
+
+def occurrences(host, port, destination, body, first, count, wait_s):
+    conn, listener = subscribed(host, port, destination)
+    ids = []
+    for k in range(int(count)):
+        n = int(first) + k
+        at, frame = listener.next_message(f"delivery {n} of {body!r} on {destination}", timeout=float(wait_s))
+        check(frame.body == body, f"delivery {n}: body {frame.body!r}, want {body!r}")
+        job = frame.headers.get("scheduledJobId")
+        want = job if n == 0 else f"{job}:{n}"
+        check(job and frame.headers.get("message-id") == want,
+              f"delivery {n}: message-id {frame.headers.get('message-id')!r}, want {want!r} (a repeat of an earlier occurrence?)")
+        ids.append(frame.headers["message-id"])
+        conn.ack(frame.headers["ack"])
+    listener.expect_silence(1.0, f"after deliveries {first}..{int(first) + int(count) - 1}")
+    close(conn, listener)
+    return {"message_ids": ids}
 
 
 def expect(host, port, destination, body, wait_s):
@@ -186,7 +209,8 @@ def expect(host, port, destination, body, wait_s):
     return {"message_id": frame.headers["message-id"]}
 
 
-SCENARIOS = {"delay": (delay, 0), "repeat": (repeat, 0), "badheader": (badheader, 0), "schedule": (schedule, 3), "expect": (expect, 3)}
+SCENARIOS = {"delay": (delay, 0), "repeat": (repeat, 0), "badheader": (badheader, 0), "schedule": (schedule, 5), "expect": (expect, 3),
+             "occurrences": (occurrences, 5)}
 
 
 def main():

@@ -36,12 +36,33 @@ public sealed class SchedulingInteropTests
         await using var broker = await BrokerProcess.StartAsync(cancellationToken: timeout.Token);
         var (destination, body) = ("/queue/scheduled-restart", $"survives-{Guid.NewGuid():N}");
 
-        await InteropScripts.RunAsync(Python, Script, "127.0.0.1", Port(broker.Port), "schedule", destination, body, "3000");
+        await InteropScripts.RunAsync(Python, Script, "127.0.0.1", Port(broker.Port), "schedule", destination, body, "3000", "0", "0");
         broker.Kill();
         await broker.StartAsync(timeout.Token);
 
         await InteropScripts.RunAsync(Python, Script, "127.0.0.1", Port(broker.Port), "expect", destination, body, "20");
         Assert.Contains("1 scheduled jobs", broker.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Killed between deliveries of a repeating job: after the restart it goes on from where it was, each occurrence
+    /// once (the first is not delivered again, the next ones keep the ids they would have had).
+    /// </summary>
+    [Fact]
+    public async Task RepeatingJob_KilledBetweenDeliveries_ResumesWithoutRepeatingOne()
+    {
+        InteropScripts.RequireNoProblem(await PythonProblem.Value);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await using var broker = await BrokerProcess.StartAsync(cancellationToken: timeout.Token);
+        var (destination, body) = ("/queue/scheduled-repeat-restart", $"repeat-{Guid.NewGuid():N}");
+
+        // Deliveries at 1 s, 4 s and 7 s after the send.
+        await InteropScripts.RunAsync(Python, Script, "127.0.0.1", Port(broker.Port), "schedule", destination, body, "1000", "3000", "2");
+        await InteropScripts.RunAsync(Python, Script, "127.0.0.1", Port(broker.Port), "occurrences", destination, body, "0", "1", "10");
+        broker.Kill();
+        await broker.StartAsync(timeout.Token);
+
+        await InteropScripts.RunAsync(Python, Script, "127.0.0.1", Port(broker.Port), "occurrences", destination, body, "1", "2", "20");
     }
 
     [Fact]
@@ -55,7 +76,7 @@ public sealed class SchedulingInteropTests
         var (destination, body) = ("/queue/scheduled-failover", $"failover-{Guid.NewGuid():N}");
 
         // Receipted only once the slave has the job too (the pair is in sync).
-        await InteropScripts.RunAsync(Python, Script, "127.0.0.1", Port(master.Port), "schedule", destination, body, "4000");
+        await InteropScripts.RunAsync(Python, Script, "127.0.0.1", Port(master.Port), "schedule", destination, body, "4000", "0", "0");
         master.Kill();
         var port = await slave.WaitForStompAsync(Replicas.FailoverTimeout, timeout.Token);
 
