@@ -28,12 +28,33 @@ public sealed partial class MessageBroker
     public Task Schedule(Message message, ScheduleSpec schedule)
     {
         EnsureStarted();
+        // A SEND resent after a reconnection (the failover client's producer-id and producer-seq) schedules once.
+        if (AdmitSend(message, out var producerId, out var producerSequence) is { } copy)
+        {
+            return copy;
+        }
         var now = _context.NowMs;
         var definition = new JobDefinition(message.MessageId, message, schedule, now);
         var position = schedule.First(now);
+        StoreRecord record = producerId is null
+            ? new JobScheduledRecord(definition, position)
+            // The producer's mark rides with the job, so a restarted broker or the slave knows the resend too.
+            : new TransactionRecord([new JobScheduledRecord(definition, position), new ProducerMarkRecord(producerId, producerSequence)]);
         var ticket = StoreTicket.None;
-        // Journaled before the scheduler takes the job in: a cancel or delivery of it can only come after its record.
-        Scheduler.Add(definition, position, () => ticket = _context.Append(new JobScheduledRecord(definition, position)));
+        try
+        {
+            // Journaled before the scheduler takes the job in: a cancel or delivery of it can only come after its record.
+            Scheduler.Add(definition, position, () => ticket = _context.Append(record));
+        }
+        catch (Exception e) when (producerId is not null)
+        {
+            Duplicates.Refused(producerId, producerSequence, e);
+            throw;
+        }
+        if (producerId is not null)
+        {
+            Duplicates.Accepted(producerId, producerSequence, ticket.Sequence + record.SequenceCount - 1, ticket.Durable);
+        }
         Counters.MessageScheduled();
         return ticket.Durable;
     }

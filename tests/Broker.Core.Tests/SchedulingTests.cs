@@ -155,6 +155,23 @@ public class SchedulingTests
     }
 
     [Fact]
+    public void ResentScheduledSend_SameProducerSequence_SchedulesOnce_MarkJournaledWithTheJob()
+    {
+        var store = new MemoryStore();
+        using var t = Broker(store);
+        var first = Scheduled(t, "once", (ScheduleSpec.DelayHeader, "1000"), ("producer-id", "p1"), ("producer-seq", "7"));
+        var resent = first with { MessageId = t.Broker.NextMessageId() };
+
+        t.Broker.Schedule(first, Spec(first));
+        t.Broker.Schedule(resent, Spec(resent));
+
+        Assert.Equal(first.MessageId, Assert.Single(t.Broker.GetScheduled()).JobId);
+        var state = store.Fold();
+        Assert.Single(state.Jobs);
+        Assert.True(state.Producers["p1"].Contains(7), "the producer's mark travels with the job");
+    }
+
+    [Fact]
     public void Transaction_JobStartsAtCommitOnly()
     {
         using var t = Broker();
