@@ -30,6 +30,7 @@ public sealed class ScheduledApiTests : IAsyncLifetime
         var jobs = JsonDocument.Parse(await viewer.GetStringAsync("/api/brokers/b1/scheduled")).RootElement;
 
         Assert.Equal(2, jobs.GetArrayLength());
+        Assert.Equal(2, JsonDocument.Parse(await viewer.GetStringAsync("/api/brokers/b1")).RootElement.GetProperty("scheduledJobs").GetInt32());
         var cron = jobs.EnumerateArray().Single(j => j.GetProperty("cron").GetString() == "0 * * * *");
         var delayed = jobs.EnumerateArray().Single(j => j.GetProperty("cron").ValueKind == JsonValueKind.Null);
         Assert.Equal("/queue/later", delayed.GetProperty("destination").GetString());
