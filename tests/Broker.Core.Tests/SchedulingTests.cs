@@ -43,6 +43,7 @@ public class SchedulingTests
         Assert.Equal(message.MessageId, delivered.MessageId);
         Assert.Equal(message.MessageId, delivered.Header(ScheduleSpec.JobIdHeader));
         Assert.Equal(0, t.Broker.ScheduledCount);
+        Assert.Equal((1, 0), (t.Broker.Counters.ScheduledDeliveries, t.Broker.Counters.ScheduledLate));
 
         Advance(t, 100_000);
         Assert.Single(sink.Deliveries);
@@ -84,6 +85,7 @@ public class SchedulingTests
         }
         Advance(t, 1000);
         Assert.Equal(["a", "b", "c"], sink.Bodies);
+        Assert.Equal(3, t.Broker.Counters.ScheduledLate);
     }
 
     [Fact]
