@@ -10,6 +10,9 @@ public sealed class BrokerCounters
     private long _connections;
     private long _connectionsTotal;
     private long _connectionsRefused;
+    private long _messagesScheduled;
+    private long _scheduledDeliveries;
+    private long _scheduledLate;
 
     public long MessagesIn => Interlocked.Read(ref _messagesIn);
 
@@ -25,6 +28,30 @@ public sealed class BrokerCounters
 
     /// <summary>Connections turned away at the door: beyond <c>MaxConnections</c>, or one address's bound on connections not yet logged in.</summary>
     public long ConnectionsRefused => Interlocked.Read(ref _connectionsRefused);
+
+    /// <summary>Messages accepted for scheduled delivery (each counts in <see cref="MessagesIn"/> once per delivery).</summary>
+    public long MessagesScheduled => Interlocked.Read(ref _messagesScheduled);
+
+    /// <summary>Deliveries the scheduler made.</summary>
+    public long ScheduledDeliveries => Interlocked.Read(ref _scheduledDeliveries);
+
+    /// <summary>Scheduled deliveries made more than <see cref="ScheduledLateMs"/> after their due time.</summary>
+    public long ScheduledLate => Interlocked.Read(ref _scheduledLate);
+
+    /// <summary>The precision the scheduler aims for (issue 13: every message within 50 ms of its time).</summary>
+    public const long ScheduledLateMs = 50;
+
+    public void MessageScheduled() => Interlocked.Increment(ref _messagesScheduled);
+
+    /// <summary>Counts one scheduled delivery, made <paramref name="latenessMs"/> after its due time.</summary>
+    public void ScheduledDelivered(long latenessMs)
+    {
+        Interlocked.Increment(ref _scheduledDeliveries);
+        if (latenessMs > ScheduledLateMs)
+        {
+            Interlocked.Increment(ref _scheduledLate);
+        }
+    }
 
     public void MessageIn() => Interlocked.Increment(ref _messagesIn);
 

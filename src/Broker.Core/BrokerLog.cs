@@ -20,8 +20,8 @@ internal static partial class BrokerLog
     [LoggerMessage(1004, LogLevel.Error, "Broker {BrokerName}: the sweep (expiry, inactive destinations) failed")]
     public static partial void SweepFailed(ILogger logger, Exception exception, string brokerName);
 
-    [LoggerMessage(1005, LogLevel.Information, "Broker {BrokerName} recovered {Messages} messages in {Destinations} destinations from {Records} journal records")]
-    public static partial void Recovered(ILogger logger, string brokerName, int messages, int destinations, long records);
+    [LoggerMessage(1005, LogLevel.Information, "Broker {BrokerName} recovered {Messages} messages in {Destinations} destinations and {ScheduledJobs} scheduled jobs from {Records} journal records")]
+    public static partial void Recovered(ILogger logger, string brokerName, int messages, int destinations, int scheduledJobs, long records);
 
     [LoggerMessage(1006, LogLevel.Warning, "Broker {BrokerName}: message {MessageId} left queue {Queue} while it was being moved; it was copied instead")]
     public static partial void MoveBecameCopy(ILogger logger, string brokerName, string messageId, string queue);
@@ -31,4 +31,6 @@ internal static partial class BrokerLog
 
     [LoggerMessage(1020, LogLevel.Warning, "Broker {BrokerName}: the selector of durable subscription {Subscription} cannot be read ({Reason}); it is kept without a selector")]
     public static partial void SelectorUnreadable(ILogger logger, string brokerName, string subscription, string reason);
+    [LoggerMessage(1008, LogLevel.Warning, "Broker {BrokerName} could not deliver scheduled job {JobId} to {Destination}; it is tried again in a second")]
+    public static partial void ScheduledDeliveryFailed(ILogger logger, Exception exception, string brokerName, string jobId, string destination);
 }

@@ -31,6 +31,8 @@ public sealed partial class MessageBroker
         _context.Quiesced = true;
         // A sweep under way may still be expiring or removing: its records must come before the final one.
         WaitForSweep();
+        // Likewise a scheduled delivery: none starts once quiesced.
+        Scheduler.WaitIdle();
     }
 
     /// <summary>Undoes <see cref="QuiesceAsync"/> (a switchover that did not happen).</summary>
@@ -82,6 +84,7 @@ public sealed partial class MessageBroker
         _context.Memory.Reset();
         Duplicates.Clear();
         TransactionOutcomes.Clear();
+        Scheduler.Clear();
         _context.Quiesced = false;
         ClientRefusal = null;
         _dismissal = new CancellationTokenSource();

@@ -56,7 +56,12 @@ public sealed partial class MessageBroker
             TransactionOutcomes.Record(committed.User, committed.TransactionId, committed: true, committed.CommittedAtMs);
         }
         TransactionOutcomes.ForgetExpired(_context.NowMs);
-        BrokerLog.Recovered(_logger, Name, messageCount, _destinations.Count, state.RecordCount);
+        foreach (var job in state.Jobs)
+        {
+            // Overdue ones fire as soon as the broker starts.
+            Scheduler.Add(job.Job, job.Position);
+        }
+        BrokerLog.Recovered(_logger, Name, messageCount, _destinations.Count, Scheduler.Count, state.RecordCount);
     }
 
     /// <summary>

@@ -32,6 +32,7 @@ public sealed partial class MessageBroker : IAsyncDisposable
         _context = new BrokerContext(options, clock ?? TimeProvider.System, store, DeadLetter);
         Duplicates = new DuplicateFilter(options.ProducerIdleTimeout);
         TransactionOutcomes = new TransactionOutcomes(options.TransactionOutcomeRetention, _context.Clock);
+        CreateScheduler();
         // Unique across restarts without coordination: broker name, a random instance part, a counter.
         _messageIdPrefix = $"ID:{name}-{Guid.NewGuid().ToString("N")[..12]}-";
     }
@@ -71,6 +72,7 @@ public sealed partial class MessageBroker : IAsyncDisposable
         }
         SetState(BrokerState.Starting, "broker starting");
         _sweep = Clock.CreateTimer(_ => Sweep(), null, SweepPeriod, SweepPeriod);
+        Scheduler.Start();
         StartedAt = Clock.GetUtcNow();
         SetState(BrokerState.Started, "broker started");
     }
@@ -87,6 +89,7 @@ public sealed partial class MessageBroker : IAsyncDisposable
         {
             await sweep.DisposeAsync();
         }
+        await Scheduler.StopAsync();
         foreach (var destination in _destinations.Values)
         {
             destination.Close("broker stopping");

@@ -48,7 +48,7 @@ public sealed class ReplicatedStore(Journal journal, ReplicationMaster master, R
     public ValueTask DisposeAsync() => journal.DisposeAsync();
 
     private static bool AddsMessages(StoreRecord record) =>
-        record is MessageAddedRecord || (record is TransactionRecord t && t.Operations.Any(o => o is MessageAddedRecord));
+        record is MessageAddedRecord or JobScheduledRecord || (record is TransactionRecord t && t.Operations.Any(o => o is MessageAddedRecord or JobScheduledRecord));
 
     private static Task Both(Task local, Task replicated) =>
         replicated.IsCompleted ? local : local.IsCompleted ? replicated : Task.WhenAll(local, replicated);

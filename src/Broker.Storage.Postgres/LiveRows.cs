@@ -7,7 +7,8 @@ namespace Broker.Storage.Postgres;
 /// <summary>
 /// Which rows of the records table recovery still needs, so the table holds live state, not history: a message's row
 /// until it is removed (the removal itself is never stored), its latest delivery mark, each destination's and durable
-/// subscription's creation until it is deleted, and the latest committed transactions. Producer marks live in a table
+/// subscription's creation until it is deleted, the latest committed transactions, and each scheduled job's record
+/// with its latest advance until the job ends. Producer marks live in a table
 /// of their own (one row per producer). The journal gets the same effect by compaction; here a row simply goes.
 /// </summary>
 internal sealed class LiveRows
@@ -96,6 +97,18 @@ internal sealed class LiveRows
                     }
                 }
                 return Row(sequence, bytes);
+            case JobScheduledRecord scheduled:
+                // A job's row lives until it ends, with the row of its latest advance.
+                Keep("j|" + scheduled.Job.JobId, sequence, dropped);
+                Drop("ja|" + scheduled.Job.JobId, dropped);
+                return Row(sequence, bytes);
+            case JobAdvancedRecord advanced when _meta.ContainsKey("j|" + advanced.JobId):
+                Keep("ja|" + advanced.JobId, sequence, dropped);
+                return Row(sequence, bytes);
+            case JobRemovedRecord removed:
+                Drop("j|" + removed.JobId, dropped);
+                Drop("ja|" + removed.JobId, dropped);
+                return false;
             case TransactionRecord:
                 throw new ArgumentException("a transaction is folded operation by operation", nameof(record));
             default:

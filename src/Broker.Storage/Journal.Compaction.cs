@@ -114,7 +114,13 @@ public sealed partial class Journal
         var output = new List<(long Sequence, StoreRecord Record)>(snapshot.Messages.Count + snapshot.Meta.Count);
         foreach (var (_, meta) in snapshot.Meta)
         {
-            output.Add((meta.Sequence, ReadAt(meta.Location)));
+            var record = ReadAt(meta.Location);
+            // An operation of a transaction (a scheduled job's advance, delivered with its message) is kept on its own.
+            if (meta.Location.Operation >= 0 && record is TransactionRecord transaction)
+            {
+                record = transaction.Operations[meta.Location.Operation];
+            }
+            output.Add((meta.Sequence, record));
         }
         var messageSequences = new HashSet<long>();
         foreach (var message in snapshot.Messages)

@@ -79,6 +79,17 @@ public sealed partial class Journal
             case ProducerMarkRecord r:
                 _producers[r.ProducerId] = (r.ProducerSequence, sequence);
                 break;
+            case JobScheduledRecord r:
+                KeepMeta(JobKey(r.Job.JobId), sequence, location, length);
+                DropMeta(JobAdvanceKey(r.Job.JobId));
+                break;
+            case JobAdvancedRecord r:
+                KeepMeta(JobAdvanceKey(r.JobId), sequence, location, length);
+                break;
+            case JobRemovedRecord r:
+                DropMeta(JobKey(r.JobId));
+                DropMeta(JobAdvanceKey(r.JobId));
+                break;
             case TransactionCommittedRecord r:
                 // Kept (at most as many as the broker remembers) so compaction does not drop the outcomes.
                 _committed.Set(r.User, r.TransactionId, (sequence, r));
@@ -105,6 +116,17 @@ public sealed partial class Journal
             }
             return;
         }
+        if (operation is JobAdvancedRecord advanced)
+        {
+            // A delivery's advance: charged its share of the transaction, like the message it delivered.
+            KeepMeta(JobAdvanceKey(advanced.JobId), sequence, new Location(segment, offset, length, index), share);
+            return;
+        }
+        if (operation is JobScheduledRecord scheduled)
+        {
+            KeepMeta(JobKey(scheduled.Job.JobId), sequence, new Location(segment, offset, length, index), share);
+            return;
+        }
         Track(operation, sequence, segment, offset, length, index);
     }
 
@@ -122,6 +144,11 @@ public sealed partial class Journal
             gone.Location.Segment.LiveBytes -= gone.Bytes;
         }
     }
+
+    // A live job keeps its scheduling record and its latest advance (if it has fired): recovery needs both.
+    private static string JobKey(string jobId) => "j|" + jobId;
+
+    private static string JobAdvanceKey(string jobId) => "ja|" + jobId;
 
     private static string DestinationKey(DestinationName destination) => (destination.IsQueue ? "q|" : "t|") + destination.Name;
 

@@ -232,7 +232,7 @@ public sealed partial class Journal : IMessageStore
                 throw new InvalidOperationException("the journal must be replayed before it is appended to");
             }
             ThrowIfFailed();
-            var addsData = record is MessageAddedRecord or TransactionRecord;
+            var addsData = record is MessageAddedRecord or TransactionRecord or JobScheduledRecord;
             if (addsData && _options.StoreLimit > 0 && _segments.Sum(s => s.WriteOffset) >= _options.StoreLimit)
             {
                 throw new StoreFullException($"the store limit ({_options.StoreLimit} bytes) is reached; persistent messages are refused until consumers catch up");

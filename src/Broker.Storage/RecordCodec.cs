@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
 using Broker.Core.Messages;
+using Broker.Core.Scheduling;
 using Broker.Core.Storage;
 
 namespace Broker.Storage;
@@ -36,6 +37,9 @@ public static class RecordCodec
         Transaction = 8,
         ProducerMark = 9,
         TransactionCommitted = 10,
+        JobScheduled = 11,
+        JobAdvanced = 12,
+        JobRemoved = 13,
 
         // A durable subscription with a selector; without one it is still written as DurableSubscriptionCreated.
         DurableSubscriptionCreatedWithSelector = 20,
@@ -117,6 +121,9 @@ public static class RecordCodec
         TransactionRecord => RecordType.Transaction,
         ProducerMarkRecord => RecordType.ProducerMark,
         TransactionCommittedRecord => RecordType.TransactionCommitted,
+        JobScheduledRecord => RecordType.JobScheduled,
+        JobAdvancedRecord => RecordType.JobAdvanced,
+        JobRemovedRecord => RecordType.JobRemoved,
         _ => throw new ArgumentException($"no journal format for {record.GetType().Name}"),
     };
 
@@ -167,6 +174,25 @@ public static class RecordCodec
                 w.String(r.TransactionId);
                 w.Long(r.CommittedAtMs);
                 break;
+            // A job: id, when it was scheduled, its schedule (delay, period, repeat, cron), its position, its message.
+            case JobScheduledRecord r:
+                w.String(r.Job.JobId);
+                w.Long(r.Job.ScheduledAtMs);
+                w.Long(r.Job.Schedule.DelayMs);
+                w.Long(r.Job.Schedule.PeriodMs);
+                w.Long(r.Job.Schedule.Repeat);
+                w.String(r.Job.Schedule.Cron);
+                w.Position(r.Position);
+                w.Message(r.Job.Message);
+                break;
+            case JobAdvancedRecord r:
+                w.String(r.JobId);
+                w.Position(r.Position);
+                break;
+            case JobRemovedRecord r:
+                w.String(r.JobId);
+                w.Byte((byte)r.Reason);
+                break;
         }
     }
 
@@ -183,6 +209,9 @@ public static class RecordCodec
         RecordType.Transaction => ReadTransaction(ref r),
         RecordType.ProducerMark => new ProducerMarkRecord(r.String()!, r.Long()),
         RecordType.TransactionCommitted => new TransactionCommittedRecord(r.String()!, r.String()!, r.Long()),
+        RecordType.JobScheduled => ReadJobScheduled(ref r),
+        RecordType.JobAdvanced => new JobAdvancedRecord(r.String()!, r.Position()),
+        RecordType.JobRemoved => new JobRemovedRecord(r.String()!, (JobRemovalReason)r.Byte()),
         _ => throw new InvalidDataException($"unknown record type {(byte)type}"),
     };
 
@@ -193,6 +222,15 @@ public static class RecordCodec
         var producerId = r.String();
         var producerSequence = r.Long();
         return new MessageAddedRecord(queue, r.Message(), producerId, producerSequence);
+    }
+
+    private static JobScheduledRecord ReadJobScheduled(ref PayloadReader r)
+    {
+        var jobId = r.String()!;
+        var scheduledAt = r.Long();
+        var schedule = new ScheduleSpec(r.Long(), r.Long(), (int)r.Long(), r.String());
+        var position = r.Position();
+        return new JobScheduledRecord(new JobDefinition(jobId, r.Message(), schedule, scheduledAt), position);
     }
 
     private static TransactionRecord ReadTransaction(ref PayloadReader r)
@@ -262,6 +300,14 @@ public static class RecordCodec
             String(key.Subscription);
         }
 
+        public void Position(JobPosition position)
+        {
+            Long(position.NextDueMs);
+            Long(position.RepeatsLeft);
+            Long(position.CycleStartMs);
+            Long(position.Fired);
+        }
+
         public void Message(Message message)
         {
             String(message.MessageId);
@@ -329,6 +375,8 @@ public static class RecordCodec
         public DestinationName Destination() => new((DestinationKind)Byte(), String()!);
 
         public QueueKey Key() => new(String()!, String(), String(), String());
+
+        public JobPosition Position() => new(Long(), (int)Long(), Long(), Long());
 
         public Message Message()
         {

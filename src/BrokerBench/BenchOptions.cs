@@ -35,6 +35,7 @@ public sealed class BenchOptions
     public int Reps { get; set; } = 3;
     public double Warmup { get; set; } = 2;
     public bool Keep { get; set; }
+    public long MaxDelayMs { get; set; } = 10_000;
 
     /// <summary>How the pair of <c>failover</c> is kept available: replicated, shared-fs or database.</summary>
     public string Mode { get; set; } = "replicated";
@@ -51,6 +52,8 @@ public sealed class BenchOptions
                     master under persistent receipted traffic; time to the slave accepting STOMP and to the first receipt;
                     --mode replicated (default) | shared-fs (one data directory, the OS lock) | database (a private
                     PostgreSQL started for the run, its lease), each with its default settings
+        brokerbench scheduled [connection] [--count N (100000)] [--max-delay MS (10000)] [--persistent]
+                    N SENDs with random AMQ_SCHEDULED_DELAYs up to MS, one consumer: lateness p50/p99/max, early, lost
         brokerbench pair [--reps N (3)] [--duration S (5)] [--warmup S (2)] [--dll HOST.dll]
                     scenarios (b) and (c) against a lone master and against a master with its slave in sync; ratio
         brokerbench selector-cost [--count N (10000000)]                    in-process: ns and bytes per selector evaluation
@@ -116,6 +119,7 @@ public sealed class BenchOptions
                 case "--warmup": o.Warmup = NextDouble(); break;
                 case "--keep": o.Keep = true; break;
                 case "--mode": o.Mode = Next(); break;
+                case "--max-delay": o.MaxDelayMs = long.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "-h" or "--help": o.Command = "help"; break;
                 default: throw new ArgumentException($"unknown option {a}");
             }

@@ -31,6 +31,8 @@ try
             return await PairBench.RunAsync(o);
         case "selector-cost":
             return SelectorCost.Run(o);
+        case "scheduled":
+            return await ScheduledBench.RunAsync(o);
         case "help":
             Console.WriteLine(BenchOptions.Usage);
             return 0;

@@ -44,6 +44,7 @@ public static class BrokerConsoleApp
         app.MapBrokerApi();
         app.MapQueueApi();
         app.MapOperatorApi();
+        app.MapScheduledApi();
         app.MapSetAsideApi();
         app.MapPeerApi();
         app.MapStompWebSockets();

@@ -61,6 +61,32 @@ public sealed class PostgresStoreTests(PostgresServer postgres) : IClassFixture<
     }
 
     [Fact]
+    public async Task ScheduledJobs_KeepTheirRowAndLatestAdvance_UntilTheyEnd()
+    {
+        var database = await postgres.NewDatabaseAsync();
+        var start = new Broker.Core.Scheduling.JobPosition(1000, 3, 0, 0);
+        await using (var store = await OpenAsync(database))
+        {
+            Recover(store);
+            store.Append(new JobScheduledRecord(ScheduledJobStorageTests.Job("kept"), start));
+            store.Append(new JobScheduledRecord(ScheduledJobStorageTests.Job("cancelled"), start));
+            store.Append(new JobScheduledRecord(ScheduledJobStorageTests.Job("done"), start));
+            store.Append(new TransactionRecord([Added("k1", null, 0), new JobAdvancedRecord("kept", start with { RepeatsLeft = 2, Fired = 1 })]));
+            store.Append(new TransactionRecord([Added("k2", null, 0), new JobAdvancedRecord("kept", start with { RepeatsLeft = 1, Fired = 2 })]));
+            store.Append(new JobRemovedRecord("cancelled", JobRemovalReason.Cancelled));
+            await store.Append(new TransactionRecord([Added("d1", null, 0), new JobRemovedRecord("done", JobRemovalReason.Completed)])).Durable;
+        }
+
+        await using var reopened = await OpenAsync(database);
+        var state = Recover(reopened);
+
+        var job = Assert.Single(state.Jobs);
+        Assert.Equal(("kept", 1, 2L), (job.Job.JobId, job.Position.RepeatsLeft, job.Position.Fired));
+        // Rows: the kept job, its latest advance, three delivered messages.
+        Assert.Equal(5, await CountRowsAsync(database));
+    }
+
+    [Fact]
     public async Task ManyConcurrentSends_ShareCommits()
     {
         var database = await postgres.NewDatabaseAsync();

@@ -25,6 +25,9 @@ public enum BrokerEventKind
 
     /// <summary>One per sweep that removed inactive destinations, with how many (never one per destination).</summary>
     InactiveDestinationsRemoved,
+
+    /// <summary>An operator cancelled a scheduled job.</summary>
+    ScheduledJobCancelled,
 }
 
 /// <summary>One entry of the event timeline (<c>GET /api/events</c>, the console, the monitor hub).</summary>

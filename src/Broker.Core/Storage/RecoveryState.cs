@@ -15,6 +15,7 @@ public sealed class RecoveryState(long memoryLimit)
     private readonly HashSet<DestinationName> _destinations = [];
     private readonly Dictionary<string, ProducerWindow> _producers = new(StringComparer.Ordinal);
     private readonly BoundedOutcomeTable<TransactionCommittedRecord> _committed = new(TransactionOutcomes.Capacity);
+    private readonly Dictionary<string, RecoveredJob> _jobs = new(StringComparer.Ordinal);
     private long _bytesInMemory;
 
     public long RecordCount { get; private set; }
@@ -30,6 +31,9 @@ public sealed class RecoveryState(long memoryLimit)
 
     /// <summary>The latest committed transactions (at most <see cref="TransactionOutcomes.Capacity"/>), oldest first.</summary>
     public IEnumerable<TransactionCommittedRecord> CommittedTransactions => _committed.Values;
+
+    /// <summary>Scheduled jobs still to fire, each with its latest position.</summary>
+    public IEnumerable<RecoveredJob> Jobs => _jobs.Values;
 
     public int MessageCount => _queues.Values.Sum(q => q.Messages.Count);
 
@@ -96,6 +100,15 @@ public sealed class RecoveryState(long memoryLimit)
                 // Bounded like the broker's own table: the oldest are forgotten first.
                 _committed.Set(committed.User, committed.TransactionId, committed);
                 break;
+            case JobScheduledRecord scheduled:
+                _jobs[scheduled.Job.JobId] = new RecoveredJob(scheduled.Job, scheduled.Position);
+                break;
+            case JobAdvancedRecord advanced when _jobs.TryGetValue(advanced.JobId, out var job):
+                _jobs[advanced.JobId] = job with { Position = advanced.Position };
+                break;
+            case JobRemovedRecord removed:
+                _jobs.Remove(removed.JobId);
+                break;
             case TransactionRecord transaction:
                 for (var i = 0; i < transaction.Operations.Count; i++)
                 {
@@ -149,6 +162,8 @@ public sealed class RecoveryState(long memoryLimit)
 
         public Dictionary<long, RecoveredMessage> Messages { get; } = [];
     }
+
+    public sealed record RecoveredJob(Scheduling.JobDefinition Job, Scheduling.JobPosition Position);
 
     public sealed record RecoveredMessage(Message Message, int DeliveryCount, bool BodyInStoreOnly);
 }

@@ -87,3 +87,28 @@ public sealed record TransactionCommittedRecord(string User, string TransactionI
 
 /// <summary>A producer's duplicate-filter mark, kept by compaction after the messages that carried it are gone.</summary>
 public sealed record ProducerMarkRecord(string ProducerId, long ProducerSequence) : StoreRecord;
+
+/// <summary>
+/// A message was scheduled (<see cref="Scheduling.ScheduleSpec"/>): the broker holds it, outside any destination, until
+/// it is due. <paramref name="Position"/> is where the job starts.
+/// </summary>
+public sealed record JobScheduledRecord(Scheduling.JobDefinition Job, Scheduling.JobPosition Position) : StoreRecord;
+
+/// <summary>
+/// A job delivered and moved on to <paramref name="Position"/>. Written as the last operation of a
+/// <see cref="TransactionRecord"/> whose other operations add the delivered message to its queues, so a crash keeps
+/// the delivery and the advance together or neither (the job then fires again).
+/// </summary>
+public sealed record JobAdvancedRecord(string JobId, Scheduling.JobPosition Position) : StoreRecord;
+
+public enum JobRemovalReason : byte
+{
+    /// <summary>Its last delivery was made (in the same transaction as that delivery).</summary>
+    Completed,
+
+    /// <summary>An operator cancelled it.</summary>
+    Cancelled,
+}
+
+/// <summary>A job ended: it made its last delivery, or it was cancelled.</summary>
+public sealed record JobRemovedRecord(string JobId, JobRemovalReason Reason) : StoreRecord;

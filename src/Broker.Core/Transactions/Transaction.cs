@@ -15,6 +15,7 @@ public sealed class Transaction
 {
     private readonly MessageBroker _broker;
     private readonly List<(Message Message, IReadOnlyList<DestinationName>? Composite)> _sends = [];
+    private readonly List<(Message Message, Scheduling.ScheduleSpec Schedule)> _schedules = [];
     private readonly List<(Consumer Consumer, long Tag)> _acks = [];
     private readonly HashSet<(Consumer, long)> _acked = [];
 
@@ -26,7 +27,7 @@ public sealed class Transaction
 
     public string Id { get; }
 
-    public int Count => _sends.Count + _acks.Count;
+    public int Count => _sends.Count + _schedules.Count + _acks.Count;
 
     public void Send(Message message)
     {
@@ -39,6 +40,13 @@ public sealed class Transaction
     {
         EnsureRoom(1);
         _sends.Add((message, destinations.Count == 1 ? null : destinations));
+    }
+
+    /// <summary>A scheduled send: the job is journaled with the commit and starts its schedule then.</summary>
+    public void Schedule(Message message, Scheduling.ScheduleSpec schedule)
+    {
+        EnsureRoom(1);
+        _schedules.Add((message, schedule));
     }
 
     /// <summary>Records an ACK; in client mode it covers every earlier delivery too, resolved now.</summary>
@@ -177,6 +185,12 @@ public sealed class Transaction
                 }
             }
         }
+        foreach (var (message, schedule) in _schedules)
+        {
+            var (definition, position) = _broker.PlanJob(message, schedule);
+            records.Add(new JobScheduledRecord(definition, position));
+            applies.Add((true, _ => _broker.AdoptJob(definition, position)));
+        }
         foreach (var (consumer, tag) in _acks)
         {
             if (consumer.StoreSequenceOf(tag) is long stored and > 0)
@@ -201,6 +215,7 @@ public sealed class Transaction
     private void Clear()
     {
         _sends.Clear();
+        _schedules.Clear();
         _acks.Clear();
         _acked.Clear();
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Broker.Core;
 using Broker.Core.Consumers;
 using Broker.Core.Messages;
+using Broker.Core.Scheduling;
 using Broker.Core.Security;
 using Broker.Core.Selectors;
 using Broker.Stomp.Protocol;
@@ -41,10 +42,29 @@ public sealed partial class StompSession
             Timestamp = _broker.Clock.GetUtcNow().ToUnixTimeMilliseconds(),
         };
         AdviseProducers(destinations);
+        // ActiveMQ's AMQ_SCHEDULED_* headers: the broker holds the message until it is due (a bad value is an ERROR naming the header).
+        var schedule = ScheduleSpec.FromHeaders(message.Headers);
+        if (schedule is not null && destinations.Count > 1)
+        {
+            throw new BrokerException("a scheduled message needs one destination, not a composite one");
+        }
         if (frame["transaction"] is { } transactionId)
         {
-            RequireTransaction(transactionId).Send(message, destinations);
+            var transaction = RequireTransaction(transactionId);
+            if (schedule is not null)
+            {
+                transaction.Schedule(message, schedule);
+            }
+            else
+            {
+                transaction.Send(message, destinations);
+            }
             EnqueueReceipt(frame);
+            return;
+        }
+        if (schedule is not null)
+        {
+            EnqueueReceipt(frame, _broker.Schedule(message, schedule));
             return;
         }
         EnqueueReceipt(frame, destinations.Count == 1 ? _broker.Send(message) : _broker.Send(message, destinations));

@@ -17,7 +17,8 @@ public sealed record BrokerView(
     ReplicationStatus Replication,
     string? StateReason = null,
     DateTimeOffset? StateSince = null,
-    HaView? Ha = null)
+    HaView? Ha = null,
+    int ScheduledJobs = 0)
 {
     public static BrokerView From(HostedBroker hosted)
     {
@@ -37,7 +38,8 @@ public sealed record BrokerView(
             lifecycle.Replication,
             lifecycle.Status.Reason,
             lifecycle.Status.Since,
-            HaView.From(lifecycle.Ha));
+            HaView.From(lifecycle.Ha),
+            broker.ScheduledCount);
     }
 
     /// <summary>The lifecycle state's name: the words the log, console and readiness use too.</summary>

@@ -33,6 +33,9 @@ public sealed class BrokerMetrics : IDisposable
         _meter.CreateObservableCounter("broker.bytes.out", () => PerBroker(b => b.Broker.Counters.BytesOut), unit: "By", description: "Message body bytes delivered");
         _meter.CreateObservableCounter("broker.store.flushes", () => PerBroker(b => b.Lifecycle.StoreFlushes),
             description: "Flushes of the message store (journal fdatasync batches, or PostgreSQL commits) since it was opened");
+        _meter.CreateObservableGauge("broker.scheduled.jobs", () => PerBroker(b => (long)b.Broker.ScheduledCount), description: "Scheduled jobs waiting to deliver (AMQ_SCHEDULED_*)");
+        _meter.CreateObservableCounter("broker.scheduled.deliveries", () => PerBroker(b => b.Broker.Counters.ScheduledDeliveries), description: "Deliveries made by the scheduler");
+        _meter.CreateObservableCounter("broker.scheduled.late", () => PerBroker(b => b.Broker.Counters.ScheduledLate), description: "Scheduled deliveries made more than 50 ms after their due time");
         _meter.CreateObservableGauge("broker.memory.used", () => PerBroker(b => b.Broker.Memory.Used), unit: "By", description: "Message bytes held in memory");
         _meter.CreateObservableGauge("broker.destinations", () => Current().SelectMany(s => new[]
         {
