@@ -67,7 +67,8 @@ public sealed class BenchOptions
                     [--ack client-individual|client (client)] [--window W (1000)] [--size BYTES (1024)]
                     fill a fresh queue with N persistent messages (receipts, at most W outstanding), the i-th with
                     header k = i % C; then C consumers, each with selector k = 'n', drain it acking every message;
-                    drain msg/s from the first SUBSCRIBE to the last message; verifies each arrived once, at its consumer
+                    drain msg/s from the first SUBSCRIBE to the last message; verifies each arrived once, at its consumer;
+                    --pid PID (the broker's): also its CPU-seconds during the drain per 100,000 messages
 
         connection: --host 127.0.0.1 --port 61613 --login admin --passcode admin --vhost localhost
                     --destination /queue/NAME (default: a fresh /queue/bench.<run> for run; required for fill/drain)

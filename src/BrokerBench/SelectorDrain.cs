@@ -26,6 +26,8 @@ public sealed class SelectorDrain
     private readonly Verifier _verifier = new();
     private readonly CancellationTokenSource _abort = new();
     private long _misrouted;
+    private double? _cpuAtStart;
+    private double? _drainCpu;
     private long _start;
     private long _lastReceive;
     private volatile bool _stop;
@@ -75,6 +77,7 @@ public sealed class SelectorDrain
                 }
             }
 
+            _cpuAtStart = BrokerCpuSeconds();
             _start = Stopwatch.GetTimestamp();
             Interlocked.Exchange(ref _lastReceive, _start);
             for (int n = 0; n < clients.Count; n++)
@@ -88,6 +91,7 @@ public sealed class SelectorDrain
                 await Task.Delay(5);
             }
             drainSeconds = (Interlocked.Read(ref _lastReceive) - _start) / (double)Stopwatch.Frequency;
+            _drainCpu = BrokerCpuSeconds() - _cpuAtStart;
             if (_error is null && _verifier.Unique < Count)
             {
                 Console.Error.WriteLine($"consumers idle for {_o.IdleTimeout} s with {Count - _verifier.Unique} of {Count} messages not received; giving up");
@@ -123,6 +127,23 @@ public sealed class SelectorDrain
             }
         }
         return Report(server, fillSeconds, drainSeconds);
+    }
+
+    /// <summary>
+    /// The broker's user + system CPU-seconds so far (<c>/proc/PID/stat</c>) when <c>--pid</c> names it: on a shared
+    /// machine the CPU a drain costs is steadier than its rate.
+    /// </summary>
+    private double? BrokerCpuSeconds()
+    {
+        if (_o.Pid <= 0)
+        {
+            return null;
+        }
+        var stat = File.ReadAllText($"/proc/{_o.Pid.ToString(CultureInfo.InvariantCulture)}/stat");
+        // Fields after the command name (which may hold spaces) start at ") "; utime and stime are fields 14 and 15.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        const double ticksPerSecond = 100; // USER_HZ on Linux
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / ticksPerSecond;
     }
 
     private void Log(string text)
@@ -323,6 +344,7 @@ public sealed class SelectorDrain
             FillRate = fillSeconds > 0 ? Math.Round(Count / fillSeconds, 1) : 0,
             DrainSeconds = Math.Round(drainSeconds, 3),
             MsgPerSec = Math.Round(drainRate, 1),
+            DrainCpuPer100k = _drainCpu is { } cpu && unique > 0 ? Math.Round(cpu * 100_000 / unique, 2) : null,
             Received = _verifier.Received,
             Unique = unique,
             Missing = missing,
@@ -340,7 +362,8 @@ public sealed class SelectorDrain
         {
             Console.WriteLine($"selectors {_destination} on {_o.Host}:{_o.Port} ({server}): {Count:N0} x {_o.Size} B persistent, {_consumers} consumers with selector k = 'n', prefetch {_prefetch}, ack {_o.Ack}");
             Console.WriteLine($"  fill   {Count,10} in {fillSeconds,7:F2} s = {result.FillRate,10:F0} msg/s (receipt window {_o.Window})");
-            Console.WriteLine($"  drain  {unique,10} in {drainSeconds,7:F2} s = {drainRate,10:F0} msg/s");
+            Console.WriteLine($"  drain  {unique,10} in {drainSeconds,7:F2} s = {drainRate,10:F0} msg/s"
+                + (result.DrainCpuPer100k is { } cpuPer100k ? $", broker {cpuPer100k:F1} CPU-s per 100,000" : ""));
             Console.WriteLine($"  verify: missing {missing}, duplicates {duplicates}, at the wrong consumer {misrouted}, foreign {_verifier.Foreign} -> {(verified ? "OK" : "FAILED")}");
             if (_error is not null)
             {
@@ -369,6 +392,9 @@ public sealed class SelectorDrainResult
 
     /// <summary>The drain rate: unique messages over the time from the first SUBSCRIBE to the last new message.</summary>
     public double MsgPerSec { get; set; }
+
+    /// <summary>The broker's CPU-seconds (user + system) during the drain per 100,000 messages; with <c>--pid</c> only.</summary>
+    public double? DrainCpuPer100k { get; set; }
     public long Received { get; set; }
     public long Unique { get; set; }
     public long Missing { get; set; }

@@ -151,7 +151,7 @@ AMQ_PID=""
 
 # --- our broker ------------------------------------------------------------------------------------------------
 OURS_DIR="$WORK/ours"
-ours_start "$OURS_DIR"
+ours_start "$OURS_DIR" --Metrics:CacheFor=00:00:00 # every scrape renders: (b) and (c) read the flush counter around short runs
 run_scenarios ours "$OURS_PORT" "$OURS_PID" "$OURS_DIR/data" "$OURS_HTTP"
 if [[ $MILLION -eq 1 ]]; then
   log "ours: 1,000,000 x 1 KiB persistent messages"

@@ -6,8 +6,9 @@
 #   src/BrokerBench/selector-compare.sh [--count N (100000)] [--consumers C (100)] [--reps R (3)]
 #                                       [--prefetch P (100)] [--out FILE] [--keep] [--skip-build]
 #
-# Each broker gets one small warm-up run (5,000 messages) first. Every run must verify (each message once, at the
-# consumer whose selector matches); a failed run is reported and left out of the medians. Goal (#13): ours >= 3x.
+# Also the broker's CPU-seconds during the drain per 100,000 messages (/proc), steadier than the rate on a shared
+# machine. Each broker gets one small warm-up run (5,000 messages) first. Every run must verify (each message once,
+# at the consumer whose selector matches); a failed run is reported and left out of the medians. Goal (#13): >= 3x.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,7 +29,7 @@ while [[ $# -gt 0 ]]; do
     --out) OUT="$2"; shift 2 ;;
     --keep) KEEP=1; shift ;;
     --skip-build) BUILD=0; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -52,9 +53,9 @@ ensure_activemq
 command -v jq >/dev/null || { echo "jq not found" >&2; exit 1; }
 [[ $BUILD -eq 1 ]] && build_release
 
-runs() { # broker-name port
-  local b="$1" port="$2" out rc
-  local args=(selectors --port "$port" --consumers "$CONSUMERS" --prefetch "$PREFETCH")
+runs() { # broker-name port pid
+  local b="$1" port="$2" pid="$3" out rc
+  local args=(selectors --port "$port" --pid "$pid" --consumers "$CONSUMERS" --prefetch "$PREFETCH")
   log "$b: warm-up (5,000 messages)"
   bench "${args[@]}" --count 5000 >/dev/null 2>"$WORK/bench.err" || log "  warm-up failed: $(tail -c 400 "$WORK/bench.err")"
   for rep in $(seq 1 "$REPS"); do
@@ -62,18 +63,18 @@ runs() { # broker-name port
     out="$(bench "${args[@]}" --count "$COUNT" --json --label "$b:$rep" 2>"$WORK/bench.err")" || rc=$?
     if [[ -z "$out" ]]; then out="{\"label\":\"$b:$rep\",\"verified\":false,\"error\":\"exit $rc: $(tail -c 300 "$WORK/bench.err" | tr '\n"' ' ')\"}"; fi
     echo "$out" >> "$RESULTS"
-    log "  $b run $rep: $(jq -c '{fillRate, drainSeconds, msgPerSec, missing, duplicates, misrouted, verified, error}' <<<"$out")"
+    log "  $b run $rep: $(jq -c '{fillRate, drainSeconds, msgPerSec, drainCpuPer100k, missing, duplicates, misrouted, verified, error}' <<<"$out")"
   done
 }
 
 AMQ_PORT="$(free_port)"
 activemq_up "$WORK/activemq" "$AMQ_PORT"
-runs activemq "$AMQ_PORT"
+runs activemq "$AMQ_PORT" "$AMQ_PID"
 stop_pid "$AMQ_PID" ActiveMQ
 AMQ_PID=""
 
 ours_start "$WORK/ours"
-runs ours "$OURS_PORT"
+runs ours "$OURS_PORT" "$OURS_PID"
 ours_warnings "$WORK/ours"
 stop_pid "$OURS_PID" "our broker"
 OURS_PID=""
@@ -92,7 +93,7 @@ def med(b, key):
     vals = [r[key] for r in good(b)]
     return statistics.median(vals) if vals else None
 def fmt(v):
-    return "–" if v is None else f"{v:,.0f}"
+    return "–" if v is None else f"{v:,.0f}" if abs(v) >= 100 else f"{v:.2f}"
 def ratio(a, b):
     return "–" if a is None or not b else f"{a / b:.2f}×"
 load = open("/proc/loadavg").read().split()[:3]
@@ -102,7 +103,8 @@ print(f"Selector drain {datetime.datetime.now().isoformat(timespec='seconds')} (
 print()
 print("| | ours | ActiveMQ 5.17 | ours/ActiveMQ |")
 print("|---|---|---|---|")
-for name, key in [("drain msg/s", "msgPerSec"), ("fill msg/s (receipt window 1,000)", "fillRate")]:
+for name, key in [("drain msg/s", "msgPerSec"), ("drain: broker CPU-seconds per 100,000 messages (lower is better)", "drainCpuPer100k"),
+                  ("fill msg/s (receipt window 1,000)", "fillRate")]:
     o, a = med("ours", key), med("activemq", key)
     print(f"| {name} | {fmt(o)} | {fmt(a)} | {ratio(o, a)} |")
 print()
