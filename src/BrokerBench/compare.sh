@@ -41,7 +41,7 @@ while [[ $# -gt 0 ]]; do
     --million) MILLION=1; shift ;;
     --keep) KEEP=1; shift ;;
     --skip-build) BUILD=0; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
