@@ -538,4 +538,5 @@ public sealed class SimpleResult
 [System.Text.Json.Serialization.JsonSerializable(typeof(SimpleResult))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(FailoverResult))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(PairResult))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(SelectorDrainResult))]
 public sealed partial class BenchJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -29,6 +29,12 @@ try
             return await FailoverBench.RunAsync(o);
         case "pair":
             return await PairBench.RunAsync(o);
+        case "selectors":
+            if (o.Ack == "auto")
+            {
+                throw new ArgumentException("selectors acknowledges every message: --ack client or client-individual");
+            }
+            return await new SelectorDrain(o).ExecuteAsync();
         case "selector-cost":
             return SelectorCost.Run(o);
         case "scheduled":

@@ -41,7 +41,7 @@ while [[ $# -gt 0 ]]; do
     --million) MILLION=1; shift ;;
     --keep) KEEP=1; shift ;;
     --skip-build) BUILD=0; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -50,22 +50,7 @@ if [[ -n "$OUT" && "$OUT" != /* ]]; then OUT="$PWD/$OUT"; fi
 WORK="$(mktemp -d /tmp/brokerbench.XXXXXX)"
 RESULTS="$WORK/results.jsonl"
 : > "$RESULTS"
-AMQ_PID=""
-OURS_PID=""
-
-stop_pid() { # pid name
-  local pid="$1" name="$2"
-  [[ -n "$pid" ]] || return 0
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then
-      echo "$name (pid $pid) did not stop in 10 s; killing it" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-  fi
-}
+source "$HERE/brokers.sh"
 
 cleanup() {
   local rc=$?
@@ -81,42 +66,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-wait_port() { # port seconds pid
-  local port="$1" seconds="$2" pid="$3"
-  for _ in $(seq 1 $((seconds * 10))); do
-    if ! kill -0 "$pid" 2>/dev/null; then return 1; fi
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  return 1
-}
-
 # --- prerequisites ---------------------------------------------------------------------------------------------
-if ! dpkg -s activemq >/dev/null 2>&1 || [[ ! -f /usr/share/activemq/bin/activemq.jar ]]; then
-  log "installing Debian's activemq package"
-  SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y activemq >"$WORK/apt.log" 2>&1 || {
-    $SUDO apt-get update >>"$WORK/apt.log" 2>&1
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y activemq >>"$WORK/apt.log" 2>&1
-  }
-fi
-command -v java >/dev/null || { echo "java not found (ActiveMQ needs it)" >&2; exit 1; }
+ensure_activemq
 command -v jq >/dev/null || { echo "jq not found" >&2; exit 1; }
-
 if [[ $BUILD -eq 1 ]]; then
-  log "building our host and BrokerBench (Release)"
-  dotnet build -c Release "$ROOT/src/BrokerConsole/BrokerConsole.csproj" -nologo -v q >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
-  dotnet build -c Release "$ROOT/src/BrokerBench/BrokerBench.csproj" -nologo -v q >>"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
+  build_release
 fi
-HOST_DLL="$ROOT/src/BrokerConsole/bin/Release/net10.0/BrokerConsole.dll"
-BENCH_DLL="$ROOT/src/BrokerBench/bin/Release/net10.0/BrokerBench.dll"
-bench() { dotnet "$BENCH_DLL" "$@"; }
 
 # --- one broker's scenarios ------------------------------------------------------------------------------------
 # Each bench call appends one JSON line (labelled broker:scenario:rep) to $RESULTS; a failing run is recorded,
@@ -188,52 +143,7 @@ run_scenarios() { # name port pid datadir [http port: ours, for its /metrics]
 # --- ActiveMQ --------------------------------------------------------------------------------------------------
 AMQ_DIR="$WORK/activemq"
 AMQ_PORT="$(free_port)"
-mkdir -p "$AMQ_DIR/conf" "$AMQ_DIR/data"
-cp /etc/activemq/instances-available/main/log4j2.properties "$AMQ_DIR/conf/"
-cat > "$AMQ_DIR/conf/activemq.xml" <<EOF
-<beans xmlns="http://www.springframework.org/schema/beans"
-       xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
-       xsi:schemaLocation="http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans-2.0.xsd
-                           http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd">
-  <broker xmlns="http://activemq.apache.org/schema/core" useJmx="false" brokerName="bench" dataDirectory="$AMQ_DIR/data">
-    <persistenceAdapter>
-      <kahaDB directory="$AMQ_DIR/data/kahadb"/>
-    </persistenceAdapter>
-    <transportConnectors>
-      <transportConnector name="stomp" uri="stomp://127.0.0.1:$AMQ_PORT?maximumConnections=1000&amp;wireFormat.maxFrameSize=104857600"/>
-    </transportConnectors>
-  </broker>
-</beans>
-EOF
-log "starting ActiveMQ on 127.0.0.1:$AMQ_PORT (data in $AMQ_DIR)"
-(
-  cd "$AMQ_DIR"
-  exec java -Xms64M -Xmx1G \
-    --add-reads=java.xml=java.logging \
-    --add-opens java.base/java.security=ALL-UNNAMED \
-    --add-opens java.base/java.net=ALL-UNNAMED \
-    --add-opens java.base/java.lang=ALL-UNNAMED \
-    --add-opens java.base/java.util=ALL-UNNAMED \
-    --add-opens java.naming/javax.naming.spi=ALL-UNNAMED \
-    --add-opens java.rmi/sun.rmi.transport.tcp=ALL-UNNAMED \
-    --add-opens java.base/java.util.concurrent=ALL-UNNAMED \
-    --add-opens java.base/java.util.concurrent.atomic=ALL-UNNAMED \
-    --add-exports=java.base/sun.net.www.protocol.http=ALL-UNNAMED \
-    --add-exports=java.base/sun.net.www.protocol.https=ALL-UNNAMED \
-    --add-exports=java.base/sun.net.www.protocol.jar=ALL-UNNAMED \
-    --add-exports=jdk.xml.dom/org.w3c.dom.html=ALL-UNNAMED \
-    --add-exports=jdk.naming.rmi/com.sun.jndi.url.rmi=ALL-UNNAMED \
-    -Dactivemq.home=/usr/share/activemq -Dactivemq.base="$AMQ_DIR" -Dactivemq.conf="$AMQ_DIR/conf" \
-    -Dactivemq.data="$AMQ_DIR/data" \
-    -jar /usr/share/activemq/bin/activemq.jar start "xbean:file:$AMQ_DIR/conf/activemq.xml"
-) >"$AMQ_DIR/console.log" 2>&1 &
-AMQ_PID=$!
-if ! wait_port "$AMQ_PORT" 90 "$AMQ_PID"; then
-  echo "ActiveMQ did not open its STOMP port; console output:" >&2
-  tail -40 "$AMQ_DIR/console.log" >&2
-  exit 1
-fi
-log "ActiveMQ up (pid $AMQ_PID)"
+activemq_up "$AMQ_DIR" "$AMQ_PORT"
 run_scenarios activemq "$AMQ_PORT" "$AMQ_PID" "$AMQ_DIR/data"
 log "stopping ActiveMQ"
 stop_pid "$AMQ_PID" ActiveMQ
@@ -241,23 +151,7 @@ AMQ_PID=""
 
 # --- our broker ------------------------------------------------------------------------------------------------
 OURS_DIR="$WORK/ours"
-mkdir -p "$OURS_DIR/data" "$OURS_DIR/logs"
-OURS_PORT="$(free_port)"
-OURS_HTTP="$(free_port)"
-log "starting our broker on 127.0.0.1:$OURS_PORT (data in $OURS_DIR/data)"
-(
-  cd "$ROOT"
-  exec dotnet "$HOST_DLL" --urls="http://127.0.0.1:$OURS_HTTP" \
-    "--Brokers:amq1M:Connectors:0=tcp://127.0.0.1:$OURS_PORT" \
-    "--Brokers:amq1M:DataDirectory=$OURS_DIR/data" "--Logging:Directory=$OURS_DIR/logs"
-) >"$OURS_DIR/console.log" 2>&1 &
-OURS_PID=$!
-if ! wait_port "$OURS_PORT" 60 "$OURS_PID"; then
-  echo "our broker did not open its STOMP port; console output:" >&2
-  tail -40 "$OURS_DIR/console.log" >&2
-  exit 1
-fi
-log "our broker up (pid $OURS_PID)"
+ours_start "$OURS_DIR" --Metrics:CacheFor=00:00:00 # every scrape renders: (b) and (c) read the flush counter around short runs
 run_scenarios ours "$OURS_PORT" "$OURS_PID" "$OURS_DIR/data" "$OURS_HTTP"
 if [[ $MILLION -eq 1 ]]; then
   log "ours: 1,000,000 x 1 KiB persistent messages"
@@ -266,10 +160,7 @@ if [[ $MILLION -eq 1 ]]; then
   record "ours:mrss:1" rss --pid "$OURS_PID"
   record "ours:mdrain:1" drain --port "$OURS_PORT" --destination /queue/bench.million --count 1000000 --idle-timeout 30
 fi
-if grep -qE "\b(WARN|ERROR|FATAL|Unhandled)\b" "$OURS_DIR/console.log"; then
-  log "our broker logged warnings or errors:"
-  grep -E "\b(WARN|ERROR|FATAL|Unhandled)\b" "$OURS_DIR/console.log" | head -20 >&2
-fi
+ours_warnings "$OURS_DIR"
 log "stopping our broker"
 stop_pid "$OURS_PID" "our broker"
 OURS_PID=""

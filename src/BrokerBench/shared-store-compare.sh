@@ -42,20 +42,12 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+source "$HERE/brokers.sh"
 now_ms() { date +%s%3N; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
-if [[ ! -f /usr/share/activemq/bin/activemq.jar || ! -f /usr/share/java/postgresql.jar ]]; then
-  log "installing Debian's activemq and libpostgresql-jdbc-java"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y activemq libpostgresql-jdbc-java >"$WORK/apt.log" 2>&1
-fi
-BENCH_DLL="$ROOT/src/BrokerBench/bin/Release/net10.0/BrokerBench.dll"
-HOST_DLL="$ROOT/src/BrokerConsole/bin/Release/net10.0/BrokerConsole.dll"
+ensure_activemq libpostgresql-jdbc-java
 [[ -f "$BENCH_DLL" && -f "$HOST_DLL" ]] || { echo "build first: dotnet build -c Release BrokerConsole.sln" >&2; exit 1; }
-bench() { dotnet "$BENCH_DLL" "$@"; }
 
 # --- a private PostgreSQL ---------------------------------------------------------------------------------------
 PG_PORT="$(free_port)"
@@ -66,53 +58,11 @@ createdb() { runuser -u postgres -- "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT
 log "PostgreSQL on 127.0.0.1:$PG_PORT"
 
 # --- ActiveMQ instances -----------------------------------------------------------------------------------------
-# amq_start NAME PORT STORE_XML: a private instance (own conf and data folder); prints its PID.
+# amq_start NAME PORT STORE_XML: a private instance (own conf and data folder, the PostgreSQL driver on its class
+# path, a data source "pg" on AMQ_DATABASE); sets AMQ_PID.
 amq_start() {
-  local name="$1" port="$2" store="$3" dir="$WORK/$1"
-  mkdir -p "$dir/conf" "$dir/data" "$dir/lib"
-  cp /etc/activemq/instances-available/main/log4j2.properties "$dir/conf/"
-  ln -sf /usr/share/java/postgresql.jar "$dir/lib/postgresql.jar"
-  cat > "$dir/conf/activemq.xml" <<XML
-<beans xmlns="http://www.springframework.org/schema/beans"
-       xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
-       xsi:schemaLocation="http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans-2.0.xsd
-                           http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd">
-  <broker xmlns="http://activemq.apache.org/schema/core" useJmx="false" brokerName="$name" dataDirectory="$dir/data">
-    <persistenceAdapter>$store</persistenceAdapter>
-    <transportConnectors>
-      <transportConnector name="stomp" uri="stomp://127.0.0.1:$port?maximumConnections=1000&amp;wireFormat.maxFrameSize=104857600"/>
-    </transportConnectors>
-  </broker>
-  <bean id="pg" class="org.postgresql.ds.PGSimpleDataSource">
-    <property name="url" value="jdbc:postgresql://127.0.0.1:$PG_PORT/${AMQ_DATABASE:-amq}?user=postgres"/>
-  </bean>
-</beans>
-XML
-  (
-    cd "$dir"
-    exec java -Xms64M -Xmx1G \
-      --add-reads=java.xml=java.logging \
-      --add-opens java.base/java.security=ALL-UNNAMED --add-opens java.base/java.net=ALL-UNNAMED \
-      --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/java.util=ALL-UNNAMED \
-      --add-opens java.naming/javax.naming.spi=ALL-UNNAMED --add-opens java.rmi/sun.rmi.transport.tcp=ALL-UNNAMED \
-      --add-opens java.base/java.util.concurrent=ALL-UNNAMED --add-opens java.base/java.util.concurrent.atomic=ALL-UNNAMED \
-      --add-exports=java.base/sun.net.www.protocol.http=ALL-UNNAMED --add-exports=java.base/sun.net.www.protocol.https=ALL-UNNAMED \
-      --add-exports=java.base/sun.net.www.protocol.jar=ALL-UNNAMED --add-exports=jdk.xml.dom/org.w3c.dom.html=ALL-UNNAMED \
-      --add-exports=jdk.naming.rmi/com.sun.jndi.url.rmi=ALL-UNNAMED \
-      -Dactivemq.home=/usr/share/activemq -Dactivemq.base="$dir" -Dactivemq.conf="$dir/conf" -Dactivemq.data="$dir/data" \
-      -cp "/usr/share/java/postgresql.jar" \
-      -jar /usr/share/activemq/bin/activemq.jar start "xbean:file:$dir/conf/activemq.xml"
-  ) >"$dir/console.log" 2>&1 &
-  echo $!
-}
-
-wait_open() { # port seconds pid
-  for _ in $(seq 1 $(($2 * 100))); do
-    kill -0 "$3" 2>/dev/null || return 1
-    port_open "$1" && return 0
-    sleep 0.01
-  done
-  return 1
+  activemq_start "$WORK/$1" "$2" --name "$1" --store "$3" --lib /usr/share/java/postgresql.jar --beans \
+    "<bean id=\"pg\" class=\"org.postgresql.ds.PGSimpleDataSource\"><property name=\"url\" value=\"jdbc:postgresql://127.0.0.1:$PG_PORT/${AMQ_DATABASE:-amq}?user=postgres\"/></bean>"
 }
 
 # amq_failover LABEL STORE_XML: N rounds of SIGKILL of the master; prints the median ms to the standby's port.
@@ -123,14 +73,14 @@ amq_failover() {
     pa="$(free_port)"; pb="$(free_port)"
     rm -rf "$WORK/shared-kahadb"
     if [[ "$label" == jdbc ]]; then AMQ_DATABASE="amq_failover_$r"; createdb "$AMQ_DATABASE"; export AMQ_DATABASE; fi
-    a="$(amq_start "amq-$label-a$r" "$pa" "$store")"; PIDS+=("$a")
-    wait_open "$pa" 120 "$a" || { echo "ActiveMQ $label master did not open its port" >&2; tail -30 "$WORK/amq-$label-a$r/console.log" >&2; exit 1; }
-    b="$(amq_start "amq-$label-b$r" "$pb" "$store")"; PIDS+=("$b")
+    amq_start "amq-$label-a$r" "$pa" "$store"; a="$AMQ_PID"; PIDS+=("$a")
+    wait_port "$pa" 120 "$a" || { echo "ActiveMQ $label master did not open its port" >&2; tail -30 "$WORK/amq-$label-a$r/console.log" >&2; exit 1; }
+    amq_start "amq-$label-b$r" "$pb" "$store"; b="$AMQ_PID"; PIDS+=("$b")
     sleep 8 # the standby starts its JVM and settles on the lock; it opens no port while it waits
     port_open "$pb" && { echo "ActiveMQ $label standby serves beside its master" >&2; exit 1; }
     local killed; killed="$(now_ms)"
     kill -KILL "$a"
-    wait_open "$pb" 120 "$b" || { echo "ActiveMQ $label standby never took over" >&2; tail -30 "$WORK/amq-$label-b$r/console.log" >&2; exit 1; }
+    wait_port "$pb" 120 "$b" || { echo "ActiveMQ $label standby never took over" >&2; tail -30 "$WORK/amq-$label-b$r/console.log" >&2; exit 1; }
     local took=$(( $(now_ms) - killed ))
     times+=("$took")
     log "ActiveMQ $label round $r: standby accepting after $took ms"
@@ -162,20 +112,17 @@ run_bc() { # port -> "b c" msg/s
 }
 createdb amq_throughput
 AMQ_DATABASE=amq_throughput; export AMQ_DATABASE
-port="$(free_port)"; pid="$(amq_start amq-jdbc-throughput "$port" "$JDBC")"; PIDS+=("$pid")
-wait_open "$port" 120 "$pid" || { echo "ActiveMQ (JDBC) did not open its port" >&2; exit 1; }
+port="$(free_port)"; amq_start amq-jdbc-throughput "$port" "$JDBC"; pid="$AMQ_PID"; PIDS+=("$pid")
+wait_port "$port" 120 "$pid" || { echo "ActiveMQ (JDBC) did not open its port" >&2; exit 1; }
 read -r AMQ_B AMQ_C < <(run_bc "$port")
 kill -KILL "$pid"; wait "$pid" 2>/dev/null || true
 
 createdb ours_throughput
-port="$(free_port)"; http="$(free_port)"
-( cd "$ROOT" && exec dotnet "$HOST_DLL" --urls="http://127.0.0.1:$http" --Brokers:amq1S:Enabled=false --Brokers:amq1M:HaMode=Database \
-    "--ConnectionStrings:amq1M=Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=ours_throughput" \
-    "--Brokers:amq1M:Connectors:0=tcp://127.0.0.1:$port" "--Brokers:amq1M:DataDirectory=$WORK/ours" "--Logging:Directory=$WORK/ours-logs" ) >"$WORK/ours.log" 2>&1 &
-pid=$!; PIDS+=("$pid")
-wait_open "$port" 60 "$pid" || { echo "our broker did not open its port" >&2; tail -30 "$WORK/ours.log" >&2; exit 1; }
-read -r OURS_B OURS_C < <(run_bc "$port")
-kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+ours_start "$WORK/ours" --Brokers:amq1M:HaMode=Database \
+  "--ConnectionStrings:amq1M=Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=ours_throughput"
+PIDS+=("$OURS_PID")
+read -r OURS_B OURS_C < <(run_bc "$OURS_PORT")
+stop_pid "$OURS_PID" "our broker"
 
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.1f}x' if b else '-')" "$1" "$2"; }
 echo
