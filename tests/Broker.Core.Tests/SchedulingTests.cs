@@ -152,6 +152,13 @@ public class SchedulingTests
         Assert.Single(sink.Deliveries);
         clock.Advance(TimeSpan.FromMilliseconds(1000));
         second.RunDueJobs();
+        // Late by 900 ms: one delivery now, and the last one a whole period after it, not bunched with it.
+        Assert.Equal(2, sink.Deliveries.Count);
+        clock.Advance(TimeSpan.FromMilliseconds(99));
+        second.RunDueJobs();
+        Assert.Equal(2, sink.Deliveries.Count);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        second.RunDueJobs();
         Assert.Equal(3, sink.Deliveries.Count);
         Assert.Empty(second.GetScheduled());
     }

@@ -78,14 +78,21 @@ public sealed record ScheduleSpec(long DelayMs, long PeriodMs, int Repeat, strin
 
     /// <summary>
     /// Where the job goes after the delivery due at <paramref name="current"/>, made at <paramref name="nowMs"/>: the
-    /// next repeat, else (cron) the next firing's cycle, else null (done). A cron job's next firing is the first after
-    /// now, so firings missed while the broker was down are not made up one by one.
+    /// next repeat, else (cron) the next firing's cycle, else null (done). A repeat follows a late delivery by a whole
+    /// period, as ActiveMQ's scheduler counts it from the firing, so repeats never bunch up after a stall or a restart;
+    /// a cron job's next firing is the first after now, so firings missed while the broker was down are not made up
+    /// one by one either.
     /// </summary>
     public JobPosition? Next(JobPosition current, long nowMs)
     {
         if (current.RepeatsLeft > 0)
         {
-            return current with { NextDueMs = current.NextDueMs + PeriodMs, RepeatsLeft = current.RepeatsLeft - 1, Fired = current.Fired + 1 };
+            return current with
+            {
+                NextDueMs = Math.Max(current.NextDueMs, nowMs) + PeriodMs,
+                RepeatsLeft = current.RepeatsLeft - 1,
+                Fired = current.Fired + 1,
+            };
         }
         if (Cron is null || CronSchedule.Parse(Cron).NextAfter(Math.Max(nowMs, current.CycleStartMs)) is not { } cycle)
         {
