@@ -3,6 +3,7 @@ using BrokerConsole.Components;
 using BrokerConsole.Diagnostics;
 using BrokerConsole.Hosting;
 using BrokerConsole.Monitoring;
+using BrokerConsole.Remote;
 using BrokerConsole.Security;
 
 namespace BrokerConsole;
@@ -30,6 +31,7 @@ public static class BrokerConsoleApp
         builder.AddBrokerSecurity(settings.Security);
         builder.AddBrokers(settings);
         builder.AddBrokerMonitoring();
+        builder.AddRemoteHosts(settings);
         builder.AddBrokerConsoleUi();
         builder.AddBrokerDiagnostics();
         builder.Services.AddBrokerOperations();
@@ -46,6 +48,7 @@ public static class BrokerConsoleApp
         app.MapOperatorApi();
         app.MapSetAsideApi();
         app.MapPeerApi();
+        app.MapFleetApi();
         app.MapStompWebSockets();
         app.MapMonitorHub();
         app.MapBrokerConsoleUi();

@@ -10,7 +10,13 @@ public static class BrokerApi
     public static void MapBrokerApi(this WebApplication app)
     {
         var api = app.MapGroup("/api").RequireAuthorization(SecurityExtensions.ViewPolicy);
-        api.MapGet("/brokers", (BrokerRegistry registry) => registry.All.Select(BrokerView.From));
+        // scope=local (the default) is the answer this route always gave; scope=all adds the watched hosts' brokers.
+        api.MapGet("/brokers", (string? scope, BrokerRegistry registry, Remote.Fleet fleet, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) => scope switch
+        {
+            null or "" or "local" => Results.Ok(registry.All.Select(BrokerView.From)),
+            "all" => Remote.FleetApi.AllBrokers(fleet, json),
+            _ => ApiResults.BadRequest($"scope '{scope}' must be local or all"),
+        });
         api.MapGet("/brokers/{name}", (string name, BrokerRegistry registry) =>
             registry.Find(name) is { } broker ? Results.Ok(BrokerView.From(broker)) : ApiResults.UnknownBroker(name));
         api.MapGet("/brokers/{name}/destinations", (string name, string? kind, string? search, int? offset, int? limit, BrokerRegistry registry) =>

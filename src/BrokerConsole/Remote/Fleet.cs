@@ -1,0 +1,57 @@
+using BrokerConsole.Api;
+using BrokerConsole.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace BrokerConsole.Remote;
+
+/// <summary>
+/// This host and the hosts it watches as one: the hosts with their states (ours first, as <c>local</c>), every
+/// broker marked by host, and the pairs across hosts. What <c>/api/hosts</c>, <c>/api/brokers?scope=all</c> and
+/// <c>/api/pairs</c> answer, and what the console draws; live changes come from <see cref="IRemoteHosts.WatchHosts"/>
+/// and <see cref="Monitoring.IMonitorSource.WatchBrokers"/>.
+/// </summary>
+public sealed class Fleet(BrokerRegistry registry, IRemoteHosts remotes, IServer server, TimeProvider time)
+{
+    private readonly DateTimeOffset _started = time.GetUtcNow();
+
+    /// <summary>This host: always connected, since it started.</summary>
+    public HostStatus Local => new(ConsoleOptions.LocalHost, LocalUrl?.ToString().TrimEnd('/') ?? "", HostState.Connected, _started, null, Monitoring.MonitorProtocol.Version);
+
+    /// <summary>Our own first HTTP address (null before the server listens).</summary>
+    private Uri? LocalUrl =>
+        server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() is { } address
+            && Uri.TryCreate(address.Replace("://+", "://localhost").Replace("://*", "://localhost"), UriKind.Absolute, out var url) ? url : null;
+
+    /// <summary>Every host, <c>local</c> first, then the watched ones in configuration order.</summary>
+    public IReadOnlyList<HostStatus> Hosts() => [Local, .. remotes.Snapshot().Select(h => h.Status)];
+
+    /// <summary>Our brokers, then each watched host's as last received (see <see cref="FleetBroker.HostState"/> for whether that is now).</summary>
+    public IReadOnlyList<FleetBroker> Brokers() => Brokers(remotes.Snapshot());
+
+    /// <summary>Every broker grouped into pairs (across hosts) and singles.</summary>
+    public IReadOnlyList<PairView> Pairs()
+    {
+        var hosts = remotes.Snapshot();
+        var events = registry.Events.Since(null).Select(e => (ConsoleOptions.LocalHost, e))
+            .Concat(hosts.SelectMany(h => h.Events.Select(e => (h.Name, e))))
+            .ToList();
+        return Pairing.Group(Brokers(hosts), events);
+    }
+
+    private List<FleetBroker> Brokers(IReadOnlyList<HostView> hosts)
+    {
+        var localUrl = LocalUrl;
+        var brokers = registry.All
+            .Select(b => new FleetBroker(ConsoleOptions.LocalHost, HostState.Connected, localUrl, BrokerView.From(b), b.Definition.Replication.MasterUri))
+            .ToList();
+        foreach (var host in hosts)
+        {
+            var url = new Uri(host.Status.Url);
+            brokers.AddRange(host.Brokers.Select(b =>
+                new FleetBroker(host.Name, host.Status.State, url, b, host.Links.FirstOrDefault(l => l.Name == b.Name)?.MasterUri)));
+        }
+        return brokers;
+    }
+
+}
