@@ -130,14 +130,20 @@ public sealed class ManyHostsTests(ITestOutputHelper output)
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var token = timeout.Token;
         var portB = FreePorts.Next();
+        // "slow" accepts connections and never answers: it must time out without holding up B or the API.
+        using var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var slowPort = ((IPEndPoint)silent.LocalEndpoint).Port;
         await using var b = BrokerProcess.Create(new BrokerProcessOptions());
         // A watches B before B exists: B down at A's start, then up.
-        await using var a = await BrokerProcess.StartAsync(Replicas.Master(Watch("b", portB)), token);
-        await WaitForAsync(a, "/api/hosts", h => State(h, "b") == "unreachable" && Host(h, "b").GetProperty("lastError").GetString() != "not connected yet",
-            "B unreachable", token);
+        await using var a = await BrokerProcess.StartAsync(Replicas.Master([.. Watch("b", portB), .. Watch("slow", slowPort), "--Console:ConnectTimeout=00:00:01"]), token);
+        var hosts = await WaitForAsync(a, "/api/hosts", h => State(h, "b") == "unreachable" && Host(h, "b").GetProperty("lastError").GetString() != "not connected yet"
+            && Host(h, "slow").GetProperty("lastError").GetString() == "no answer within 1 s", "B unreachable, slow timed out", token);
+        Assert.Equal("unreachable", State(hosts, "slow"));
         b.Options = Replicas.SlaveOf(a.Port, $"--urls=http://127.0.0.1:{portB}");
         await b.StartAsync(token);
         await Replicas.WaitInSyncAsync(a, b, token);
+        await WaitForAsync(a, "/api/hosts", h => State(h, "b") == "connected", "B connected", token);
 
         var all = await WaitForAsync(a, "/api/brokers?scope=all", v => Broker(v, "b", "b1")?.GetProperty("state").GetString() == "slave in sync", "B's slave", token);
         Assert.Equal(["local/b1", "b/b1"], all.EnumerateArray().Select(v => $"{v.GetProperty("host").GetString()}/{v.GetProperty("name").GetString()}"));
