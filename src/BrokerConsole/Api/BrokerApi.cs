@@ -56,13 +56,26 @@ public static class BrokerApi
                 }),
             });
         });
-        api.MapGet("/events", (DateTimeOffset? since, BrokerRegistry registry) => registry.Events.Since(since).Select(e => new
+        api.MapGet("/events", (DateTimeOffset? since, string? scope, BrokerRegistry registry, Remote.Fleet fleet) => scope switch
         {
-            time = e.Time,
-            broker = e.Broker,
-            kind = e.Kind.ToString(),
-            detail = e.Detail,
-        }));
+            null or "" or "local" => Results.Ok(registry.Events.Since(since).Select(e => new
+            {
+                time = e.Time,
+                broker = e.Broker,
+                kind = e.Kind.ToString(),
+                detail = e.Detail,
+            })),
+            // The same items with the host first, every host's timeline merged by time.
+            "all" => Results.Ok(fleet.Events(since).Select(e => new
+            {
+                host = e.Host,
+                time = e.Event.Time,
+                broker = e.Event.Broker,
+                kind = e.Event.Kind.ToString(),
+                detail = e.Event.Detail,
+            })),
+            _ => ApiResults.BadRequest($"scope '{scope}' must be local or all"),
+        });
     }
 
 }

@@ -39,6 +39,15 @@ public sealed class Fleet(BrokerRegistry registry, IRemoteHosts remotes, IServer
         return Pairing.Group(Brokers(hosts), events);
     }
 
+    /// <summary>
+    /// The event timeline of every host, oldest first: ours in full (as <c>GET /api/events</c>), each watched host's
+    /// recent ones as it sent them (the last <see cref="RemoteHostWatcher.EventsKept"/>), after <paramref name="since"/> when given.
+    /// </summary>
+    public IReadOnlyList<FleetEvent> Events(DateTimeOffset? since = null) =>
+        [.. registry.Events.Since(since).Select(e => new FleetEvent(ConsoleOptions.LocalHost, e))
+            .Concat(remotes.Snapshot().SelectMany(h => h.Events.Where(e => since is null || e.Time > since).Select(e => new FleetEvent(h.Name, e))))
+            .OrderBy(e => e.Event.Time)];
+
     private List<FleetBroker> Brokers(IReadOnlyList<HostView> hosts)
     {
         var localUrl = LocalUrl;
@@ -55,3 +64,6 @@ public sealed class Fleet(BrokerRegistry registry, IRemoteHosts remotes, IServer
     }
 
 }
+
+/// <summary>An event of the timeline with the host it happened on (<c>local</c> for ours).</summary>
+public sealed record FleetEvent(string Host, Broker.Core.Events.BrokerEvent Event);

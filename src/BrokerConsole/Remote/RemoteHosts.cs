@@ -119,7 +119,7 @@ internal sealed class RemoteHosts : IRemoteHosts, IHostedService, IAsyncDisposab
             catch (Exception e)
             {
                 // A subscriber's bug must not stop the watcher that raised the event.
-                _logger.LogError(e, "A HostsChanged handler failed");
+                RemoteLog.HandlerFailed(_logger, e, watcher.Name);
             }
         }
     }

@@ -18,6 +18,9 @@ internal static partial class RemoteLog
     [LoggerMessage(5104, LogLevel.Debug, "Host {Host} still {State}: {Reason}; next attempt in {DelayMs} ms")]
     public static partial void Retrying(ILogger logger, string host, string state, string reason, long delayMs);
 
+    [LoggerMessage(5106, LogLevel.Error, "A HostsChanged handler failed on the change of host {Host}")]
+    public static partial void HandlerFailed(ILogger logger, Exception exception, string host);
+
     [LoggerMessage(5105, LogLevel.Warning, "Forwarded {Method} {Path} to host {Host} failed: {Reason}")]
     public static partial void ForwardFailed(ILogger logger, string method, string path, string host, string reason);
 }

@@ -106,6 +106,8 @@ public sealed class ManyHostsTests(ITestOutputHelper output)
         Assert.Equal("unreachable", pairs[0].GetProperty("members")[1].GetProperty("hostState").GetString());
         Assert.Equal("b", pairs[0].GetProperty("lastFailover").GetProperty("host").GetString());
         Assert.NotNull(Host(hosts, "a").GetProperty("lastError").GetString());
+        var timeline = JsonDocument.Parse(await GetTextAsync(c, "/api/events?scope=all", token)).RootElement;
+        Assert.Contains(timeline.EnumerateArray(), e => e.GetProperty("host").GetString() == "b" && e.GetProperty("kind").GetString() == "Promoted");
 
         // A back (as the new master's slave): C reconnects to it by itself.
         var newMasterPort = await b.WaitForStompAsync(Replicas.FailoverTimeout, token);
