@@ -1,6 +1,9 @@
 using Broker.Core.Messages;
 using BrokerConsole.Hosting;
+using BrokerConsole.Remote;
 using BrokerConsole.Security;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 
 namespace BrokerConsole.Api;
 
@@ -11,10 +14,10 @@ public static class BrokerApi
     {
         var api = app.MapGroup("/api").RequireAuthorization(SecurityExtensions.ViewPolicy);
         // scope=local (the default) is the answer this route always gave; scope=all adds the watched hosts' brokers.
-        api.MapGet("/brokers", (string? scope, BrokerRegistry registry, Remote.Fleet fleet, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) => scope switch
+        api.MapGet("/brokers", (string? scope, BrokerRegistry registry, Fleet fleet, IOptions<JsonOptions> json) => scope switch
         {
             null or "" or "local" => Results.Ok(registry.All.Select(BrokerView.From)),
-            "all" => Remote.FleetApi.AllBrokers(fleet, json),
+            "all" => FleetApi.AllBrokers(fleet, json),
             _ => ApiResults.BadRequest($"scope '{scope}' must be local or all"),
         });
         api.MapGet("/brokers/{name}", (string name, BrokerRegistry registry) =>
@@ -56,7 +59,7 @@ public static class BrokerApi
                 }),
             });
         });
-        api.MapGet("/events", (DateTimeOffset? since, string? scope, BrokerRegistry registry, Remote.Fleet fleet) => scope switch
+        api.MapGet("/events", (DateTimeOffset? since, string? scope, BrokerRegistry registry, Fleet fleet) => scope switch
         {
             null or "" or "local" => Results.Ok(registry.Events.Since(since).Select(e => new
             {
@@ -77,5 +80,4 @@ public static class BrokerApi
             _ => ApiResults.BadRequest($"scope '{scope}' must be local or all"),
         });
     }
-
 }

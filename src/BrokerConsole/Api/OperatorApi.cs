@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using BrokerConsole.Hosting;
+using BrokerConsole.Remote;
 using BrokerConsole.Security;
 
 namespace BrokerConsole.Api;
@@ -14,17 +15,17 @@ public static class OperatorApi
         {
             // ?host=<name> sends the action to that watched host's API (Console:Hosts) and passes its answer back.
             admin.MapPost("/" + action.ToString().ToLowerInvariant(), (string b, string? host, ClaimsPrincipal user, IOperatorActions actions,
-                Remote.IRemoteActions remote, CancellationToken cancellationToken) => ApiResults.FromAsync(async () =>
-                host is null or "" or Remote.ConsoleOptions.LocalHost
+                IRemoteActions remote, CancellationToken cancellationToken) => ApiResults.FromAsync(async () =>
+                host is null or "" or ConsoleOptions.LocalHost
                     ? Results.Ok(new { state = await actions.RunAsync(user, b, action) })
                     : Forwarded(await remote.RunAsync(user, host, b, action, cancellationToken))));
         }
     }
 
-    private static IResult Forwarded(Remote.ForwardedAnswer answer) => new ForwardedResult(answer);
+    private static IResult Forwarded(ForwardedAnswer answer) => new ForwardedResult(answer);
 
     /// <summary>The remote host's status, content type and body as they came.</summary>
-    private sealed class ForwardedResult(Remote.ForwardedAnswer answer) : IResult
+    private sealed class ForwardedResult(ForwardedAnswer answer) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {

@@ -11,12 +11,12 @@ namespace BrokerConsole.Remote;
 /// <c>/api/pairs</c> answer, and what the console draws; live changes come from <see cref="IRemoteHosts.WatchHosts"/>
 /// and <see cref="Monitoring.IMonitorSource.WatchBrokers"/>.
 /// </summary>
-public sealed class Fleet(BrokerRegistry registry, IRemoteHosts remotes, IServer server, TimeProvider time)
+public sealed class Fleet(BrokerRegistry registry, IRemoteHosts remotes, IServer server)
 {
-    private readonly DateTimeOffset _started = time.GetUtcNow();
+    private static readonly DateTimeOffset ProcessStarted = new(System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime());
 
-    /// <summary>This host: always connected, since it started.</summary>
-    public HostStatus Local => new(ConsoleOptions.LocalHost, LocalUrl?.ToString().TrimEnd('/') ?? "", HostState.Connected, _started, null, Monitoring.MonitorProtocol.Version);
+    /// <summary>This host: always connected, since its process started.</summary>
+    public HostStatus Local => new(ConsoleOptions.LocalHost, LocalUrl?.ToString().TrimEnd('/') ?? "", HostState.Connected, ProcessStarted, null, Monitoring.MonitorProtocol.Version);
 
     /// <summary>Our own first HTTP address (null before the server listens).</summary>
     private Uri? LocalUrl =>
