@@ -42,6 +42,7 @@ public static class BrokerConsoleApp
         app.UseCrossSiteRequestGuard();
         app.UseAuthorization();
         app.UseAntiforgery();
+        app.UseRemoteForwarding();
         app.MapBrokerDiagnostics();
         app.MapBrokerApi();
         app.MapQueueApi();

@@ -9,7 +9,8 @@ namespace BrokerConsole.Remote;
 public sealed record ForwardedAnswer(int Status, string? ContentType, byte[] Body);
 
 /// <summary>
-/// Operator actions on a broker of a watched host: sent to that host's HTTP API with the login configured for it.
+/// Operator actions (and any other request of <c>/api/brokers/{b}/...</c>) on a broker of a watched host: sent to that
+/// host's HTTP API with the login configured for it.
 /// The local user must be allowed to change things here (admin), and the remote host checks its own roles for
 /// the configured user; its answer, refusal included, is passed back unchanged. An unreachable host is a 502.
 /// </summary>
@@ -17,6 +18,13 @@ public interface IRemoteActions
 {
     /// <summary><paramref name="action"/> on <paramref name="broker"/> of <paramref name="host"/>. Throws <see cref="OperationException"/> (403, 404 unknown host, 502 unreachable).</summary>
     Task<ForwardedAnswer> RunAsync(ClaimsPrincipal user, string host, string broker, OperatorAction action, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Any request of this API (<paramref name="pathAndQuery"/> such as <c>/api/brokers/b1/queues/q/messages</c>) sent to
+    /// <paramref name="host"/>; anything but GET and HEAD needs the admin role here and is audited.
+    /// </summary>
+    Task<ForwardedAnswer> ForwardAsync(ClaimsPrincipal user, string host, HttpMethod method, string pathAndQuery, byte[]? body, string? contentType,
+        CancellationToken cancellationToken = default);
 }
 
 internal sealed class RemoteActions : IRemoteActions, IDisposable
@@ -39,27 +47,45 @@ internal sealed class RemoteActions : IRemoteActions, IDisposable
         });
     }
 
-    public async Task<ForwardedAnswer> RunAsync(ClaimsPrincipal user, string host, string broker, OperatorAction action, CancellationToken cancellationToken = default)
+    public Task<ForwardedAnswer> RunAsync(ClaimsPrincipal user, string host, string broker, OperatorAction action, CancellationToken cancellationToken = default) =>
+        ForwardAsync(user, host, HttpMethod.Post, $"/api/brokers/{Uri.EscapeDataString(broker)}/{action.ToString().ToLowerInvariant()}", null, null, cancellationToken);
+
+    public async Task<ForwardedAnswer> ForwardAsync(ClaimsPrincipal user, string host, HttpMethod method, string pathAndQuery, byte[]? body, string? contentType,
+        CancellationToken cancellationToken = default)
     {
-        Audit.RequireAdministrator(user);
+        var change = method != HttpMethod.Get && method != HttpMethod.Head;
+        if (change)
+        {
+            Audit.RequireAdministrator(user);
+        }
         if (!_hosts.TryGetValue(host, out var remote))
         {
             throw OperationException.NotFound($"no host named '{host}' in Console:Hosts");
         }
-        var verb = action.ToString().ToLowerInvariant();
-        var path = $"/api/brokers/{Uri.EscapeDataString(broker)}/{verb}";
+        using var request = new HttpRequestMessage(method, pathAndQuery);
+        if (body is { Length: > 0 })
+        {
+            request.Content = new ByteArrayContent(body);
+            if (contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var type))
+            {
+                request.Content.Headers.ContentType = type;
+            }
+        }
         try
         {
-            using var response = await remote.Client.PostAsync(path, null, cancellationToken);
-            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-            var answer = new ForwardedAnswer((int)response.StatusCode, response.Content.Headers.ContentType?.ToString(), body);
-            _audit.Write(user, verb, $"{host}/{broker}", $"forwarded to {remote.Options.Url} as {remote.Options.UserName}: {answer.Status}");
+            using var response = await remote.Client.SendAsync(request, cancellationToken);
+            var answer = new ForwardedAnswer((int)response.StatusCode, response.Content.Headers.ContentType?.ToString(),
+                await response.Content.ReadAsByteArrayAsync(cancellationToken));
+            if (change)
+            {
+                _audit.Write(user, method.Method, $"{host}{pathAndQuery}", $"forwarded to {remote.Options.Url} as {remote.Options.UserName}: {answer.Status}");
+            }
             return answer;
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             var reason = e is TaskCanceledException ? $"no answer within {remote.Client.Timeout.TotalSeconds:0.#} s" : e.Message;
-            RemoteLog.ForwardFailed(_logger, "POST", path, host, reason);
+            RemoteLog.ForwardFailed(_logger, method.Method, pathAndQuery, host, reason);
             throw new OperationException(StatusCodes.Status502BadGateway, $"host '{host}' ({remote.Options.Url}) is unreachable: {reason}");
         }
     }

@@ -15,4 +15,7 @@ public static class RemoteExtensions
         builder.Services.AddSingleton<Fleet>();
         return builder;
     }
+
+    /// <summary><c>?host=</c> on <c>/api/brokers/{b}/...</c> (<see cref="RemoteForwarding"/>); after authentication, authorization and the cross-site guards.</summary>
+    public static IApplicationBuilder UseRemoteForwarding(this IApplicationBuilder app) => app.UseMiddleware<RemoteForwarding>();
 }

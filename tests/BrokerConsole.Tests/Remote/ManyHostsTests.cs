@@ -106,6 +106,23 @@ public sealed class ManyHostsTests(ITestOutputHelper output)
         Assert.Equal("unreachable", pairs[0].GetProperty("members")[1].GetProperty("hostState").GetString());
         Assert.Equal("b", pairs[0].GetProperty("lastFailover").GetProperty("host").GetString());
         Assert.NotNull(Host(hosts, "a").GetProperty("lastError").GetString());
+        // Any route under /api/brokers/{b}/ is forwarded: a send (admin) with its body, a browse (viewer) with its query.
+        using (var send = await c.RequestAsync(HttpMethod.Post, "/api/brokers/b1/queues/forwarded%2Fq/messages?host=b", token,
+            new { body = "through C", count = 2 }))
+        {
+            Assert.True(send.StatusCode == HttpStatusCode.OK, $"{send.StatusCode}: {await send.Content.ReadAsStringAsync(token)}");
+        }
+        using (var viewer = Client(c, "viewer"))
+        {
+            var browse = await viewer.GetStringAsync("/api/brokers/b1/queues/forwarded%2Fq/messages?host=b&limit=1", token);
+            Assert.Equal(2, JsonDocument.Parse(browse).RootElement.GetProperty("total").GetInt32());
+            Assert.Equal(HttpStatusCode.Forbidden, (await viewer.DeleteAsync("/api/brokers/b1/queues/forwarded%2Fq/messages?host=b", token)).StatusCode);
+        }
+        using (var down = await c.RequestAsync(HttpMethod.Post, "/api/brokers/b1/stop?host=a", token))
+        {
+            Assert.Equal(HttpStatusCode.BadGateway, down.StatusCode);
+            Assert.Contains("unreachable", await down.Content.ReadAsStringAsync(token));
+        }
         var timeline = JsonDocument.Parse(await GetTextAsync(c, "/api/events?scope=all", token)).RootElement;
         Assert.Contains(timeline.EnumerateArray(), e => e.GetProperty("host").GetString() == "b" && e.GetProperty("kind").GetString() == "Promoted");
 
