@@ -5,8 +5,17 @@ using BrokerConsole.Api;
 
 namespace BrokerConsole.Remote;
 
-/// <summary>What a watched host answered to a forwarded request: its status code, content type and body, passed back as they are.</summary>
-public sealed record ForwardedAnswer(int Status, string? ContentType, byte[] Body);
+/// <summary>
+/// What a watched host answered to a forwarded request: its status code, content type and body, passed back as they are,
+/// and the headers that say how to treat the body (<see cref="RemoteActions.PassedHeaders"/>).
+/// </summary>
+public sealed record ForwardedAnswer(int Status, string? ContentType, byte[] Body, IReadOnlyList<KeyValuePair<string, string>> Headers)
+{
+    public ForwardedAnswer(int status, string? contentType, byte[] body)
+        : this(status, contentType, body, [])
+    {
+    }
+}
 
 /// <summary>
 /// Operator actions (and any other request of <c>/api/brokers/{b}/...</c>) on a broker of a watched host: sent to that
@@ -29,6 +38,9 @@ public interface IRemoteActions
 
 internal sealed class RemoteActions : IRemoteActions, IDisposable
 {
+    /// <summary>The remote headers passed back with the body: how to treat it (a download stays an attachment, never sniffed into a page), when to retry.</summary>
+    public static readonly string[] PassedHeaders = ["Content-Disposition", "X-Content-Type-Options", "Retry-After"];
+
     private readonly Dictionary<string, (HttpClient Client, RemoteHostOptions Options)> _hosts;
     private readonly Audit _audit;
     private readonly ILogger _logger;
@@ -74,8 +86,18 @@ internal sealed class RemoteActions : IRemoteActions, IDisposable
         try
         {
             using var response = await remote.Client.SendAsync(request, cancellationToken);
+            if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized)
+            {
+                // Not the caller's credentials that failed but ours for that host: a 401 here would read as the former.
+                throw new OperationException(StatusCodes.Status502BadGateway,
+                    $"host '{host}' ({remote.Options.Url}) refuses the login configured in Console:Hosts:{host} (401)");
+            }
+            var headers = PassedHeaders
+                .SelectMany(name => response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values)
+                    ? values.Select(v => KeyValuePair.Create(name, v)) : [])
+                .ToList();
             var answer = new ForwardedAnswer((int)response.StatusCode, response.Content.Headers.ContentType?.ToString(),
-                await response.Content.ReadAsByteArrayAsync(cancellationToken));
+                await response.Content.ReadAsByteArrayAsync(cancellationToken), headers);
             if (change)
             {
                 _audit.Write(user, method.Method, $"{host}{pathAndQuery}", $"forwarded to {remote.Options.Url} as {remote.Options.UserName}: {answer.Status}");

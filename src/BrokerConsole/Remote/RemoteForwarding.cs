@@ -34,6 +34,10 @@ internal sealed class RemoteForwarding(RequestDelegate next)
             var answer = await remote.ForwardAsync(context.User, host, new HttpMethod(request.Method),
                 RawPath(context) + query, body, request.ContentType, context.RequestAborted);
             context.Response.StatusCode = answer.Status;
+            foreach (var (name, value) in answer.Headers)
+            {
+                context.Response.Headers.Append(name, value);
+            }
             if (answer.ContentType is { } type)
             {
                 context.Response.ContentType = type;

@@ -80,6 +80,11 @@ public sealed class ManyHostsTests(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.NotFound, unknownBroker.StatusCode);
             Assert.Contains("no broker named 'nobody' in this process", await unknownBroker.Content.ReadAsStringAsync(token));
         }
+        using (var refused = await c.RequestAsync(HttpMethod.Post, "/api/brokers/b1/stop?host=x", token))
+        {
+            Assert.Equal(HttpStatusCode.BadGateway, refused.StatusCode);
+            Assert.Contains("refuses the login configured in Console:Hosts:x", await refused.Content.ReadAsStringAsync(token));
+        }
         using (var stop = await c.RequestAsync(HttpMethod.Post, "/api/brokers/b1/stop?host=b", token))
         {
             Assert.Equal(HttpStatusCode.OK, stop.StatusCode);
@@ -114,8 +119,13 @@ public sealed class ManyHostsTests(ITestOutputHelper output)
         }
         using (var viewer = Client(c, "viewer"))
         {
-            var browse = await viewer.GetStringAsync("/api/brokers/b1/queues/forwarded%2Fq/messages?host=b&limit=1", token);
-            Assert.Equal(2, JsonDocument.Parse(browse).RootElement.GetProperty("total").GetInt32());
+            var browse = JsonDocument.Parse(await viewer.GetStringAsync("/api/brokers/b1/queues/forwarded%2Fq/messages?host=b&limit=1", token)).RootElement;
+            Assert.Equal(2, browse.GetProperty("total").GetInt32());
+            var id = Uri.EscapeDataString(browse.GetProperty("items")[0].GetProperty("messageId").GetString()!);
+            using var download = await viewer.GetAsync($"/api/brokers/b1/queues/forwarded%2Fq/messages/{id}/body?host=b", token);
+            Assert.Equal("through C", await download.Content.ReadAsStringAsync(token));
+            Assert.Equal("attachment", download.Content.Headers.ContentDisposition?.DispositionType);
+            Assert.Equal("nosniff", Assert.Single(download.Headers.GetValues("X-Content-Type-Options")));
             Assert.Equal(HttpStatusCode.Forbidden, (await viewer.DeleteAsync("/api/brokers/b1/queues/forwarded%2Fq/messages?host=b", token)).StatusCode);
         }
         using (var down = await c.RequestAsync(HttpMethod.Post, "/api/brokers/b1/stop?host=a", token))
