@@ -66,14 +66,18 @@ internal sealed class RemoteHostWatcher(
             }
             catch (ConnectionLostException lost)
             {
-                failures = 0;
+                // A connection that held for a while starts the back-off again from the bottom (the host restarted, say);
+                // one dropped right after it was made counts as one more failure, so a flapping host is not hammered.
+                if (lost.Held >= backoff.Max)
+                {
+                    failures = 0;
+                }
                 Fail(lost.InnerException ?? lost);
             }
             catch (Exception e)
             {
                 Fail(e);
             }
-            // A connection that held for a while starts the back-off again from the bottom.
             var delay = backoff.Delay(failures++);
             RemoteLog.Retrying(logger, name, _state.Current.StateName, _state.Current.LastError ?? "", (long)delay.TotalMilliseconds);
             try
@@ -112,6 +116,7 @@ internal sealed class RemoteHostWatcher(
             }
             Connected(description, brokers.Current);
         }
+        var connectedAt = time.GetTimestamp();
         var events = FollowEventsAsync(connection, session.Token);
         try
         {
@@ -122,7 +127,7 @@ internal sealed class RemoteHostWatcher(
         }
         catch (Exception e) when (!stopping.IsCancellationRequested)
         {
-            throw new ConnectionLostException(closedBy ?? e);
+            throw new ConnectionLostException(closedBy ?? e, time.GetElapsedTime(connectedAt));
         }
         finally
         {
@@ -132,7 +137,7 @@ internal sealed class RemoteHostWatcher(
         }
         if (closedBy is not null && !stopping.IsCancellationRequested)
         {
-            throw new ConnectionLostException(closedBy);
+            throw new ConnectionLostException(closedBy, time.GetElapsedTime(connectedAt));
         }
     }
 
@@ -253,5 +258,9 @@ internal sealed class RemoteHostWatcher(
     }
 
     /// <summary>A connection that was established and then lost (not a failed connect): the back-off starts again from the bottom.</summary>
-    private sealed class ConnectionLostException(Exception cause) : Exception(cause.Message, cause);
+    private sealed class ConnectionLostException(Exception cause, TimeSpan held) : Exception(cause.Message, cause)
+    {
+        /// <summary>How long the connection was up.</summary>
+        public TimeSpan Held { get; } = held;
+    }
 }
