@@ -1,5 +1,8 @@
 using BrokerConsole.Api;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using BrokerConsole.Hosting;
+using BrokerConsole.Monitoring;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -8,10 +11,9 @@ namespace BrokerConsole.Remote;
 /// <summary>
 /// This host and the hosts it watches as one: the hosts with their states (ours first, as <c>local</c>), every
 /// broker marked by host, and the pairs across hosts. What <c>/api/hosts</c>, <c>/api/brokers?scope=all</c> and
-/// <c>/api/pairs</c> answer, and what the console draws; live changes come from <see cref="IRemoteHosts.WatchHosts"/>
-/// and <see cref="Monitoring.IMonitorSource.WatchBrokers"/>.
+/// <c>/api/pairs</c> answer, and what the console draws: <see cref="Watch"/> is all of it live.
 /// </summary>
-public sealed class Fleet(BrokerRegistry registry, IRemoteHosts remotes, IServer server)
+public sealed class Fleet(BrokerRegistry registry, IRemoteHosts remotes, IMonitorSource monitor, IServer server)
 {
     private static readonly DateTimeOffset ProcessStarted = new(System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime());
 
@@ -33,10 +35,7 @@ public sealed class Fleet(BrokerRegistry registry, IRemoteHosts remotes, IServer
     public IReadOnlyList<PairView> Pairs()
     {
         var hosts = remotes.Snapshot();
-        var events = registry.Events.Since(null).Select(e => (ConsoleOptions.LocalHost, e))
-            .Concat(hosts.SelectMany(h => h.Events.Select(e => (h.Name, e))))
-            .ToList();
-        return Pairing.Group(Brokers(hosts), events);
+        return Pairs(hosts, Brokers(hosts));
     }
 
     /// <summary>
@@ -47,6 +46,75 @@ public sealed class Fleet(BrokerRegistry registry, IRemoteHosts remotes, IServer
         [.. registry.Events.Since(since).Select(e => new FleetEvent(ConsoleOptions.LocalHost, e))
             .Concat(remotes.Snapshot().SelectMany(h => h.Events.Where(e => since is null || e.Time > since).Select(e => new FleetEvent(h.Name, e))))
             .OrderBy(e => e.Event.Time)];
+
+    /// <summary>Hosts, brokers and pairs at one moment.</summary>
+    public FleetSnapshot Snapshot()
+    {
+        var hosts = remotes.Snapshot();
+        var brokers = Brokers(hosts);
+        return new FleetSnapshot([Local, .. hosts.Select(h => h.Status)], brokers, Pairs(hosts, brokers));
+    }
+
+    /// <summary>
+    /// The current <see cref="Snapshot"/>, then a fresh one whenever this host's brokers (at most every ~500 ms, see
+    /// <see cref="IMonitorSource.WatchBrokers"/>) or a watched host (its state, brokers or events) changed. A slow
+    /// reader gets the newest state, never a backlog. Ends when <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    public async IAsyncEnumerable<FleetSnapshot> Watch([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // One pending signal at most: however many changes came meanwhile, the reader takes one fresh snapshot.
+        var changed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+        using var following = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // Registered before the snapshot is taken, so a change right after it still signals.
+        Task[] sources = [Signal(monitor.WatchBrokers(following.Token), changed.Writer), Signal(remotes.WatchHosts(following.Token), changed.Writer)];
+        try
+        {
+            yield return Snapshot();
+            while (true)
+            {
+                try
+                {
+                    if (!await changed.Reader.WaitToReadAsync(cancellationToken))
+                    {
+                        yield break;
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    yield break;
+                }
+                changed.Reader.TryRead(out _);
+                yield return Snapshot();
+            }
+        }
+        finally
+        {
+            await following.CancelAsync();
+            await Task.WhenAll(sources).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>Signals every item of <paramref name="source"/> but its first (the snapshot the reader already has).</summary>
+    private static async Task Signal<T>(IAsyncEnumerable<T> source, ChannelWriter<bool> changed)
+    {
+        var first = true;
+        await foreach (var _ in source)
+        {
+            if (!first)
+            {
+                changed.TryWrite(true);
+            }
+            first = false;
+        }
+    }
+
+    private IReadOnlyList<PairView> Pairs(IReadOnlyList<HostView> hosts, IReadOnlyList<FleetBroker> brokers)
+    {
+        var events = registry.Events.Since(null).Select(e => (ConsoleOptions.LocalHost, e))
+            .Concat(hosts.SelectMany(h => h.Events.Select(e => (h.Name, e))))
+            .ToList();
+        return Pairing.Group(brokers, events);
+    }
 
     private List<FleetBroker> Brokers(IReadOnlyList<HostView> hosts)
     {
@@ -64,6 +132,9 @@ public sealed class Fleet(BrokerRegistry registry, IRemoteHosts remotes, IServer
     }
 
 }
+
+/// <summary>Everything <see cref="Fleet"/> knows at one moment: the hosts (<c>local</c> first), every broker by host, the pairs.</summary>
+public sealed record FleetSnapshot(IReadOnlyList<HostStatus> Hosts, IReadOnlyList<FleetBroker> Brokers, IReadOnlyList<PairView> Pairs);
 
 /// <summary>An event of the timeline with the host it happened on (<c>local</c> for ours).</summary>
 public sealed record FleetEvent(string Host, Broker.Core.Events.BrokerEvent Event);

@@ -74,6 +74,46 @@ public sealed class RemoteHostsTests
     }
 
     [Fact]
+    public async Task FleetWatch_RemoteHostConnectedThenDown_OneStreamOfHostsBrokersPairs()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(40));
+        var remote = await TestHost.StartAsync();
+        try
+        {
+            await using var console = await TestHost.StartAsync(Watch(remote.HttpUri));
+            var fleet = console.Services.GetRequiredService<Fleet>();
+            await using var stream = fleet.Watch(timeout.Token).GetAsyncEnumerator(timeout.Token);
+
+            var up = await NextAsync(stream, f => f.Hosts.Any(h => h.Name == "r" && h.State == HostState.Connected) && f.Brokers.Count == 2, "r connected");
+            Assert.Equal(["local", "r"], up.Hosts.Select(h => h.Name));
+            Assert.Equal([("local", "b1"), ("r", "b1")], up.Brokers.Select(b => (b.Host, b.View.Name)));
+            Assert.Equal(["single", "single"], up.Pairs.Select(p => p.Kind));
+
+            await remote.DisposeAsync();
+            var down = await NextAsync(stream, f => f.Hosts.Any(h => h.Name == "r" && h.State == HostState.Unreachable), "r unreachable");
+            Assert.Equal("unreachable", down.Pairs.Single(p => p.Members[0].Host == "r").Members[0].HostState);
+        }
+        finally
+        {
+            await remote.DisposeAsync();
+        }
+    }
+
+    private static async Task<FleetSnapshot> NextAsync(IAsyncEnumerator<FleetSnapshot> stream, Func<FleetSnapshot, bool> condition, string what)
+    {
+        FleetSnapshot? last = null;
+        while (await stream.MoveNextAsync())
+        {
+            last = stream.Current;
+            if (condition(last))
+            {
+                return last;
+            }
+        }
+        throw new TimeoutException($"the stream ended before {what}; last hosts: {string.Join(", ", last?.Hosts.Select(h => $"{h.Name} {h.StateName}") ?? [])}");
+    }
+
+    [Fact]
     public async Task WrongPassword_Refused_OthersAndApiUnaffected()
     {
         await using var remote = await TestHost.StartAsync();
