@@ -48,6 +48,8 @@ public sealed class ManyHostsTests(ITestOutputHelper output)
         Assert.Equal(["local", "a", "b", "x"], hosts.EnumerateArray().Select(h => h.GetProperty("name").GetString()));
         Assert.Equal("connected", State(hosts, "local"));
         Assert.Contains("401", Host(hosts, "x").GetProperty("lastError").GetString());
+        await c.WaitForOutputAsync($"Host x (http://127.0.0.1:{portA}) refused the configured login", Settle, cancellationToken: token);
+        Assert.True(c.Logged($"Host a (http://127.0.0.1:{portA}) connected"), c.Describe());
         Assert.Equal($"http://127.0.0.1:{portA}", Host(hosts, "a").GetProperty("url").GetString());
 
         Assert.Equal("[]", await GetTextAsync(c, "/api/brokers", token));
@@ -103,6 +105,7 @@ public sealed class ManyHostsTests(ITestOutputHelper output)
         a.Kill();
         hosts = await WaitForAsync(c, "/api/hosts", h => State(h, "a") == "unreachable", "A unreachable", token);
         var unreachableAfter = clock.Elapsed;
+        await c.WaitForOutputAsync($"Host a (http://127.0.0.1:{portA}) unreachable", Settle, cancellationToken: token);
         pairs = await WaitForAsync(c, "/api/pairs", p => p.GetArrayLength() == 1 && Members(p[0])[0] == "b/b1/master", "B's b1 promoted", token);
         var promotedAfter = clock.Elapsed;
         output.WriteLine($"SIGKILL of A -> C shows A unreachable after {unreachableAfter.TotalMilliseconds:0} ms, B's slave promoted after {promotedAfter.TotalMilliseconds:0} ms");
