@@ -3,6 +3,7 @@ using BrokerConsole.Components;
 using BrokerConsole.Diagnostics;
 using BrokerConsole.Hosting;
 using BrokerConsole.Monitoring;
+using BrokerConsole.Remote;
 using BrokerConsole.Security;
 
 namespace BrokerConsole;
@@ -30,6 +31,7 @@ public static class BrokerConsoleApp
         builder.AddBrokerSecurity(settings.Security);
         builder.AddBrokers(settings);
         builder.AddBrokerMonitoring();
+        builder.AddRemoteHosts(settings);
         builder.AddBrokerConsoleUi();
         builder.AddBrokerDiagnostics();
         builder.Services.AddBrokerOperations();
@@ -40,6 +42,7 @@ public static class BrokerConsoleApp
         app.UseCrossSiteRequestGuard();
         app.UseAuthorization();
         app.UseAntiforgery();
+        app.UseRemoteForwarding();
         app.MapBrokerDiagnostics();
         app.MapBrokerApi();
         app.MapQueueApi();
@@ -47,6 +50,7 @@ public static class BrokerConsoleApp
         app.MapScheduledApi();
         app.MapSetAsideApi();
         app.MapPeerApi();
+        app.MapFleetApi();
         app.MapStompWebSockets();
         app.MapMonitorHub();
         app.MapBrokerConsoleUi();

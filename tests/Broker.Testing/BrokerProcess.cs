@@ -409,7 +409,11 @@ public sealed partial class BrokerProcess : IAsyncDisposable
     public Task<HttpResponseMessage> RequestAsync(HttpMethod method, string path, CancellationToken cancellationToken = default) =>
         SendAsync(method, path, cancellationToken);
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, CancellationToken cancellationToken)
+    /// <summary>As <see cref="RequestAsync(HttpMethod, string, CancellationToken)"/>, with <paramref name="json"/> as the JSON body.</summary>
+    public Task<HttpResponseMessage> RequestAsync(HttpMethod method, string path, CancellationToken cancellationToken, object json) =>
+        SendAsync(method, path, cancellationToken, json);
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, CancellationToken cancellationToken, object? json = null)
     {
         // A master is ready once its STOMP connector listens; Kestrel may log its address a moment later.
         var wait = Stopwatch.StartNew();
@@ -420,6 +424,10 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         var address = HttpBase ?? throw new InvalidOperationException($"the HTTP API is not listening{Environment.NewLine}{Describe()}");
         using var request = new HttpRequestMessage(method, new Uri(address, path));
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:admin")));
+        if (json is not null)
+        {
+            request.Content = System.Net.Http.Json.JsonContent.Create(json);
+        }
         return await Http.SendAsync(request, cancellationToken);
     }
 

@@ -1,6 +1,9 @@
 using Broker.Core.Messages;
 using BrokerConsole.Hosting;
+using BrokerConsole.Remote;
 using BrokerConsole.Security;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 
 namespace BrokerConsole.Api;
 
@@ -10,7 +13,13 @@ public static class BrokerApi
     public static void MapBrokerApi(this WebApplication app)
     {
         var api = app.MapGroup("/api").RequireAuthorization(SecurityExtensions.ViewPolicy);
-        api.MapGet("/brokers", (BrokerRegistry registry) => registry.All.Select(BrokerView.From));
+        // scope=local (the default) is the answer this route always gave; scope=all adds the watched hosts' brokers.
+        api.MapGet("/brokers", (string? scope, BrokerRegistry registry, Fleet fleet, IOptions<JsonOptions> json) => scope switch
+        {
+            null or "" or "local" => Results.Ok(registry.All.Select(BrokerView.From)),
+            "all" => FleetApi.AllBrokers(fleet, json),
+            _ => ApiResults.BadRequest($"scope '{scope}' must be local or all"),
+        });
         api.MapGet("/brokers/{name}", (string name, BrokerRegistry registry) =>
             registry.Find(name) is { } broker ? Results.Ok(BrokerView.From(broker)) : ApiResults.UnknownBroker(name));
         api.MapGet("/brokers/{name}/destinations", (string name, string? kind, string? search, int? offset, int? limit, BrokerRegistry registry) =>
@@ -50,13 +59,25 @@ public static class BrokerApi
                 }),
             });
         });
-        api.MapGet("/events", (DateTimeOffset? since, BrokerRegistry registry) => registry.Events.Since(since).Select(e => new
+        api.MapGet("/events", (DateTimeOffset? since, string? scope, BrokerRegistry registry, Fleet fleet) => scope switch
         {
-            time = e.Time,
-            broker = e.Broker,
-            kind = e.Kind.ToString(),
-            detail = e.Detail,
-        }));
+            null or "" or "local" => Results.Ok(registry.Events.Since(since).Select(e => new
+            {
+                time = e.Time,
+                broker = e.Broker,
+                kind = e.Kind.ToString(),
+                detail = e.Detail,
+            })),
+            // The same items with the host first, every host's timeline merged by time.
+            "all" => Results.Ok(fleet.Events(since).Select(e => new
+            {
+                host = e.Host,
+                time = e.Event.Time,
+                broker = e.Event.Broker,
+                kind = e.Event.Kind.ToString(),
+                detail = e.Event.Detail,
+            })),
+            _ => ApiResults.BadRequest($"scope '{scope}' must be local or all"),
+        });
     }
-
 }

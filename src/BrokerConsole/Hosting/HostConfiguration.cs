@@ -12,7 +12,8 @@ public sealed record HostSettings(
     string LogDirectory,
     SecurityOptions Security,
     StompServerOptions Stomp,
-    IReadOnlyList<BrokerDefinition> Brokers);
+    IReadOnlyList<BrokerDefinition> Brokers,
+    Remote.ConsoleOptions? Console = null);
 
 /// <summary><c>Replication:*</c>: the login every slave of this host uses towards its master (and for <c>Peer</c> questions).</summary>
 public sealed class ReplicationLoginOptions
@@ -24,13 +25,13 @@ public sealed class ReplicationLoginOptions
 
 /// <summary>
 /// Reads and checks the whole configuration in one pass before anything starts: the top-level keys, <c>Urls</c>,
-/// <c>Security</c>, <c>Stomp</c>, <c>Replication</c> and <c>Brokers</c>. Every problem (an unknown key, a value of
+/// <c>Security</c>, <c>Stomp</c>, <c>Replication</c>, <c>Brokers</c> and <c>Console</c>. Every problem (an unknown key, a value of
 /// the wrong type, a value out of range) is collected, each naming its full key, and reported together.
 /// </summary>
 public static class HostConfiguration
 {
     /// <summary>Top-level sections this host reads.</summary>
-    private static readonly string[] OurKeys = ["Brokers", "Stomp", "Replication", "Security", "Logging", "Metrics"];
+    private static readonly string[] OurKeys = ["Brokers", "Stomp", "Replication", "Security", "Logging", "Metrics", "Console"];
 
     /// <summary>
     /// Top-level keys ASP.NET Core and the generic host read (WebHostDefaults, HostDefaults, Kestrel, logging
@@ -38,7 +39,7 @@ public static class HostConfiguration
     /// </summary>
     private static readonly string[] HostKeys =
     [
-        "Urls", "AllowedHosts", "Kestrel", "Serilog", "ConnectionStrings", "Console", "HostFiltering", "ForwardedHeaders_Enabled",
+        "Urls", "AllowedHosts", "Kestrel", "Serilog", "ConnectionStrings", "HostFiltering", "ForwardedHeaders_Enabled",
         "applicationName", "environment", "contentRoot", "webroot", "http_ports", "https_ports", "https_port",
         "detailedErrors", "captureStartupErrors", "shutdownTimeoutSeconds", "suppressStatusMessages", "preferHostingUrls",
         "startupAssembly", "hostingStartupAssemblies", "hostingStartupExcludeAssemblies", "preventHostingStartup", "staticWebAssets",
@@ -61,11 +62,12 @@ public static class HostConfiguration
         var stomp = StompSettings.Load(configuration.GetSection("Stomp"), errors);
         var login = LoadReplicationLogin(configuration.GetSection("Replication"), errors);
         var brokers = BrokerConfiguration.Load(configuration, contentRoot, login, errors);
+        var console = Remote.ConsoleOptions.Load(configuration, errors);
         if (errors.Count > 0)
         {
             throw new BrokerConfigurationException([.. errors.Distinct()]);
         }
-        return new HostSettings(contentRoot, ResolvePath(contentRoot, logDirectory.Value is { Length: > 0 } d ? d : "logs"), security, stomp, brokers);
+        return new HostSettings(contentRoot, ResolvePath(contentRoot, logDirectory.Value is { Length: > 0 } d ? d : "logs"), security, stomp, brokers, console);
     }
 
     /// <summary>

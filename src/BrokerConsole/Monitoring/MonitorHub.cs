@@ -1,5 +1,6 @@
 using Broker.Core.Events;
 using BrokerConsole.Api;
+using BrokerConsole.Hosting;
 using Microsoft.AspNetCore.SignalR;
 
 namespace BrokerConsole.Monitoring;
@@ -8,8 +9,11 @@ namespace BrokerConsole.Monitoring;
 /// <c>/hubs/monitor</c>: the console's live data for outside clients and tests. Each stream starts with a
 /// snapshot, then sends changes until the caller cancels it or disconnects.
 /// </summary>
-public sealed class MonitorHub(IMonitorSource source) : Hub
+public sealed class MonitorHub(IMonitorSource source, BrokerRegistry registry) : Hub
 {
+    /// <summary>The contract version this host speaks and its brokers' configured links; a watching console asks it on each connect.</summary>
+    public HostDescription Describe() => HostDescription.Of(registry);
+
     /// <summary>Every broker: the current list, then a fresh list whenever something changed.</summary>
     public IAsyncEnumerable<IReadOnlyList<BrokerView>> StreamBrokers(CancellationToken cancellationToken) =>
         source.WatchBrokers(cancellationToken);
