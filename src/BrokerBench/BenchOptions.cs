@@ -37,6 +37,9 @@ public sealed class BenchOptions
     public bool Keep { get; set; }
     public long MaxDelayMs { get; set; } = 10_000;
 
+    /// <summary>scheduled: a shell command run once every SEND is receipted (a broker restart).</summary>
+    public string? RestartCommand { get; set; }
+
     /// <summary>Receipts a filling producer may have outstanding (<c>selectors</c>).</summary>
     public int Window { get; set; } = 1000;
 
@@ -60,8 +63,12 @@ public sealed class BenchOptions
                     master under persistent receipted traffic; time to the slave accepting STOMP and to the first receipt;
                     --mode replicated (default) | shared-fs (one data directory, the OS lock) | database (a private
                     PostgreSQL started for the run, its lease), each with its default settings
-        brokerbench scheduled [connection] [--count N (100000)] [--max-delay MS (10000)] [--persistent]
-                    N SENDs with random AMQ_SCHEDULED_DELAYs up to MS, one consumer: lateness p50/p99/max, early, lost
+        brokerbench scheduled [connection] [--count N (100000)] [--max-delay MS (10000)] [--persistent] [--rate R]
+                    [--restart-command CMD]
+                    N SENDs with random AMQ_SCHEDULED_DELAYs up to MS, one consumer: lateness p50/p99/max, early, lost;
+                    --rate paces the SENDs at R msg/s (default: as fast as the broker takes them); --restart-command
+                    runs CMD (sh -c) once every SEND is receipted, e.g. a SIGKILL and restart of the broker on the same
+                    port, then the consumer reconnects: what was due meanwhile must still come
         brokerbench pair [--reps N (3)] [--duration S (5)] [--warmup S (2)] [--dll HOST.dll]
                     scenarios (b) and (c) against a lone master and against a master with its slave in sync; ratio
         brokerbench selector-cost [--count N (10000000)]                    in-process: ns and bytes per selector evaluation
@@ -134,6 +141,7 @@ public sealed class BenchOptions
                 case "--keep": o.Keep = true; break;
                 case "--mode": o.Mode = Next(); break;
                 case "--max-delay": o.MaxDelayMs = long.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--restart-command": o.RestartCommand = Next(); break;
                 case "--window": o.Window = NextInt(); break;
                 case "-h" or "--help": o.Command = "help"; break;
                 default: throw new ArgumentException($"unknown option {a}");

@@ -39,13 +39,12 @@ internal static class ScheduledBench
         var allReceived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var abort = new CancellationTokenSource();
 
-        await using var consumer = await StompClient.ConnectAsync(o, abort.Token);
-        consumer.Enqueue(new StompFrame("SUBSCRIBE", ("id", "0"), ("destination", destination), ("ack", "auto"),
-            ("activemq.prefetchSize", o.Prefetch.ToString(CultureInfo.InvariantCulture)), ("receipt", "sub")));
-        await consumer.FlushAsync();
-        await consumer.WaitReceiptAsync("sub");
+        long restartedAt = long.MaxValue;
+        // Those due once the broker was back after --restart-command: its recovered scheduler alone.
+        var latenessAfterRestart = new LatencySamples();
         var lastArrival = Stopwatch.GetTimestamp();
-        var reading = Task.Run(async () =>
+
+        async Task ReceiveAsync(StompClient consumer)
         {
             while (await consumer.ReadFrameAsync() is { } frame)
             {
@@ -80,19 +79,42 @@ internal static class ScheduledBench
                     {
                         latenessAfterBurst.Add(lateTicks);
                     }
+                    if (Volatile.Read(ref due[index]) > Volatile.Read(ref restartedAt))
+                    {
+                        latenessAfterRestart.Add(lateTicks);
+                    }
                 }
                 if (++received == count)
                 {
                     allReceived.TrySetResult();
                 }
             }
-        });
+        }
 
-        await using var producer = await StompClient.ConnectAsync(o, abort.Token);
-        var sending = Stopwatch.StartNew();
-        for (var start = 0; start < count; start += Batch)
+        async Task<StompClient> SubscribeAsync()
         {
-            var end = Math.Min(count, start + Batch);
+            var consumer = await StompClient.ConnectAsync(o, abort.Token);
+            consumer.Enqueue(new StompFrame("SUBSCRIBE", ("id", "0"), ("destination", destination), ("ack", "auto"),
+                ("activemq.prefetchSize", o.Prefetch.ToString(CultureInfo.InvariantCulture)), ("receipt", "sub")));
+            await consumer.FlushAsync();
+            await consumer.WaitReceiptAsync("sub");
+            return consumer;
+        }
+
+        var consumer = await SubscribeAsync();
+        var reading = Task.Run(() => ReceiveAsync(consumer));
+
+        var producer = await StompClient.ConnectAsync(o, abort.Token);
+        var sending = Stopwatch.StartNew();
+        // Paced: a batch every 10 ms at the asked rate; else batches of 500 as fast as the broker takes them.
+        var batch = o.Rate > 0 ? Math.Max(1, (int)(o.Rate / 100)) : Batch;
+        for (var start = 0; start < count; start += batch)
+        {
+            if (o.Rate > 0 && TimeSpan.FromSeconds(start / o.Rate) - sending.Elapsed is { TotalMilliseconds: > 1 } ahead)
+            {
+                await Task.Delay(ahead);
+            }
+            var end = Math.Min(count, start + batch);
             for (var i = start; i < end; i++)
             {
                 var headers = new List<(string, string)>
@@ -121,6 +143,26 @@ internal static class ScheduledBench
         await producer.WaitReceiptAsync("last");
         Volatile.Write(ref burstEnd, Stopwatch.GetTimestamp());
         var sendSeconds = sending.Elapsed.TotalSeconds;
+        if (o.RestartCommand is { } restart)
+        {
+            using (var shell = Process.Start("/bin/sh", ["-c", restart]))
+            {
+                await shell.WaitForExitAsync();
+                if (shell.ExitCode != 0)
+                {
+                    throw new BenchException($"--restart-command exited with {shell.ExitCode}");
+                }
+            }
+            // The old consumer's connection died with the broker: its reader ends; a new one takes over.
+            await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(5)));
+            await consumer.DisposeAsync();
+            await producer.DisposeAsync();
+            Volatile.Write(ref restartedAt, Stopwatch.GetTimestamp());
+            consumer = await SubscribeAsync();
+            reading = Task.Run(() => ReceiveAsync(consumer));
+            producer = await StompClient.ConnectAsync(o, abort.Token);
+            Console.WriteLine($"restarted with `{restart}`: {received} received before, {count - received} to come");
+        }
 
         // Done when every message came, or none came for the idle timeout once the last one was due.
         var lastDue = TimeSpan.FromMilliseconds(maxDelay) - sending.Elapsed + TimeSpan.FromSeconds(o.IdleTimeout);
@@ -134,9 +176,11 @@ internal static class ScheduledBench
             }
         }
         await producer.DisconnectAsync(TimeSpan.FromSeconds(2));
+        await producer.DisposeAsync();
         // The reading task owns the consumer's reads: wake it (ReadFrameAsync returns null) rather than read a receipt beside it.
         consumer.CancelPendingRead();
         await reading.WaitAsync(TimeSpan.FromSeconds(5));
+        await consumer.DisposeAsync();
 
         var (p50, p99, max) = lateness.PercentilesMs();
         var lost = count - received;
@@ -146,6 +190,11 @@ internal static class ScheduledBench
         Console.WriteLine($"  from the broker's acceptance (timestamp header, ms precision): p50 {b50:F1} ms, p99 {b99:F1} ms, max {bmax:F1} ms");
         var (a50, a99, amax) = latenessAfterBurst.PercentilesMs();
         Console.WriteLine($"  from the broker's acceptance, of the {latenessAfterBurst.Count} due after the last SEND was receipted: p50 {a50:F1} ms, p99 {a99:F1} ms, max {amax:F1} ms");
+        if (o.RestartCommand is not null)
+        {
+            var (r50, r99, rmax) = latenessAfterRestart.PercentilesMs();
+            Console.WriteLine($"  of the {latenessAfterRestart.Count} due after the restart: p50 {r50:F1} ms, p99 {r99:F1} ms, max {rmax:F1} ms");
+        }
         return lost == 0 && duplicates == 0 && early == 0 ? 0 : 1;
     }
 }
