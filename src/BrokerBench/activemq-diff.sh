@@ -28,6 +28,7 @@ PAIRS=(
   dispatch_check.py:selector-queue
   dispatch_check.py:selector-topic
   dispatch_check.py:selector-bad
+  dispatch_check.py:durable-delete
   routing_check.py:wildcard_topic
   routing_check.py:wildcard_queue
   routing_check.py:composite
