@@ -152,9 +152,11 @@ def repeat(host, port):
         ids.append(frame.headers["message-id"])
         jobs.add(frame.headers.get("scheduledJobId"))
         conn.ack(frame.headers["ack"])
-    check(times[0] >= 480, f"first delivery after {times[0]} ms, before its 500 ms delay")
-    gaps = [b - a for a, b in zip(times, times[1:])]
-    check(all(g >= 250 for g in gaps), f"deliveries {times} ms after the send: a gap under the 300 ms period")
+    # Never early: delivery k is due 500 + 300 k ms after the send at the soonest. (Gaps between arrivals are not
+    # checked: a stall of this client or the machine delays some arrivals and not others, which is not the broker's
+    # doing; the broker's own spacing of late repeats is a unit test with a hand-moved clock.)
+    earliest = [500 + 300 * k - 20 for k in range(4)]
+    check(all(t >= e for t, e in zip(times, earliest)), f"deliveries {times} ms after the send: one came before {earliest}")
     check(len(set(ids)) == 4, f"repeats need new message ids: {ids}")
     check(len(jobs) == 1 and None not in jobs, f"every delivery carries the same scheduledJobId: {jobs}")
     listener.expect_silence(1.0, "after 1 + 3 repeats")
