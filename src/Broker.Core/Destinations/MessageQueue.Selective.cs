@@ -58,14 +58,16 @@ internal sealed partial class MessageQueue
             _pending.Remove(queued);
             Expire(queued, ref dead);
         }
-        foreach (var (queued, consumer, firstOfGroup) in _chosen)
+        _expired.Clear();
+        // Taken out of the shared list first: a sink may come back into this queue (same thread, same lock) as it delivers.
+        var chosen = _chosen.Count == 0 ? [] : _chosen.ToArray();
+        _chosen.Clear();
+        foreach (var (queued, consumer, firstOfGroup) in chosen)
         {
             _pending.Remove(queued);
             consumer.Reserved = 0;
             Deliver(queued, consumer, firstOfGroup);
         }
-        _expired.Clear();
-        _chosen.Clear();
         if (_settled && added is not null)
         {
             ForgetCursorsPast(added);
