@@ -58,6 +58,25 @@ public sealed class OverviewPageTests : ConsoleContext
     }
 
     [Fact]
+    public void Overview_SlaveOnUnreachableHost_MarkedAsLastSeenAndNoButtonsForIt()
+    {
+        // Fleet keeps an unreachable host's brokers as last received, so the pair is still drawn whole.
+        var master = On("hostA", Master("amq1M", null, "master unprotected"));
+        var slave = On("hostB", Slave("amq1S", "amq1M"), HostState.Unreachable);
+        var fleet = new FleetSnapshot([Host("local"), Host("hostA"), Host("hostB", HostState.Unreachable, "connection refused")], [master, slave],
+            [Pair(FleetFixtures.Member("hostA", "amq1M", "master", "master unprotected"), FleetFixtures.Member("hostB", "amq1S", "slave", "slave in sync", "unreachable"), link: "none")]);
+
+        var cut = RenderOverview(fleet);
+
+        Assert.Equal("host unreachable, as last seen", MemberText(cut, "amq1S", "member-host-state"));
+        Assert.Empty(cut.FindAll("[data-testid=pair-member][data-broker=amq1M] [data-testid=member-host-state]"));
+        Assert.Empty(cut.FindAll("[data-testid^=fleet-action-][data-broker=amq1S]"));
+        Assert.NotEmpty(cut.FindAll("[data-testid^=fleet-action-][data-broker=amq1M]"));
+        Assert.Equal("unprotected", cut.Find("[data-testid=pair-protection]").TextContent.Trim());
+        Assert.Equal(["HostUnreachable", "UnprotectedMaster"], cut.FindAll("[data-testid=alert]").Select(a => a.GetAttribute("data-kind") ?? ""));
+    }
+
+    [Fact]
     public void Overview_FailoverPushed_UpdatesLive()
     {
         var cut = RenderOverview(PairAcrossHosts());
