@@ -3,6 +3,7 @@ using Bunit.TestDoubles;
 using Broker.Core.Events;
 using BrokerConsole.Api;
 using BrokerConsole.Monitoring;
+using BrokerConsole.Remote;
 using BrokerConsole.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -12,7 +13,8 @@ namespace BrokerConsole.Components.Tests;
 
 /// <summary>
 /// A bUnit context with Fluent UI, a <see cref="FakeMonitorSource"/> in place of the real one, a real in-memory
-/// broker <c>b1</c> behind <see cref="QueueOperations"/>, a recording <see cref="IOperatorActions"/> and <see cref="ISetAsideArchives"/>, and an admin signed in.
+/// broker <c>b1</c> behind <see cref="QueueOperations"/>, a recording <see cref="IOperatorActions"/>, <see cref="ISetAsideArchives"/>
+/// and <see cref="IRemoteActions"/>, a <see cref="FakeFleetSource"/> for the pages of every host, and an admin signed in.
 /// </summary>
 public abstract class ConsoleContext : BunitContext
 {
@@ -23,6 +25,10 @@ public abstract class ConsoleContext : BunitContext
     private protected FakeOperatorActions Actions { get; } = new();
 
     private protected FakeSetAsideArchives SetAside { get; } = new();
+
+    private protected FakeFleetSource Fleet { get; } = new();
+
+    private protected FakeRemoteActions RemoteActions { get; } = new();
 
     private protected MessageBroker Broker { get; } = new("b1", new BrokerOptions(), new EventLog(), NullLogger.Instance);
 
@@ -36,6 +42,8 @@ public abstract class ConsoleContext : BunitContext
         Services.AddSingleton<IMonitorSource>(Monitor);
         Services.AddSingleton<IOperatorActions>(Actions);
         Services.AddSingleton<ISetAsideArchives>(SetAside);
+        Services.AddSingleton<IFleetSource>(Fleet);
+        Services.AddSingleton<IRemoteActions>(RemoteActions);
         Services.AddSingleton(new QueueOperations(name => name == "b1" ? Broker : null, new Audit(NullLoggerFactory.Instance)));
         Broker.Start();
         _authorization = AddAuthorization();

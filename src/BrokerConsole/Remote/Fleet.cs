@@ -13,7 +13,7 @@ namespace BrokerConsole.Remote;
 /// broker marked by host, and the pairs across hosts. What <c>/api/hosts</c>, <c>/api/brokers?scope=all</c> and
 /// <c>/api/pairs</c> answer, and what the console draws: <see cref="Watch"/> is all of it live.
 /// </summary>
-public sealed class Fleet(BrokerRegistry registry, IRemoteHosts remotes, IMonitorSource monitor, IServer server)
+public sealed class Fleet(BrokerRegistry registry, IRemoteHosts remotes, IMonitorSource monitor, IServer server) : IFleetSource
 {
     private static readonly DateTimeOffset ProcessStarted = new(System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime());
 

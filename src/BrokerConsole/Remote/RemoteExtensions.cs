@@ -13,6 +13,7 @@ public static class RemoteExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RemoteHosts>());
         builder.Services.AddSingleton<IRemoteActions, RemoteActions>();
         builder.Services.AddSingleton<Fleet>();
+        builder.Services.AddSingleton<IFleetSource>(sp => sp.GetRequiredService<Fleet>());
         return builder;
     }
 
