@@ -61,15 +61,7 @@ if [[ -n "$OUT" && "$OUT" != /* ]]; then OUT="$PWD/$OUT"; fi
 
 WORK="$(mktemp -d /tmp/activemq-diff.XXXXXX)"
 source "$HERE/brokers.sh"
-cleanup() {
-  local rc=$?
-  stop_pid "$AMQ_PID" ActiveMQ
-  stop_pid "$OURS_PID" "our broker"
-  if [[ $KEEP -eq 1 || $rc -ne 0 ]]; then echo "work directory kept: $WORK" >&2; else rm -rf "$WORK"; fi
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+stop_brokers_on_exit
 
 ensure_activemq python3-stomp
 if [[ $BUILD -eq 1 ]]; then

@@ -177,3 +177,17 @@ ours_warnings() {
     grep -E "\b(WARN|ERROR|FATAL|Unhandled)\b" "$1/console.log" | head -20 >&2
   fi
 }
+
+# stop_brokers_on_exit: on exit (or ^C) stop whichever of ActiveMQ and our broker this script started, and delete
+# $WORK unless --keep ($KEEP=1) or the script failed.
+stop_brokers_on_exit() {
+  trap _stop_brokers_and_clean EXIT
+  trap 'exit 130' INT TERM
+}
+_stop_brokers_and_clean() {
+  local rc=$?
+  stop_pid "$AMQ_PID" ActiveMQ
+  stop_pid "$OURS_PID" "our broker"
+  if [[ $KEEP -eq 1 || $rc -ne 0 ]]; then echo "work directory kept: $WORK" >&2; else rm -rf "$WORK"; fi
+  exit $rc
+}

@@ -52,19 +52,7 @@ RESULTS="$WORK/results.jsonl"
 : > "$RESULTS"
 source "$HERE/brokers.sh"
 
-cleanup() {
-  local rc=$?
-  stop_pid "$AMQ_PID" ActiveMQ
-  stop_pid "$OURS_PID" "our broker"
-  if [[ $KEEP -eq 1 || $rc -ne 0 ]]; then
-    echo "work directory kept: $WORK" >&2
-  else
-    rm -rf "$WORK"
-  fi
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+stop_brokers_on_exit
 
 # --- prerequisites ---------------------------------------------------------------------------------------------
 ensure_activemq

@@ -39,15 +39,7 @@ WORK="$(mktemp -d /tmp/selectorbench.XXXXXX)"
 RESULTS="$WORK/results.jsonl"
 : > "$RESULTS"
 source "$HERE/brokers.sh"
-cleanup() {
-  local rc=$?
-  stop_pid "$AMQ_PID" ActiveMQ
-  stop_pid "$OURS_PID" "our broker"
-  if [[ $KEEP -eq 1 || $rc -ne 0 ]]; then echo "work directory kept: $WORK" >&2; else rm -rf "$WORK"; fi
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+stop_brokers_on_exit
 
 ensure_activemq
 command -v jq >/dev/null || { echo "jq not found" >&2; exit 1; }

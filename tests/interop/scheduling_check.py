@@ -25,72 +25,37 @@ import threading
 import time
 import uuid
 
-try:
-    import stomp
-except ImportError as e:  # the pyenv python on PATH has no stomp; Debian's /usr/bin/python3 does
-    print(json.dumps({"ok": False, "error": f"stomp.py missing ({e}); run ./test.sh or apt-get install python3-stomp"}))
-    sys.exit(1)
+import stomp_py_check as base
+from stomp_py_check import CheckFailed, check, close, PASSWORD, USER, WAIT_S
+
+import stomp
 
 HARD_TIMEOUT_S = 80
-WAIT_S = 10
-USER, PASSWORD = "admin", "admin"
 
 
-class CheckFailed(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise CheckFailed(message)
-
-
-class Collector(stomp.ConnectionListener):
-    """Records what the broker sends, with the monotonic time each MESSAGE arrived; every wait is bounded."""
+class Collector(base.Collector):
+    """stomp_py_check's listener, keeping the monotonic time each MESSAGE arrived: (time, frame) pairs."""
 
     def __init__(self):
-        self.messages = queue.Queue()
-        self.errors = []
+        super().__init__()
         self.error_event = threading.Event()
-        self._receipts = set()
-        self._cond = threading.Condition()
 
     def on_message(self, frame):
         self.messages.put((time.monotonic(), frame))
 
-    def on_receipt(self, frame):
-        with self._cond:
-            self._receipts.add(frame.headers.get("receipt-id"))
-            self._cond.notify_all()
-
     def on_error(self, frame):
-        self.errors.append(frame)
+        super().on_error(frame)
         self.error_event.set()
 
     def wait_receipt(self, receipt, timeout=WAIT_S):
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while receipt not in self._receipts:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise CheckFailed(f"no RECEIPT {receipt}; errors {self.error_text()}")
-                self._cond.wait(left)
-
-    def next_message(self, what, timeout=WAIT_S):
-        try:
-            return self.messages.get(timeout=timeout)
-        except queue.Empty:
-            raise CheckFailed(f"no MESSAGE within {timeout:.1f}s while waiting for {what}; errors {self.error_text()}")
+        self.wait_receipts([receipt], timeout)
 
     def expect_silence(self, seconds, what):
         try:
-            at, frame = self.messages.get(timeout=max(0.0, seconds))
+            _, frame = self.messages.get(timeout=max(0.0, seconds))
         except queue.Empty:
             return
         raise CheckFailed(f"unexpected MESSAGE ({what}): headers {frame.headers} body {frame.body!r}")
-
-    def error_text(self):
-        return [{"headers": f.headers, "body": f.body} for f in self.errors]
 
 
 def connect(host, port):
@@ -99,12 +64,6 @@ def connect(host, port):
     conn.set_listener("check", listener)
     conn.connect(USER, PASSWORD, wait=True)
     return conn, listener
-
-
-def close(conn, listener):
-    receipt = "bye-" + uuid.uuid4().hex[:8]
-    conn.disconnect(receipt=receipt)
-    listener.wait_receipt(receipt)
 
 
 def subscribed(host, port, destination):
