@@ -1,3 +1,4 @@
+using Broker.Core.Events;
 using BrokerConsole.Api;
 using BrokerConsole.Components.Pages;
 using BrokerConsole.Remote;
@@ -87,6 +88,33 @@ public sealed class OverviewPageTests : ConsoleContext
 
         cut.WaitForState(() => cut.FindAll("[data-testid=alert][data-kind=HostUnreachable]").Count == 1);
         Assert.Equal("master unprotected", MemberText(cut, "amq1S", "member-state"));
+    }
+
+    [Fact]
+    public void Overview_Timeline_NewestEventsOfEveryHost_WithHostBrokerKindAndDetail()
+    {
+        var at = new DateTimeOffset(2026, 12, 8, 10, 0, 0, TimeSpan.Zero);
+        var cut = RenderOverview(PairAcrossHosts());
+        Assert.Equal("Nothing has happened yet.", cut.Find("[data-testid=timeline-empty]").TextContent.Trim());
+
+        Fleet.Snapshots.Writer.TryWrite(PairAcrossHosts() with
+        {
+            Timeline =
+            [
+                new FleetEvent("hostB", new BrokerEvent(at.AddSeconds(1), "amq1S", BrokerEventKind.Promoted, "the master failed")),
+                new FleetEvent("hostB", new BrokerEvent(at, "amq1S", BrokerEventKind.MasterFailed, "the master closed the link")),
+            ],
+        });
+
+        cut.WaitForState(() => cut.FindAll("[data-testid=timeline-event]").Count == 2);
+        var first = cut.FindAll("[data-testid=timeline-event]")[0];
+        Assert.Equal("hostB", first.GetAttribute("data-host"));
+        Assert.Equal("Promoted", first.GetAttribute("data-kind"));
+        Assert.Contains("10:00:01 UTC", first.TextContent);
+        Assert.Contains("amq1S on hostB", first.TextContent);
+        Assert.Contains("the master failed", first.TextContent);
+        Assert.Equal("warning", first.QuerySelector("[data-testid=timeline-kind]")!.GetAttribute("data-tone"));
+        Assert.Equal("danger", cut.FindAll("[data-testid=timeline-kind]")[1].GetAttribute("data-tone"));
     }
 
     [Fact]

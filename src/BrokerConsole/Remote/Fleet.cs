@@ -42,18 +42,26 @@ public sealed class Fleet(BrokerRegistry registry, IRemoteHosts remotes, IMonito
     /// The event timeline of every host, oldest first: ours in full (as <c>GET /api/events</c>), each watched host's
     /// recent ones as it sent them (the last <see cref="RemoteHostWatcher.EventsKept"/>), after <paramref name="since"/> when given.
     /// </summary>
-    public IReadOnlyList<FleetEvent> Events(DateTimeOffset? since = null) =>
-        [.. registry.Events.Since(since).Select(e => new FleetEvent(ConsoleOptions.LocalHost, e))
-            .Concat(remotes.Snapshot().SelectMany(h => h.Events.Where(e => since is null || e.Time > since).Select(e => new FleetEvent(h.Name, e))))
-            .OrderBy(e => e.Event.Time)];
+    public IReadOnlyList<FleetEvent> Events(DateTimeOffset? since = null) => Events(remotes.Snapshot(), since);
 
-    /// <summary>Hosts, brokers and pairs at one moment.</summary>
+    /// <summary>How many of the newest events a <see cref="FleetSnapshot.Timeline"/> carries.</summary>
+    public const int TimelineLength = 12;
+
+    /// <summary>Hosts, brokers, pairs and the newest events of every host at one moment.</summary>
     public FleetSnapshot Snapshot()
     {
         var hosts = remotes.Snapshot();
         var brokers = Brokers(hosts);
-        return new FleetSnapshot([Local, .. hosts.Select(h => h.Status)], brokers, Pairs(hosts, brokers));
+        return new FleetSnapshot([Local, .. hosts.Select(h => h.Status)], brokers, Pairs(hosts, brokers))
+        {
+            Timeline = [.. Events(hosts, since: null).TakeLast(TimelineLength).Reverse()],
+        };
     }
+
+    private List<FleetEvent> Events(IReadOnlyList<HostView> hosts, DateTimeOffset? since) =>
+        [.. registry.Events.Since(since).Select(e => new FleetEvent(ConsoleOptions.LocalHost, e))
+            .Concat(hosts.SelectMany(h => h.Events.Where(e => since is null || e.Time > since).Select(e => new FleetEvent(h.Name, e))))
+            .OrderBy(e => e.Event.Time)];
 
     /// <summary>
     /// The current <see cref="Snapshot"/>, then a fresh one whenever this host's brokers (at most every ~500 ms, see
@@ -134,7 +142,11 @@ public sealed class Fleet(BrokerRegistry registry, IRemoteHosts remotes, IMonito
 }
 
 /// <summary>Everything <see cref="Fleet"/> knows at one moment: the hosts (<c>local</c> first), every broker by host, the pairs.</summary>
-public sealed record FleetSnapshot(IReadOnlyList<HostStatus> Hosts, IReadOnlyList<FleetBroker> Brokers, IReadOnlyList<PairView> Pairs);
+public sealed record FleetSnapshot(IReadOnlyList<HostStatus> Hosts, IReadOnlyList<FleetBroker> Brokers, IReadOnlyList<PairView> Pairs)
+{
+    /// <summary>The newest events of every host, newest first (at most <see cref="Fleet.TimelineLength"/>).</summary>
+    public IReadOnlyList<FleetEvent> Timeline { get; init; } = [];
+}
 
 /// <summary>An event of the timeline with the host it happened on (<c>local</c> for ours).</summary>
 public sealed record FleetEvent(string Host, Broker.Core.Events.BrokerEvent Event);

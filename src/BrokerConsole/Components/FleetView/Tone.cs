@@ -1,3 +1,5 @@
+using Broker.Core.Events;
+
 namespace BrokerConsole.Components.FleetView;
 
 /// <summary>How a badge reads at a glance: green all is well, amber look soon, red act now, blue a role, grey idle.</summary>
@@ -25,6 +27,18 @@ public static class Tones
     public static Tone OfRole(string role) => role switch
     {
         "master" => Tone.Info,
+        _ => Tone.Neutral,
+    };
+
+    /// <summary>Losses red, what restores protection green, the rest neutral.</summary>
+    public static Tone OfEvent(BrokerEventKind kind) => kind switch
+    {
+        BrokerEventKind.MasterFailed or BrokerEventKind.Unprotected
+            or BrokerEventKind.SlaveDetached or BrokerEventKind.RecordsSetAside
+            or BrokerEventKind.SlowConsumerDropped => Tone.Danger,
+        BrokerEventKind.Promoted or BrokerEventKind.Switchover
+            or BrokerEventKind.Demoted or BrokerEventKind.BrokerStopped => Tone.Warning,
+        BrokerEventKind.SlaveInSync or BrokerEventKind.BrokerStarted => Tone.Good,
         _ => Tone.Neutral,
     };
 
