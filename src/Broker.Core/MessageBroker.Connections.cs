@@ -23,7 +23,9 @@ public sealed partial class MessageBroker
     /// <summary>Closes one client connection for an operator; false when there is no such connection (it already left).</summary>
     public bool CloseClientByOperator(string connectionId, string reason)
     {
-        if (!_clients.TryGetValue(connectionId, out var connection))
+        // Unlisted at once, though the connection may take a moment to flush its ERROR and close: it is going, and a
+        // second close of it is a 404.
+        if (!_clients.TryRemove(connectionId, out var connection))
         {
             return false;
         }
