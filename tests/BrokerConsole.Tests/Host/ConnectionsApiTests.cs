@@ -72,7 +72,7 @@ public sealed class ConnectionsApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Connections_OverWebSocket_SayWebsocket()
+    public async Task Connections_OverWebSocket_ListedAsWebsocket()
     {
         await using var client = await StompTestClient.ConnectWebSocketAsync(
             new UriBuilder(_host.HttpUri) { Scheme = "ws", Path = "/brokers/b1/stomp" }.Uri);
