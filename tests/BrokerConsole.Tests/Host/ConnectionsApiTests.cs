@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Broker.Client;
 using BrokerConsole.Tests.Infrastructure;
 
 namespace BrokerConsole.Tests.Host;
@@ -105,5 +106,29 @@ public sealed class ConnectionsApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/brokers/b1/connections/{id}?host=a")).StatusCode);
         Assert.Equal("ERROR", (await client.ReceiveAsync()).Command);
         Assert.True(await client.WaitForCloseAsync());
+    }
+
+    [Fact]
+    public async Task Connections_FailoverClientClosedByAnAdmin_ReconnectsAsANewConnectionAndKeepsReceiving()
+    {
+        var options = StompClientOptions.Default with { Login = "admin", Passcode = "admin", ClientId = "fo-1" };
+        await using var client = await StompConnection.ConnectAsync($"failover:({_host.StompUri})?initialReconnectDelay=10&maxReconnectDelay=100", options);
+        await using var subscription = await client.SubscribeAsync("/queue/fo");
+        var resumed = new TaskCompletionSource();
+        client.ConnectionResumed += (_, _) => resumed.TrySetResult();
+        using var admin = _host.CreateHttpClient();
+        var before = Assert.Single((await GetAsync(admin, "/api/brokers/b1/connections")).EnumerateArray()).GetProperty("id").GetString()!;
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/brokers/b1/connections/{before}")).StatusCode);
+        await resumed.Task.WaitAsync(TimeSpan.FromSeconds(15));
+
+        var after = Assert.Single((await GetAsync(admin, "/api/brokers/b1/connections")).EnumerateArray());
+        Assert.Equal("fo-1", after.GetProperty("clientId").GetString());
+        Assert.NotEqual(before, after.GetProperty("id").GetString());
+        await client.SendAsync("/queue/fo", "after the close");
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await using var messages = subscription.WithCancellation(cancel.Token).GetAsyncEnumerator();
+        Assert.True(await messages.MoveNextAsync());
+        Assert.Equal("after the close", messages.Current.BodyText);
     }
 }
