@@ -33,4 +33,7 @@ internal static partial class BrokerLog
     public static partial void SelectorUnreadable(ILogger logger, string brokerName, string subscription, string reason);
     [LoggerMessage(1008, LogLevel.Warning, "Broker {BrokerName} could not deliver scheduled job {JobId} to {Destination}; it is tried again in a second")]
     public static partial void ScheduledDeliveryFailed(ILogger logger, Exception exception, string brokerName, string jobId, string destination);
+
+    [LoggerMessage(1021, LogLevel.Information, "Broker {BrokerName}: an operator closes connection {ConnectionId}: {Reason}")]
+    public static partial void ClientClosedByOperator(ILogger logger, string brokerName, string connectionId, string reason);
 }

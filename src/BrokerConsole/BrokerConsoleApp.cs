@@ -48,6 +48,7 @@ public static class BrokerConsoleApp
         app.MapQueueApi();
         app.MapOperatorApi();
         app.MapScheduledApi();
+        app.MapClientApi();
         app.MapSetAsideApi();
         app.MapPeerApi();
         app.MapFleetApi();

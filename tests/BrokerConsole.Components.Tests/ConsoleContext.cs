@@ -13,7 +13,7 @@ namespace BrokerConsole.Components.Tests;
 
 /// <summary>
 /// A bUnit context with Fluent UI, a <see cref="FakeMonitorSource"/> in place of the real one, a real in-memory
-/// broker <c>b1</c> behind <see cref="QueueOperations"/>, a recording <see cref="IOperatorActions"/>, <see cref="ISetAsideArchives"/>
+/// broker <c>b1</c> behind <see cref="QueueOperations"/> and <see cref="ClientOperations"/>, a recording <see cref="IOperatorActions"/>, <see cref="ISetAsideArchives"/>
 /// and <see cref="IRemoteActions"/>, a <see cref="FakeFleetSource"/> for the pages of every host, and an admin signed in.
 /// </summary>
 public abstract class ConsoleContext : BunitContext
@@ -45,6 +45,7 @@ public abstract class ConsoleContext : BunitContext
         Services.AddSingleton<IFleetSource>(Fleet);
         Services.AddSingleton<IRemoteActions>(RemoteActions);
         Services.AddSingleton(new QueueOperations(name => name == "b1" ? Broker : null, new Audit(NullLoggerFactory.Instance)));
+        Services.AddSingleton(new ClientOperations(name => name == "b1" ? Broker : null, new Audit(NullLoggerFactory.Instance)));
         Broker.Start();
         _authorization = AddAuthorization();
         SignIn("admin", "admin");

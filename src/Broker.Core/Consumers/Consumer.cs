@@ -31,6 +31,9 @@ public sealed class Consumer
     /// <summary>The messages delivered and not yet acknowledged.</summary>
     public int InFlightCount => _inFlight.Count;
 
+    /// <summary>The messages waiting in the consumer's queue (shared with its other consumers, on a queue).</summary>
+    public int PendingCount => Queue.PendingCount;
+
     internal MessageQueue Queue { get; }
 
     internal IDeliverySink Sink { get; }

@@ -46,6 +46,21 @@ public sealed class ConsumerSet : IDeliverySink
         get { lock (_lock) { return [.. _members.Keys]; } }
     }
 
+    /// <summary>The messages delivered through every member and not yet acknowledged.</summary>
+    public int InFlightCount => Members().Sum(m => m.InFlightCount);
+
+    /// <summary>The messages waiting in every member's queue.</summary>
+    public int PendingCount => Members().Sum(m => m.PendingCount);
+
+    // Counted outside the set's lock: a member's figures take its queue's lock, which deliveries hold when they reach the set.
+    private Consumer[] Members()
+    {
+        lock (_lock)
+        {
+            return [.. _members.Values];
+        }
+    }
+
     /// <summary>
     /// The consumers and their own tags that acknowledging (or rejecting) the set's <paramref name="tag"/> reaches,
     /// each to be acknowledged as its consumer's ack mode says: one entry, or in client mode, for every member, the

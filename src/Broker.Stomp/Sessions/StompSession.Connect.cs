@@ -83,6 +83,7 @@ public sealed partial class StompSession
         _clientId = frame["client-id"];
         _user = user;
         _accepted?.LoggedIn();
+        RegisterWithBroker();
         EnqueueFrame(new StompFrame("CONNECTED",
             ("version", version.ToWire()),
             ("session", ConnectionId),

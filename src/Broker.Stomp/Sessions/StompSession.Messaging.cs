@@ -42,6 +42,7 @@ public sealed partial class StompSession
             Timestamp = _broker.Clock.GetUtcNow().ToUnixTimeMilliseconds(),
         };
         AdviseProducers(destinations);
+        Interlocked.Increment(ref _messagesIn);
         // ActiveMQ's AMQ_SCHEDULED_* headers: the broker holds the message until it is due (a bad value is an ERROR naming the header).
         var schedule = ScheduleSpec.FromHeaders(message.Headers);
         if (schedule is not null && destinations.Count > 1)
@@ -136,8 +137,10 @@ public sealed partial class StompSession
             subscription.Set = _broker.SubscribeAll(destinations, subscription, options);
         }
         subscription.Destinations = destinations;
+        subscription.Selector = options.Selector?.Text;
         _subscriptions[id] = subscription;
         _subscriptionsByNumber[subscription.Number] = subscription;
+        PublishSubscriptionView();
         EnqueueReceipt(frame);
         subscription.Release();
         AdviseConsumers(subscription, added: true);
@@ -180,6 +183,7 @@ public sealed partial class StompSession
         if (held)
         {
             _subscriptionsByNumber.Remove(subscription!.Number);
+            PublishSubscriptionView();
             subscription.Close();
             AdviseConsumers(subscription, added: false);
         }

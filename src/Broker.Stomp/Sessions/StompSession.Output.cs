@@ -230,6 +230,7 @@ public sealed partial class StompSession
             }
         }
         _broker.Counters.AddBytesOut(message.Body.Length);
+        Interlocked.Increment(ref _messagesOut);
         return WriteFrameAsync(new StompFrame("MESSAGE", headers, message.Body));
     }
 

@@ -100,6 +100,7 @@ public sealed partial class StompSession : IAsyncDisposable
         finally
         {
             _closing.Cancel();
+            _registration?.Dispose();
             ReleaseBrokerState();
             if (_user is not null)
             {
@@ -149,6 +150,7 @@ public sealed partial class StompSession : IAsyncDisposable
         }
         _subscriptions.Clear();
         _subscriptionsByNumber.Clear();
+        PublishSubscriptionView();
         foreach (var destination in _producedTo)
         {
             _broker.AdviseProducer(destination, added: false, ConnectionId);

@@ -24,6 +24,9 @@ internal sealed class Subscription(StompSession session, string id, DestinationN
 
     public SubscriptionOptions Options => Consumer?.Options ?? Set!.Options;
 
+    /// <summary>The SUBSCRIBE's selector: a topic subscription keeps it on its queue, not on its consumer's options.</summary>
+    public string? Selector { get; set; }
+
     public AckMode AckMode => Options.AckMode;
 
     /// <summary>The consumers and their tags an ACK or NACK of <paramref name="tag"/> reaches; empty when it is unknown.</summary>

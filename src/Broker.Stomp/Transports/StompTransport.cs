@@ -22,5 +22,8 @@ public abstract class StompTransport : IAsyncDisposable
 
     public abstract string RemoteAddress { get; }
 
+    /// <summary>What carries the frames, as the console shows it: <c>tcp</c>, <c>tls</c> or <c>websocket</c>.</summary>
+    public abstract string Kind { get; }
+
     public abstract ValueTask DisposeAsync();
 }

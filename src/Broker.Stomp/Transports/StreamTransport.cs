@@ -16,6 +16,8 @@ public sealed class StreamTransport(Stream stream, string remoteAddress, PipeRea
 
     public override string RemoteAddress { get; } = remoteAddress;
 
+    public override string Kind => stream is System.Net.Security.SslStream ? "tls" : "tcp";
+
     public override IBufferWriter<byte> BeginFrame() => _output;
 
     public override ValueTask EndFrameAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;

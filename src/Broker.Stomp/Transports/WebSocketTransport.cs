@@ -29,6 +29,8 @@ public sealed class WebSocketTransport : StompTransport
 
     public override string RemoteAddress { get; }
 
+    public override string Kind => "websocket";
+
     public override IBufferWriter<byte> BeginFrame()
     {
         _frame.ResetWrittenCount();

@@ -13,6 +13,11 @@ public static class OperationsExtensions
             var registry = sp.GetRequiredService<BrokerRegistry>();
             return new QueueOperations(name => registry.Find(name)?.Broker, sp.GetRequiredService<Audit>());
         });
+        services.AddSingleton(sp =>
+        {
+            var registry = sp.GetRequiredService<BrokerRegistry>();
+            return new ClientOperations(name => registry.Find(name)?.Broker, sp.GetRequiredService<Audit>());
+        });
         services.AddSingleton<IOperatorActions, OperatorActions>();
         services.AddSingleton<ISetAsideArchives, SetAsideOperations>();
         return services;
