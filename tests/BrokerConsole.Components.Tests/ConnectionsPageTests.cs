@@ -28,6 +28,20 @@ public sealed class ConnectionsPageTests : ConsoleContext
     }
 
     [Fact]
+    public void Connections_OpenPage_ShowsAConnectionThatCameLater_WithoutRefresh()
+    {
+        Connect("c-1");
+        var cut = RenderPage();
+
+        var later = Broker.RegisterConnection(new FakeClientConnection("c-2"));
+
+        cut.WaitForAssertion(() => Assert.Equal(["c-1", "c-2"], cut.FindAll("[data-testid=connection-id]").Select(c => c.GetAttribute("data-connection-id"))),
+            TimeSpan.FromSeconds(10));
+        later.Dispose();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=connection-id]")), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public void Connections_CloseDismissed_Stays_CloseConfirmed_ClientToldAndRowGone()
     {
         var closed = Connect("c-1", inFlight: 2);

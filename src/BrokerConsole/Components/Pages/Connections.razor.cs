@@ -1,6 +1,7 @@
 using Broker.Core.Connections;
 using BrokerConsole.Api;
 using BrokerConsole.Components.Controls;
+using BrokerConsole.Components.Live;
 using BrokerConsole.Monitoring;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -9,9 +10,9 @@ namespace BrokerConsole.Components.Pages;
 
 /// <summary>
 /// A broker's logged-in client connections (ActiveMQ's and RabbitMQ's Connections page) and the admin's close behind
-/// a confirmation. Read when the page opens, on Refresh and after a close: connections have no change stream.
+/// a confirmation. Read when the page opens, then every second while it is open (connections have no change stream), on Refresh and after a close.
 /// </summary>
-public sealed partial class Connections : ComponentBase
+public sealed partial class Connections : LiveComponent<IReadOnlyList<ClientConnectionInfo>>
 {
     private IReadOnlyList<ClientConnectionInfo> _connections = [];
     private ConfirmDialog _confirm = null!;
@@ -32,7 +33,39 @@ public sealed partial class Connections : ComponentBase
 
     private string SelectedBroker => Broker ?? Monitor.BrokerNames().FirstOrDefault() ?? "";
 
-    protected override void OnParametersSet() => Load();
+    /// <summary>How often an open page reads the list again.</summary>
+    internal static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(1);
+
+    protected override object? StreamKey => SelectedBroker;
+
+    protected override async Task OnParametersSetAsync()
+    {
+        // Read at once, so the first render shows the list; then live.
+        Load();
+        await base.OnParametersSetAsync();
+    }
+
+    protected override IAsyncEnumerable<IReadOnlyList<ClientConnectionInfo>> Watch(CancellationToken cancellationToken) =>
+        Polled.Every(RefreshEvery, ReadOrKeep, cancellationToken);
+
+    /// <summary>A fresh list, or the one shown when the broker cannot answer now (the page already says why).</summary>
+    private IReadOnlyList<ClientConnectionInfo> ReadOrKeep()
+    {
+        try
+        {
+            return Clients.Connections(SelectedBroker);
+        }
+        catch (OperationException)
+        {
+            return _connections;
+        }
+    }
+
+    protected override Task ShowAsync(IReadOnlyList<ClientConnectionInfo> batch)
+    {
+        _connections = batch;
+        return Task.CompletedTask;
+    }
 
     private void Load()
     {

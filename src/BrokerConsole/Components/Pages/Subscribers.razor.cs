@@ -1,6 +1,7 @@
 using Broker.Core.Connections;
 using BrokerConsole.Api;
 using BrokerConsole.Components.Controls;
+using BrokerConsole.Components.Live;
 using BrokerConsole.Monitoring;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -10,9 +11,9 @@ namespace BrokerConsole.Components.Pages;
 /// <summary>
 /// A broker's subscriptions (ActiveMQ's Subscribers page): those of connected clients, and the durable ones with
 /// whether their subscriber is online; the admin may delete an inactive durable one behind a confirmation. Read when
-/// the page opens, on Refresh and after a delete.
+/// the page opens, then every second while it is open, on Refresh and after a delete.
 /// </summary>
-public sealed partial class Subscribers : ComponentBase
+public sealed partial class Subscribers : LiveComponent<BrokerSubscriptions>
 {
     private BrokerSubscriptions _subscriptions = new([], []);
     private ConfirmDialog _confirm = null!;
@@ -36,7 +37,39 @@ public sealed partial class Subscribers : ComponentBase
     /// <summary>What tests and the delete button find a durable subscription by: client-id and name, as ActiveMQ names it.</summary>
     internal static string DurableKey(DurableSubscriptionInfo durable) => $"{durable.ClientId}:{durable.Name}";
 
-    protected override void OnParametersSet() => Load();
+    /// <summary>How often an open page reads the list again.</summary>
+    internal static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(1);
+
+    protected override object? StreamKey => SelectedBroker;
+
+    protected override async Task OnParametersSetAsync()
+    {
+        // Read at once, so the first render shows the list; then live.
+        Load();
+        await base.OnParametersSetAsync();
+    }
+
+    protected override IAsyncEnumerable<BrokerSubscriptions> Watch(CancellationToken cancellationToken) =>
+        Polled.Every(RefreshEvery, ReadOrKeep, cancellationToken);
+
+    /// <summary>A fresh list, or the one shown when the broker cannot answer now (the page already says why).</summary>
+    private BrokerSubscriptions ReadOrKeep()
+    {
+        try
+        {
+            return Clients.Subscriptions(SelectedBroker);
+        }
+        catch (OperationException)
+        {
+            return _subscriptions;
+        }
+    }
+
+    protected override Task ShowAsync(BrokerSubscriptions batch)
+    {
+        _subscriptions = batch;
+        return Task.CompletedTask;
+    }
 
     private void Load()
     {
