@@ -35,10 +35,10 @@ public sealed class RateChartTests : ConsoleContext
     {
         var cut = RenderChart(new RateSample(80, 0, 0), new RateSample(40, 0, 0));
 
-        // Plot from x 40 to 440 and y 12 to 142; the newest point (40 of a 0..80 scale) sits halfway up at "now".
+        // Plot from x 40 to 440 and y 18 to 142; the newest point (40 of a 0..80 scale) sits halfway up at "now".
         var points = cut.Find("polyline.in").GetAttribute("points")!.Split(' ');
-        Assert.Equal("440,77", points[^1]);
-        Assert.Equal("435.6,12", points[0]);
+        Assert.Equal("440,80", points[^1]);
+        Assert.Equal("435.6,18", points[0]);
     }
 
     [Fact]

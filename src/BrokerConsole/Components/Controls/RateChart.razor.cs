@@ -41,8 +41,8 @@ public sealed partial class RateChart
     [Parameter]
     public int Capacity { get; set; } = MonitorSource.HistoryLength;
 
-    /// <summary>The plot inside the margins that hold the tick labels: left for msg/s, right for depth, below for time.</summary>
-    private ChartArea Area => new(Left: 40, Top: 12, Width: Width - 80, Height: Height - 30);
+    /// <summary>The plot inside the margins that hold the labels: units above, msg/s ticks left, depth right, time below.</summary>
+    private ChartArea Area => new(Left: 40, Top: 18, Width: Width - 80, Height: Height - 36);
 
     /// <summary>Anything to draw: at least one sample with a rate or a depth above zero.</summary>
     private bool HasTraffic => _in.Any(v => v > 0) || _out.Any(v => v > 0) || _depth.Any(v => v > 0);
