@@ -78,6 +78,21 @@ public sealed class OverviewPageTests : ConsoleContext
     }
 
     [Fact]
+    public void Overview_LocalActionRunningElsewhere_ItsButtonsDisabledWithStatus()
+    {
+        var cut = RenderOverview(Snapshot([Host("local")], On("local", Master("b1", null, "master unprotected"))));
+        Assert.NotEmpty(cut.FindAll("[data-testid^=fleet-action-][data-broker=b1]"));
+
+        using (Operations.Start(RunningOperations.ActionKey("b1"), "a stop of b1", 0))
+        {
+            cut.WaitForAssertion(() => Assert.All(cut.FindAll("[data-testid^=fleet-action-][data-broker=b1]"), b => Assert.True(b.HasAttribute("disabled"))));
+            Assert.Equal("a stop of b1: running", cut.Find("[data-testid=fleet-action-b1-running]").TextContent.Trim());
+        }
+
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid^=fleet-action-][data-broker=b1][disabled]")));
+    }
+
+    [Fact]
     public void Overview_SingleBroker_CardWithoutPartner()
     {
         var cut = RenderOverview(Snapshot([Host("local")], On("local", Master("standalone-broker-with-a-long-name", null, "master unprotected"))));
