@@ -334,9 +334,10 @@ public sealed partial class MessageBroker : IAsyncDisposable
         return moved.MessageId;
     }
 
-    public int Purge(string queue) =>
+    /// <summary>Removes the waiting messages of <paramref name="queue"/>, at most <paramref name="max"/>; how many.</summary>
+    public int Purge(string queue, int max = int.MaxValue) =>
         _destinations.TryGetValue(DestinationName.Queue(queue), out var destination) && destination is QueueDestination q
-            ? q.Queue.Purge()
+            ? q.Queue.Purge(max: max)
             : 0;
 
     /// <summary>

@@ -74,6 +74,19 @@ public class AdministrationTests
     }
 
     [Fact]
+    public void Purge_WithMax_RemovesThatManyOldestFirst()
+    {
+        using var t = new TestBroker();
+        t.SendMany(Q("q"), "1", "2", "3", "4", "5");
+
+        Assert.Equal(2, t.Broker.Purge("q", max: 2));
+        Assert.Equal(["3", "4", "5"], t.BrowseBodies("q"));
+        Assert.Equal(3, t.Broker.Purge("q", max: 10));
+        Assert.Equal(0, t.Stats(Q("q")).Pending);
+        Assert.Equal(0, t.Broker.Memory.Used);
+    }
+
+    [Fact]
     public void DeleteDestination_ClosesConsumersAndDropsMessages()
     {
         using var t = new TestBroker();

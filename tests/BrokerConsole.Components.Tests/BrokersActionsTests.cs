@@ -32,6 +32,23 @@ public sealed class BrokersActionsTests : ConsoleContext
     }
 
     [Fact]
+    public void Switchover_RunningElsewhere_ThatBrokersButtonsDisabledWithStatus()
+    {
+        var cut = RenderBrokers(FakeMonitorSource.Broker("amq1M", "master protected"), Slave(100, 100));
+        Assert.NotEmpty(cut.FindAll("[data-testid^=action-][data-broker=amq1M]"));
+
+        using (Operations.Start(RunningOperations.ActionKey("amq1M"), "a switchover of amq1M", 0))
+        {
+            cut.WaitForAssertion(() => Assert.All(cut.FindAll("[data-testid^=action-][data-broker=amq1M]"), b => Assert.True(b.HasAttribute("disabled"))));
+            Assert.Equal("a switchover of amq1M: running", cut.Find("[data-testid=action-amq1M-running]").TextContent.Trim());
+            Assert.False(cut.Find("[data-testid=action-promote][data-broker=amq1S]").HasAttribute("disabled"));
+        }
+
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid^=action-][data-broker=amq1M][disabled]")));
+        Assert.Empty(cut.FindAll("[data-testid=action-amq1M-running]"));
+    }
+
+    [Fact]
     public void Promote_Cancelled_NothingRuns()
     {
         var cut = RenderBrokers(Slave(100, 100));

@@ -32,6 +32,8 @@ public abstract class ConsoleContext : BunitContext
 
     private protected MessageBroker Broker { get; } = new("b1", new BrokerOptions(), new EventLog(), NullLogger.Instance);
 
+    private protected RunningOperations Operations { get; } = new();
+
     protected ConsoleContext()
     {
         // The machine running the tests is shared and slow at times; a page of grid rows can take over bUnit's default second.
@@ -44,7 +46,8 @@ public abstract class ConsoleContext : BunitContext
         Services.AddSingleton<ISetAsideArchives>(SetAside);
         Services.AddSingleton<IFleetSource>(Fleet);
         Services.AddSingleton<IRemoteActions>(RemoteActions);
-        Services.AddSingleton(new QueueOperations(name => name == "b1" ? Broker : null, new Audit(NullLoggerFactory.Instance)));
+        Services.AddSingleton(Operations);
+        Services.AddSingleton(new QueueOperations(name => name == "b1" ? Broker : null, new Audit(NullLoggerFactory.Instance), Operations));
         Services.AddSingleton(new ClientOperations(name => name == "b1" ? Broker : null, new Audit(NullLoggerFactory.Instance)));
         Broker.Start();
         _authorization = AddAuthorization();

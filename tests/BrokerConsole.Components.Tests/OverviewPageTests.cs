@@ -47,6 +47,53 @@ public sealed class OverviewPageTests : ConsoleContext
     }
 
     [Fact]
+    public void Overview_BrokerWithTraffic_CardShowsRatesDepthConnectionsAndUseInPercent()
+    {
+        var busy = Master("amq1M", null, "master unprotected") with
+        {
+            Connections = 12,
+            Memory = new UsageView(64L << 20, 256L << 20),
+            Store = new UsageView(900L << 20, 1L << 30),
+            Traffic = new BrokerTraffic(1250.4, 7.24, 50_000),
+        };
+
+        var cut = RenderOverview(Snapshot([Host("local"), Host("hostA")], On("hostA", busy)));
+
+        Assert.Equal("1,250 msg/s", MemberText(cut, "amq1M", "member-rate-in"));
+        Assert.Equal("7.2 msg/s", MemberText(cut, "amq1M", "member-rate-out"));
+        Assert.Equal("50,000", MemberText(cut, "amq1M", "member-depth"));
+        Assert.Equal("12", MemberText(cut, "amq1M", "member-connections"));
+        Assert.Equal("25 %", MemberText(cut, "amq1M", "member-memory"));
+        Assert.Equal("88 %", MemberText(cut, "amq1M", "member-store"));
+        Assert.Equal("900 MiB of 1 GiB", cut.Find("[data-testid=member-store]").GetAttribute("title"));
+        Assert.Equal(["StoreHigh"], cut.FindAll("[data-testid=alert]").Select(a => a.GetAttribute("data-kind") ?? ""));
+    }
+
+    [Fact]
+    public void Overview_HostSendingNoRates_CardSaysNotKnown()
+    {
+        var cut = RenderOverview(Snapshot([Host("local"), Host("hostA")], On("hostA", Master("amq1M", null, "master unprotected"))));
+
+        Assert.Equal("not known", MemberText(cut, "amq1M", "member-rates-unknown"));
+        Assert.Empty(cut.FindAll("[data-testid=member-rate-in]"));
+    }
+
+    [Fact]
+    public void Overview_LocalActionRunningElsewhere_ItsButtonsDisabledWithStatus()
+    {
+        var cut = RenderOverview(Snapshot([Host("local")], On("local", Master("b1", null, "master unprotected"))));
+        Assert.NotEmpty(cut.FindAll("[data-testid^=fleet-action-][data-broker=b1]"));
+
+        using (Operations.Start(RunningOperations.ActionKey("b1"), "a stop of b1", 0))
+        {
+            cut.WaitForAssertion(() => Assert.All(cut.FindAll("[data-testid^=fleet-action-][data-broker=b1]"), b => Assert.True(b.HasAttribute("disabled"))));
+            Assert.Equal("a stop of b1: running", cut.Find("[data-testid=fleet-action-b1-running]").TextContent.Trim());
+        }
+
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid^=fleet-action-][data-broker=b1][disabled]")));
+    }
+
+    [Fact]
     public void Overview_SingleBroker_CardWithoutPartner()
     {
         var cut = RenderOverview(Snapshot([Host("local")], On("local", Master("standalone-broker-with-a-long-name", null, "master unprotected"))));

@@ -105,6 +105,28 @@ public sealed class QueueDetailPageTests : ConsoleContext
     }
 
     [Fact]
+    public async Task QueueDetail_PurgeRunningElsewhere_ButtonDisabledWithProgressUntilItEnds()
+    {
+        await SendAsync("orders", 3);
+        var cut = RenderQueue();
+        cut.WaitForAssertion(() => Assert.Equal(3, Rows(cut)));
+        Assert.False(cut.Find("#queue-purge").HasAttribute("disabled"));
+
+        // Another tab (or the API) purges this queue.
+        var purge = Operations.Start(RunningOperations.PurgeKey("b1", "orders"), "a purge of queue 'orders' on b1", 50_000);
+        purge.Report(12_000);
+
+        cut.WaitForAssertion(() => Assert.True(cut.Find("#queue-purge").HasAttribute("disabled")));
+        Assert.Equal("a purge of queue 'orders' on b1: 12,000 of 50,000", cut.Find("[data-testid=queue-purge-running]").TextContent.Trim());
+        Assert.Equal("24", cut.Find("[data-testid=queue-purge-progress]").GetAttribute("value"));
+
+        purge.Dispose();
+
+        cut.WaitForAssertion(() => Assert.False(cut.Find("#queue-purge").HasAttribute("disabled")));
+        Assert.Empty(cut.FindAll("[data-testid=queue-purge-running]"));
+    }
+
+    [Fact]
     public async Task QueueDetail_PurgeConfirmed_QueueEmptied()
     {
         await SendAsync("orders", 3);

@@ -245,15 +245,28 @@ internal sealed partial class MessageQueue
         }
     }
 
-    /// <summary>Removes every waiting message (messages in flight stay with their consumers).</summary>
-    public int Purge(RemovalReason reason = RemovalReason.Purged)
+    /// <summary>
+    /// Removes every waiting message, or the first <paramref name="max"/> in dispatch order (messages in flight stay
+    /// with their consumers). A caller purging a deep queue takes it in batches, so the lock is let go between them.
+    /// </summary>
+    public int Purge(RemovalReason reason = RemovalReason.Purged, int max = int.MaxValue)
     {
         lock (SyncRoot)
         {
-            var purged = _pending.Count;
-            Remove([.. _pending], reason);
-            _pending.Clear();
-            return purged;
+            if (max >= _pending.Count)
+            {
+                var purged = _pending.Count;
+                Remove([.. _pending], reason);
+                _pending.Clear();
+                return purged;
+            }
+            var batch = _pending.Take(max).ToList();
+            foreach (var queued in batch)
+            {
+                _pending.Remove(queued);
+            }
+            Remove(batch, reason);
+            return batch.Count;
         }
     }
 

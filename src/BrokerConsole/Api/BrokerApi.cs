@@ -1,5 +1,6 @@
 using Broker.Core.Messages;
 using BrokerConsole.Hosting;
+using BrokerConsole.Monitoring;
 using BrokerConsole.Remote;
 using BrokerConsole.Security;
 using Microsoft.AspNetCore.Http.Json;
@@ -14,14 +15,14 @@ public static class BrokerApi
     {
         var api = app.MapGroup("/api").RequireAuthorization(SecurityExtensions.ViewPolicy);
         // scope=local (the default) is the answer this route always gave; scope=all adds the watched hosts' brokers.
-        api.MapGet("/brokers", (string? scope, BrokerRegistry registry, Fleet fleet, IOptions<JsonOptions> json) => scope switch
+        api.MapGet("/brokers", (string? scope, BrokerRegistry registry, IMonitorSource monitor, Fleet fleet, IOptions<JsonOptions> json) => scope switch
         {
-            null or "" or "local" => Results.Ok(registry.All.Select(BrokerView.From)),
+            null or "" or "local" => Results.Ok(registry.All.Select(b => BrokerView.From(b, monitor))),
             "all" => FleetApi.AllBrokers(fleet, json),
             _ => ApiResults.BadRequest($"scope '{scope}' must be local or all"),
         });
-        api.MapGet("/brokers/{name}", (string name, BrokerRegistry registry) =>
-            registry.Find(name) is { } broker ? Results.Ok(BrokerView.From(broker)) : ApiResults.UnknownBroker(name));
+        api.MapGet("/brokers/{name}", (string name, BrokerRegistry registry, IMonitorSource monitor) =>
+            registry.Find(name) is { } broker ? Results.Ok(BrokerView.From(broker, monitor)) : ApiResults.UnknownBroker(name));
         api.MapGet("/brokers/{name}/destinations", (string name, string? kind, string? search, int? offset, int? limit, BrokerRegistry registry) =>
         {
             if (registry.Find(name) is not { } broker)

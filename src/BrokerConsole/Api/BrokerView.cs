@@ -1,5 +1,6 @@
 using Broker.Server;
 using BrokerConsole.Hosting;
+using BrokerConsole.Monitoring;
 
 namespace BrokerConsole.Api;
 
@@ -18,8 +19,13 @@ public sealed record BrokerView(
     string? StateReason = null,
     DateTimeOffset? StateSince = null,
     HaView? Ha = null,
-    int ScheduledJobs = 0)
+    int ScheduledJobs = 0,
+    BrokerTraffic? Traffic = null)
 {
+    /// <summary>The broker with its <see cref="Traffic"/> at the monitor's last sample.</summary>
+    public static BrokerView From(HostedBroker hosted, IMonitorSource monitor) =>
+        From(hosted) with { Traffic = BrokerTraffic.Of(monitor.BrokerHistory(hosted.Name)) };
+
     public static BrokerView From(HostedBroker hosted)
     {
         var broker = hosted.Broker;
@@ -63,3 +69,15 @@ public sealed record HaView(string Mode, string? Store, string? Holder, DateTime
 public sealed record ConnectorView(string Uri, int BoundPort, bool Open);
 
 public sealed record UsageView(long Used, long Limit);
+
+/// <summary>
+/// A broker's traffic at the monitor's last history sample (every ~2 s): messages in and out per second over all its
+/// destinations, and how many wait in them. Null before the first sample, and from a host older than this field.
+/// </summary>
+public sealed record BrokerTraffic(double InRate, double OutRate, long Depth)
+{
+    public static BrokerTraffic? Of(IReadOnlyList<RateSample> history) => history.Count == 0
+        ? null
+        // Rounded: the samples are floats, and 12.300000190734863 msg/s says nothing more than 12.3.
+        : new(Math.Round(history[^1].EnqueueRate, 2), Math.Round(history[^1].DequeueRate, 2), history[^1].Pending);
+}

@@ -8,10 +8,11 @@ public static class OperationsExtensions
     public static IServiceCollection AddBrokerOperations(this IServiceCollection services)
     {
         services.AddSingleton<Audit>();
+        services.AddSingleton<RunningOperations>();
         services.AddSingleton(sp =>
         {
             var registry = sp.GetRequiredService<BrokerRegistry>();
-            return new QueueOperations(name => registry.Find(name)?.Broker, sp.GetRequiredService<Audit>());
+            return new QueueOperations(name => registry.Find(name)?.Broker, sp.GetRequiredService<Audit>(), sp.GetRequiredService<RunningOperations>());
         });
         services.AddSingleton(sp =>
         {

@@ -19,12 +19,14 @@ public interface IOperatorActions
     Task<string> RunAsync(ClaimsPrincipal user, string broker, OperatorAction action);
 }
 
-internal sealed class OperatorActions(BrokerRegistry registry, Audit audit) : IOperatorActions
+internal sealed class OperatorActions(BrokerRegistry registry, Audit audit, RunningOperations running) : IOperatorActions
 {
     public async Task<string> RunAsync(ClaimsPrincipal user, string broker, OperatorAction action)
     {
         Audit.RequireAdministrator(user);
         var hosted = registry.Find(broker) ?? throw OperationException.UnknownBroker(broker);
+        // The lifecycle refuses a second action too; held here as well, so every page shows the one under way.
+        using var operation = running.Start(RunningOperations.ActionKey(broker), $"a {action.ToString().ToLowerInvariant()} of {broker}", 0);
         try
         {
             await (action switch

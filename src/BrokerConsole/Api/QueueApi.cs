@@ -37,7 +37,7 @@ public static class QueueApi
         admin.MapPost("/topics/{t}/messages", (string b, string t, SendRequest request, ClaimsPrincipal user, QueueOperations queues) =>
             SendAsync(queues, user, b, DestinationName.Topic(t), request));
         admin.MapDelete("/queues/{q}/messages", (string b, string q, ClaimsPrincipal user, QueueOperations queues) =>
-            ApiResults.From(() => Results.Ok(new { purged = queues.Purge(user, b, q) })));
+            ApiResults.FromAsync(async () => Results.Ok(new { purged = await queues.PurgeAsync(user, b, q) })));
         admin.MapDelete("/queues/{q}/messages/{id}", (string b, string q, string id, ClaimsPrincipal user, QueueOperations queues) =>
             ApiResults.From(() =>
             {

@@ -8,11 +8,15 @@ namespace BrokerConsole.Api;
 
 /// <summary>
 /// The queue operations the HTTP API and the console share: browse, send, purge, delete, move, copy, retry.
-/// Changes check the admin role and write an audit line here, so neither caller can forget either.
+/// Changes check the admin role and write an audit line here, so neither caller can forget either; a purge or move
+/// holds its queue or message in <see cref="RunningOperations"/> while it runs, so a second one is refused.
 /// </summary>
-public sealed partial class QueueOperations(Func<string, MessageBroker?> findBroker, Audit audit)
+public sealed partial class QueueOperations(Func<string, MessageBroker?> findBroker, Audit audit, RunningOperations running)
 {
     public const int MaxPage = 1000;
+
+    /// <summary>Messages a purge removes at a time: the queue's lock is let go and the progress reported between batches.</summary>
+    public const int PurgeBatch = 1000;
 
     /// <summary>How much of a body the filter searches and the console previews.</summary>
     public const int BodyPreviewBytes = 64 * 1024;
@@ -53,10 +57,30 @@ public sealed partial class QueueOperations(Func<string, MessageBroker?> findBro
     public BrowsedMessage? Find(string broker, string queue, string messageId) =>
         Broker(broker).Browse(queue, 0, 1, m => m.MessageId == messageId).Page.FirstOrDefault();
 
-    public int Purge(ClaimsPrincipal user, string broker, string queue)
+    /// <summary>
+    /// Removes the messages waiting in <paramref name="queue"/> now, in batches of <see cref="PurgeBatch"/>, reporting
+    /// the count after each; messages sent meanwhile are not chased. Refused while another purge of it runs.
+    /// </summary>
+    public async Task<int> PurgeAsync(ClaimsPrincipal user, string broker, string queue, IProgress<OperationProgress>? progress = null)
     {
         Audit.RequireAdministrator(user);
-        var purged = WritableBroker(broker).Purge(queue);
+        var target = WritableBroker(broker);
+        var total = target.GetDestinations().FirstOrDefault(d => d.Kind == DestinationKind.Queue && d.Name == queue)?.Pending ?? 0;
+        using var operation = running.Start(RunningOperations.PurgeKey(broker, queue), $"a purge of queue '{queue}' on {broker}", total);
+        var purged = 0;
+        while (purged < total)
+        {
+            var batch = target.Purge(queue, (int)Math.Min(PurgeBatch, total - purged));
+            if (batch == 0)
+            {
+                break;
+            }
+            purged += batch;
+            operation.Report(purged);
+            progress?.Report(operation.Progress);
+            // Lets the console render the progress (and other work run) between batches.
+            await Task.Yield();
+        }
         audit.Write(user, "purge", $"{broker}/queue/{queue}", $"{purged} messages");
         return purged;
     }
@@ -77,6 +101,8 @@ public sealed partial class QueueOperations(Func<string, MessageBroker?> findBro
         Audit.RequireAdministrator(user);
         var to = ParseTarget(target);
         string? newId;
+        // Two moves of one message at once would both send it before either removed it: two copies.
+        using var operation = running.Start(RunningOperations.MoveKey(broker, queue, messageId), $"a move or copy of message '{messageId}'", 0);
         try
         {
             newId = await WritableBroker(broker).MoveMessageAsync(queue, messageId, to, copy);

@@ -25,7 +25,7 @@ public sealed partial class MonitorSource
         }
         try
         {
-            var snapshot = _snapshot();
+            var snapshot = SnapshotWithTraffic();
             lock (_lock)
             {
                 // The first watcher's snapshot is the baseline the timer compares with.
@@ -64,7 +64,7 @@ public sealed partial class MonitorSource
                 return;
             }
         }
-        var snapshot = _snapshot();
+        var snapshot = SnapshotWithTraffic();
         lock (_lock)
         {
             if (_last is not null && SameState(_last, snapshot))
@@ -78,6 +78,13 @@ public sealed partial class MonitorSource
             }
         }
     }
+
+    /// <summary>
+    /// The brokers with their traffic at the last history sample: the rates a watching console shows for a host's
+    /// brokers come with them on <c>StreamBrokers</c> (a new field; an older console ignores it).
+    /// </summary>
+    private IReadOnlyList<BrokerView> SnapshotWithTraffic() =>
+        [.. _snapshot().Select(b => b.Traffic is null ? b with { Traffic = BrokerTraffic.Of(BrokerHistory(b.Name)) } : b)];
 
     /// <summary>Equal but for the uptime, which moves every second without anything having happened.</summary>
     internal static bool SameState(IReadOnlyList<BrokerView> a, IReadOnlyList<BrokerView> b)

@@ -128,7 +128,7 @@ public sealed class Fleet(BrokerRegistry registry, IRemoteHosts remotes, IMonito
     {
         var localUrl = LocalUrl;
         var brokers = registry.All
-            .Select(b => new FleetBroker(ConsoleOptions.LocalHost, HostState.Connected, localUrl, BrokerView.From(b), b.Definition.Replication.MasterUri))
+            .Select(b => new FleetBroker(ConsoleOptions.LocalHost, HostState.Connected, localUrl, BrokerView.From(b, monitor), b.Definition.Replication.MasterUri))
             .ToList();
         foreach (var host in hosts)
         {

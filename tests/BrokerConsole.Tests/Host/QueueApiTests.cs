@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using BrokerConsole.Api;
 using BrokerConsole.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BrokerConsole.Tests.Host;
 
@@ -22,6 +24,25 @@ public sealed class QueueApiTests : IAsyncLifetime
         var response = await http.PostAsJsonAsync($"/api/brokers/b1/queues/{queue}/messages", request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+    }
+
+    [Fact]
+    public async Task Purge_WhileOneRunsFromTheConsole_409WithItsProgress_ThenAllowed()
+    {
+        await SendAsync("orders", new { body = "x", count = 5 });
+        var operations = _host.Services.GetRequiredService<RunningOperations>();
+        var running = operations.Start(RunningOperations.PurgeKey("b1", "orders"), "a purge of queue 'orders' on b1", 50_000);
+        running.Report(12_000);
+        using var http = _host.CreateHttpClient();
+
+        var refused = await http.DeleteAsync("/api/brokers/b1/queues/orders/messages");
+
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("a purge of queue 'orders' on b1 is already running (12,000 of 50,000)", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(5, (await GetAsync("/api/brokers/b1/queues/orders/messages")).GetProperty("total").GetInt32());
+        running.Dispose();
+        var purged = await http.DeleteAsync("/api/brokers/b1/queues/orders/messages");
+        Assert.Equal(5, JsonDocument.Parse(await purged.Content.ReadAsStringAsync()).RootElement.GetProperty("purged").GetInt32());
     }
 
     [Fact]

@@ -1,4 +1,6 @@
+using Broker.Core.Destinations;
 using Broker.Core.Events;
+using Broker.Core.Messages;
 using BrokerConsole.Api;
 using BrokerConsole.Monitoring;
 
@@ -9,6 +11,26 @@ public sealed class MonitorSourceTests
     private static BrokerView View(string name, string state, long uptime = 0) => new(
         name, "master", state, 1, [new ConnectorView("tcp://127.0.0.1:0", 1234, true)], uptime, 0,
         new UsageView(0, 100), new UsageView(0, 100), new Broker.Server.ReplicationStatus("none", null, false, 0, 0, 0, 0, 0, 0, 0));
+
+    [Fact]
+    public async Task WatchBrokers_TrafficSampled_EachBrokerCarriesItsRatesAndDepth()
+    {
+        long enqueued = 0;
+        using var source = new MonitorSource(() => [View("b1", "x")],
+            () => [new BrokerDestinations("b1", [new DestinationStatistics("a", DestinationKind.Queue, 40, 0, Interlocked.Add(ref enqueued, 10), 0, 0)])],
+            new EventLog(), TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(50));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await using var watch = source.WatchBrokers(timeout.Token).GetAsyncEnumerator(timeout.Token);
+
+        BrokerTraffic? traffic = null;
+        while (traffic is not { InRate: > 0 } && await watch.MoveNextAsync())
+        {
+            traffic = Assert.Single(watch.Current).Traffic;
+        }
+
+        Assert.Equal(40, traffic!.Depth);
+        Assert.Equal(0, traffic.OutRate);
+    }
 
     [Fact]
     public async Task WatchBrokers_NothingChanged_OnlySnapshotThenChangeOnly()

@@ -180,6 +180,9 @@ public sealed class ManyHostsTests(ITestOutputHelper output)
         var all = await WaitForAsync(a, "/api/brokers?scope=all", v => Broker(v, "b", "b1")?.GetProperty("state").GetString() == "slave in sync", "B's slave", token);
         Assert.Equal(["local/b1", "b/b1"], all.EnumerateArray().Select(v => $"{v.GetProperty("host").GetString()}/{v.GetProperty("name").GetString()}"));
         await WaitForAsync(a, "/api/pairs", p => p.GetArrayLength() == 1 && Members(p[0]).SequenceEqual(["local/b1/master", "b/b1/slave"]), "one pair", token);
+        // B's brokers come with their traffic (rates and depth at B's last sample) over the monitor hub.
+        var withTraffic = await WaitForAsync(a, "/api/brokers?scope=all", v => Broker(v, "b", "b1")?.GetProperty("traffic").ValueKind == JsonValueKind.Object, "B's traffic", token);
+        Assert.Equal(["inRate", "outRate", "depth"], Names(Broker(withTraffic, "b", "b1")!.Value.GetProperty("traffic")));
 
         // scope=local is today's answer: the same items, no host.
         var plain = JsonDocument.Parse(await GetTextAsync(a, "/api/brokers", token)).RootElement;

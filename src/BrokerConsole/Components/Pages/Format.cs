@@ -14,6 +14,12 @@ internal static class Format
 
     public static string Usage(UsageView usage) => $"{Bytes(usage.Used)} of {Bytes(usage.Limit)}";
 
+    /// <summary>The use as a share of the limit (<c>42 %</c>), or the bytes used when there is no limit.</summary>
+    public static string Percent(UsageView usage) => usage.Limit > 0 ? $"{100.0 * usage.Used / usage.Limit:0} %" : $"{Bytes(usage.Used)}, no limit";
+
+    /// <summary>A rate in messages per second: one decimal below 10, whole above.</summary>
+    public static string Rate(double perSecond) => perSecond < 10 ? $"{perSecond:0.#}" : $"{perSecond:N0}";
+
     /// <summary>The start of a body for a grid cell: text up to 80 characters, or how big a binary body is.</summary>
     public static string Preview(ReadOnlyMemory<byte> body)
     {

@@ -119,6 +119,8 @@ public sealed partial class QueueDetail : LiveComponent<DestinationChanges>
         _target = "";
     }
 
+    private string MoveKey(BrowsedMessage message) => RunningOperations.MoveKey(Broker, Queue, message.Message.MessageId);
+
     private static string? OriginalDestination(BrowsedMessage message) => message.Message.Header(QueueOperations.OriginalDestinationHeader);
 
     private string DownloadHref(BrowsedMessage message) =>
@@ -145,7 +147,7 @@ public sealed partial class QueueDetail : LiveComponent<DestinationChanges>
     private void AskPurge() => _confirm.Ask(
         $"Purge queue {Queue}?",
         $"Every message waiting in queue '{Queue}' on {Broker} ({_row?.Pending ?? _total} now) is deleted; messages out with consumers stay with them. This cannot be undone.",
-        "Purge", EventCallback.Factory.Create(this, () => RunAsync(user => Task.FromResult($"Purged {Queues.Purge(user, Broker, Queue)} messages."))));
+        "Purge", EventCallback.Factory.Create(this, () => RunAsync(async user => $"Purged {await Queues.PurgeAsync(user, Broker, Queue)} messages.")));
 
     private void AskDeleteQueue() => _confirm.Ask(
         $"Delete queue {Queue}?",
