@@ -11,8 +11,9 @@ public sealed partial class Events : LiveComponent<IReadOnlyList<BrokerEvent>>
     /// <summary>What the page keeps; the event log itself keeps its own recent window.</summary>
     internal const int MaxShown = 1000;
 
-    // Time, broker, kind, detail: a broker's name is never cut (rows of amq1M and amq1S must read apart), the detail wraps.
-    private const string Columns = "13rem minmax(6.5rem, 0.5fr) minmax(11rem, 0.8fr) minmax(12rem, 3fr)";
+    // Time, broker, kind, detail. The cells are the grid's items, so max-content sizes a column to its widest cell: a
+    // broker's name is never cut (rows of amq1M and amq1S must read apart); the detail takes the rest and wraps.
+    private const string Columns = "max-content max-content max-content minmax(12rem, 1fr)";
 
     /// <summary>The filters' choices: "" (shown as "all") lets every broker or kind through.</summary>
     private static readonly string[] KindChoices = ["", .. Enum.GetNames<BrokerEventKind>()];
