@@ -49,7 +49,9 @@ public sealed partial class Destinations : LiveComponent<DestinationChanges>
 
     private ValueTask<GridItemsProviderResult<DestinationRow>> ProvidePage(GridItemsProviderRequest<DestinationRow> request)
     {
-        var sort = Enum.TryParse<DestinationSort>(request.SortByColumn?.Title, out var by) ? by : DestinationSort.Name;
+        // A column's title names its sort ("In flight" is InFlight).
+        var sort = Enum.TryParse<DestinationSort>(request.SortByColumn?.Title?.Replace(" ", "", StringComparison.Ordinal), ignoreCase: true, out var by)
+            ? by : DestinationSort.Name;
         _table.Query(_search, sort, request.SortByColumn is null || request.SortByAscending);
         var page = _table.Page(request.StartIndex, request.Count ?? PageSize);
         // Histories only for the rows shown: a page's worth of ring copies per refresh.
