@@ -39,7 +39,32 @@ public sealed class LaptopTests(ChromiumFixture chromium)
 
         var queues = new QueuesPage(console.Page, Master);
         await queues.OpenFromMenuAsync("Queues and topics");
+        await console.SendStompAsync("/queue/laptop", count: 2, broker: Master);
+        await Assertions.Expect(queues.Pending("laptop")).ToHaveTextAsync("2");
         await ExpectNoSidewaysScrollAsync(console.Page);
+
+        // A message opens beside the list, and the ids (which differ only at their end) are shown whole.
+        await queues.QueueLink("laptop").ClickAsync();
+        var queue = new QueueDetailPage(console.Page, Master, "laptop");
+        await queue.ExpectOpenAsync();
+        await Assertions.Expect(queue.Messages).ToHaveCountAsync(2);
+        await ExpectWholeAsync(queue.Messages, 2);
+        await queue.Messages.Nth(1).ClickAsync();
+        await Assertions.Expect(queue.Detail).ToBeVisibleAsync();
+        var overlap = await queue.Detail.EvaluateAsync<string?>("""
+            detail => {
+                const left = detail.getBoundingClientRect().left, top = detail.getBoundingClientRect().top;
+                const cells = [...document.querySelectorAll('[data-testid=messages-grid] th, [data-testid=messages-grid] td')];
+                const under = cells.find(c => c.getBoundingClientRect().right > left + 0.5);
+                const beside = cells.some(c => c.getBoundingClientRect().bottom > top);
+                return under ? `a cell ends at ${under.getBoundingClientRect().right}, the detail starts at ${left}`
+                    : beside ? null : 'the detail is below the list';
+            }
+            """);
+        Assert.Null(overlap);
+        await ExpectWholeAsync(queue.Messages, 2);
+        await ExpectNoSidewaysScrollAsync(console.Page);
+        await console.ScreenshotAsync("laptop-queue");
 
         await new OverviewPage(console.Page).OpenFromMenuAsync("Overview");
         await ExpectNoSidewaysScrollAsync(console.Page);

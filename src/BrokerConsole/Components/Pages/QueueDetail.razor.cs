@@ -19,9 +19,11 @@ public sealed partial class QueueDetail : LiveComponent<DestinationChanges>
 {
     internal const int PageSize = 20;
 
-    // Id, time, priority, deliveries, size, body. An id wraps rather than being cut: ids of one broker differ only
-    // at their end (ID:amq1M-…-17, …-18), the part an ellipsis would hide. The figures are as wide as they need.
-    private const string Columns = "minmax(9rem, 2fr) max-content max-content max-content max-content minmax(6rem, 2fr)";
+    // Id, time, priority, deliveries, size, body (the last one, left out while a message is open). An id wraps rather
+    // than being cut: ids of one broker differ only at their end (ID:amq1M-…-17, …-18), the part an ellipsis would
+    // hide. The figures are as wide as they need.
+    private const string ColumnsBesideDetail = "minmax(9rem, 2fr) max-content max-content max-content max-content";
+    private const string Columns = ColumnsBesideDetail + " minmax(6rem, 2fr)";
 
     private readonly PaginationState _pagination = new() { ItemsPerPage = PageSize };
     private FluentDataGrid<BrowsedMessage>? _grid;
