@@ -35,6 +35,7 @@ public sealed class LaptopTests(ChromiumFixture chromium)
         await ExpectNoSidewaysScrollAsync(console.Page);
         var brokerCells = events.Grid.Rows.GetByRole(AriaRole.Gridcell, new LocatorGetByRoleOptions { NameRegex = new("^amq1[MS]$") });
         await ExpectWholeAsync(brokerCells, 2);
+        await ExpectWholeAsync(events.Grid.Rows.Locator("td:last-child"), 2);
         await console.ScreenshotAsync("laptop-events");
 
         var queues = new QueuesPage(console.Page, Master);

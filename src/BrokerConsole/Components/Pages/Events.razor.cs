@@ -18,10 +18,9 @@ public sealed partial class Events : LiveComponent<IReadOnlyList<BrokerEvent>>
     /// <summary>The filters' choices: "" (shown as "all") lets every broker or kind through.</summary>
     private static readonly string[] KindChoices = ["", .. Enum.GetNames<BrokerEventKind>()];
 
-    private IReadOnlyList<string> _brokerChoices = [""];
-
     private readonly List<BrokerEvent> _newestFirst = [];
     private IQueryable<BrokerEvent> _events = Enumerable.Empty<BrokerEvent>().AsQueryable();
+    private IReadOnlyList<string> _brokerChoices = [""];
     private string? _broker = "";
     private string? _kind = "";
     private string? _search = "";
