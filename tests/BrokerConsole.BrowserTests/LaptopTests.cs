@@ -43,6 +43,7 @@ public sealed class LaptopTests(ChromiumFixture chromium)
         await console.SendStompAsync("/queue/laptop", count: 2, broker: Master);
         await Assertions.Expect(queues.Pending("laptop")).ToHaveTextAsync("2");
         await ExpectNoSidewaysScrollAsync(console.Page);
+        await ExpectWholeAsync(queues.Rows, 1);
 
         // A message opens beside the list, and the ids (which differ only at their end) are shown whole.
         await queues.QueueLink("laptop").ClickAsync();

@@ -13,6 +13,10 @@ public sealed partial class Destinations : LiveComponent<DestinationChanges>
 {
     internal const int PageSize = 25;
 
+    // Name, kind, pending, consumers, in flight, enqueued, dequeued, rate. Names wrap rather than being cut (names of
+    // one family often differ only at their end); the figures are as wide as their widest cell.
+    private const string Columns = "minmax(10rem, 3fr) max-content max-content max-content max-content max-content max-content minmax(9rem, 1fr)";
+
     // The grid needs a sort per sortable column; the table does the sorting, by the column's title.
     private static readonly GridSort<DestinationRow> BySort = GridSort<DestinationRow>.ByAscending(r => r.Name);
 
