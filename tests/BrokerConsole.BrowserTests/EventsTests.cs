@@ -25,7 +25,7 @@ public sealed class EventsTests(ChromiumFixture chromium)
         await events.ExpectNotReloadedAsync();
 
         // The filters: by kind and text, then live for what comes next.
-        await events.Kind.SelectOptionAsync("DestinationCreated");
+        await events.ChooseAsync(events.Kind, "DestinationCreated");
         await events.Search.FillAsync("browser.");
         await Assertions.Expect(events.Grid.Rows).ToHaveCountAsync(1);
         await Assertions.Expect(events.Event(Master, "BrokerStarted")).ToHaveCountAsync(0);
@@ -35,7 +35,7 @@ public sealed class EventsTests(ChromiumFixture chromium)
         await Assertions.Expect(events.Grid.Rows).ToHaveCountAsync(2);
         await events.ExpectEventAsync(Master, "DestinationCreated", second);
         await Assertions.Expect(events.Count).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^2 of \\d+ events$"));
-        await events.BrokerFilter.SelectOptionAsync(Slave);
+        await events.ChooseAsync(events.BrokerFilter, Slave);
         await Assertions.Expect(events.Count).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^0 of \\d+ events$"));
         await Assertions.Expect(events.Event(Master, "DestinationCreated")).ToHaveCountAsync(0);
         await events.ExpectNotReloadedAsync();

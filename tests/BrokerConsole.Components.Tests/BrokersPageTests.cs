@@ -20,6 +20,25 @@ public sealed class BrokersPageTests : ConsoleContext
     }
 
     [Fact]
+    public void Brokers_RoleAndState_ColouredBadgesAndWholeNames()
+    {
+        var cut = Render<Brokers>();
+
+        Monitor.Brokers.Writer.TryWrite([FakeMonitorSource.Broker("amq1M", state: "master protected"), FakeMonitorSource.Broker("amq1S", state: "failed")]);
+
+        cut.WaitForState(() => cut.FindAll("[data-testid=broker-state] .state-badge").Count == 2);
+        Assert.Equal("good", Badge(cut, "broker-state", "amq1M").GetAttribute("data-tone"));
+        Assert.Equal("danger", Badge(cut, "broker-state", "amq1S").GetAttribute("data-tone"));
+        Assert.Equal("info", Badge(cut, "broker-role", "amq1M").GetAttribute("data-tone"));
+        Assert.Equal("master", Badge(cut, "broker-role", "amq1M").TextContent.Trim());
+        // No fixed narrow width for the name column: it is as wide as its widest name.
+        Assert.StartsWith("grid-template-columns: max-content ", cut.Find("table.brokers").GetAttribute("style"), StringComparison.Ordinal);
+    }
+
+    private static AngleSharp.Dom.IElement Badge(IRenderedComponent<Brokers> cut, string testId, string broker) =>
+        cut.Find($"[data-testid={testId}][data-broker={broker}] .state-badge");
+
+    [Fact]
     public void Brokers_NewSnapshotPushed_UpdatesLive()
     {
         var cut = Render<Brokers>();

@@ -39,4 +39,15 @@ public sealed class DestinationTableTests
 
         Assert.Equal(2, table.Total);
     }
+
+    [Fact]
+    public void Page_SortedByInFlightDescending_MostUnacknowledgedFirst()
+    {
+        var table = new DestinationTable();
+        table.Apply(new DestinationChanges(true, [FakeMonitorSource.Row("a", inFlight: 1), FakeMonitorSource.Row("b", inFlight: 9)], []));
+
+        table.Query(null, DestinationSort.InFlight, ascending: false);
+
+        Assert.Equal(["b", "a"], table.Page(0, 10).Select(r => r.Name));
+    }
 }

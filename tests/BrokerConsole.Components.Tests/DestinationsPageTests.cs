@@ -54,6 +54,41 @@ public sealed class DestinationsPageTests : ConsoleContext
     }
 
     [Fact]
+    public void Destinations_InFlight_ShownAndLive()
+    {
+        var cut = RenderWith(FakeMonitorSource.Row("orders", pending: 3, inFlight: 7), FakeMonitorSource.Row("prices", kind: "topic", inFlight: 2));
+        cut.WaitForState(() => cut.FindAll("[data-testid=in-flight]").Count == 2);
+        Assert.Equal("7", InFlight(cut, "orders"));
+        Assert.Equal("2", InFlight(cut, "prices"));
+
+        Monitor.Destinations.Writer.TryWrite(new DestinationChanges(false, [FakeMonitorSource.Row("orders", pending: 3, inFlight: 0)], []));
+
+        cut.WaitForAssertion(() => Assert.Equal("0", InFlight(cut, "orders")));
+    }
+
+    [Fact]
+    public void Destinations_SortByInFlight_FewestFirstThenMost()
+    {
+        var cut = RenderWith(FakeMonitorSource.Row("a", inFlight: 5), FakeMonitorSource.Row("b", inFlight: 1), FakeMonitorSource.Row("c", inFlight: 3));
+        cut.WaitForState(() => cut.FindAll("[data-testid=in-flight]").Count == 3);
+
+        SortButton(cut, "In flight").Click();
+        cut.WaitForAssertion(() => Assert.Equal(["b", "c", "a"], Names(cut)));
+
+        SortButton(cut, "In flight").Click();
+        cut.WaitForAssertion(() => Assert.Equal(["a", "c", "b"], Names(cut)));
+    }
+
+    private static string InFlight(IRenderedComponent<Destinations> cut, string name) =>
+        cut.Find($"[data-testid=in-flight][data-destination='{name}']").TextContent;
+
+    private static IEnumerable<string> Names(IRenderedComponent<Destinations> cut) =>
+        cut.FindAll("[data-testid=destination-name]").Select(e => e.TextContent);
+
+    private static AngleSharp.Dom.IElement SortButton(IRenderedComponent<Destinations> cut, string column) =>
+        cut.FindAll("th").Single(th => th.TextContent.Contains(column, StringComparison.Ordinal)).QuerySelector(".col-sort-button")!;
+
+    [Fact]
     public void Destinations_TenThousand_RendersOnePage()
     {
         var cut = RenderWith(Numbered(10_000));

@@ -114,8 +114,8 @@ public sealed class EventsPageTests : ConsoleContext
     {
         var cut = Render<Events>();
 
-        Assert.Equal(["", "b1"], cut.FindAll("#events-broker option").Select(o => o.GetAttribute("value")));
-        Assert.Equal(["", .. Enum.GetNames<BrokerEventKind>()], cut.FindAll("#events-kind option").Select(o => o.GetAttribute("value")));
+        Assert.Equal(["", "b1"], cut.FindAll("#events-broker fluent-option").Select(o => o.GetAttribute("value")));
+        Assert.Equal(["", .. Enum.GetNames<BrokerEventKind>()], cut.FindAll("#events-kind fluent-option").Select(o => o.GetAttribute("value")));
     }
 
     /// <summary>The grid's text (the kind names are also the Kind filter's options, so never the whole markup).</summary>

@@ -69,6 +69,6 @@ internal sealed class FakeMonitorSource : IMonitorSource
 
     public static BrokerEvent Event(string broker, BrokerEventKind kind, string detail) => new(DateTimeOffset.UtcNow, broker, kind, detail);
 
-    public static DestinationRow Row(string name, long pending = 0, string kind = "queue", int consumers = 0, double rate = 0) =>
-        new(name, kind, pending, consumers, pending, 0, 0, rate, 0);
+    public static DestinationRow Row(string name, long pending = 0, string kind = "queue", int consumers = 0, double rate = 0, long inFlight = 0) =>
+        new(name, kind, pending, consumers, pending, 0, inFlight, rate, 0);
 }

@@ -76,6 +76,39 @@ public sealed class QueueDetailPageTests : ConsoleContext
     }
 
     [Fact]
+    public async Task QueueDetail_MessageOpened_DetailBesideTheListUntilClosed()
+    {
+        await SendAsync("orders", 2);
+        var cut = RenderQueue();
+        cut.WaitForAssertion(() => Assert.Equal(2, Rows(cut)));
+        Assert.Empty(cut.FindAll(".with-detail"));
+
+        cut.FindAll("[data-testid=message-id]")[1].Click();
+
+        // One split: the grid on one side, the message on the other.
+        var split = cut.Find(".browse.with-detail");
+        Assert.NotNull(split.QuerySelector(".list [data-testid=messages-grid]"));
+        var id = cut.FindAll("[data-testid=message-id]")[1].GetAttribute("data-message-id");
+        Assert.Equal(id, split.QuerySelector("aside.detail-panel [data-testid=message-detail-id]")!.TextContent);
+        Assert.Contains("selected", cut.FindAll("[data-testid=message-id]")[1].ClassList);
+
+        cut.Find("[data-testid=message-detail-close]").Click();
+
+        Assert.Empty(cut.FindAll("[data-testid=message-detail]"));
+        Assert.Empty(cut.FindAll(".with-detail"));
+    }
+
+    [Fact]
+    public void QueueDetail_InFlightPushed_ShownInTheSummary()
+    {
+        var cut = RenderQueue();
+
+        Monitor.Destinations.Writer.TryWrite(new DestinationChanges(true, [FakeMonitorSource.Row("orders", pending: 4, inFlight: 3)], []));
+
+        cut.WaitForAssertion(() => Assert.Equal("3", cut.Find("[data-testid=queue-in-flight]").TextContent));
+    }
+
+    [Fact]
     public async Task QueueDetail_LargeBody_PreviewCapped()
     {
         await SendAsync("orders", 1, new string('x', 20_000));

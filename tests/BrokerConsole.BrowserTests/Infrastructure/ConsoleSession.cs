@@ -28,12 +28,12 @@ public sealed class ConsoleSession : IAsyncDisposable
     /// a switchover each has the other role, and a master heart-beats at a quarter of its own MasterTimeout, so a
     /// slave with a shorter one than its master's gives the link up (and takes over) within a second.
     /// </summary>
-    private static readonly string[] PairSettings =
+    private static string[] PairSettings(string master, string slave) =>
     [
-        $"--Brokers:{Master}:MasterTimeout=00:00:15",
-        $"--Brokers:{Slave}:MasterTimeout=00:00:15",
-        $"--Brokers:{Master}:ReplicationAckTimeout=00:00:15",
-        $"--Brokers:{Slave}:ReplicationAckTimeout=00:00:15",
+        $"--Brokers:{master}:MasterTimeout=00:00:15",
+        $"--Brokers:{slave}:MasterTimeout=00:00:15",
+        $"--Brokers:{master}:ReplicationAckTimeout=00:00:15",
+        $"--Brokers:{slave}:ReplicationAckTimeout=00:00:15",
     ];
 
     private ConsoleSession(TestHost host, IBrowserContext context, IPage page)
@@ -61,10 +61,14 @@ public sealed class ConsoleSession : IAsyncDisposable
 
     /// <summary>Starts a session, runs <paramref name="test"/> within <paramref name="timeout"/> and disposes the session.</summary>
     /// <param name="settings">Extra host settings, such as <c>--Brokers:b2:ShutdownOnMasterFailure=true</c>.</param>
-    public static async Task RunAsync(ChromiumFixture chromium, Func<ConsoleSession, Task> test, TimeSpan? timeout = null, params string[] settings)
+    public static Task RunAsync(ChromiumFixture chromium, Func<ConsoleSession, Task> test, TimeSpan? timeout = null, params string[] settings) =>
+        RunAsync(chromium, (Master, Slave), test, timeout, settings);
+
+    /// <summary>As the other <see cref="RunAsync(ChromiumFixture, Func{ConsoleSession, Task}, TimeSpan?, string[])"/>, with the pair's brokers named (the default configuration's amq1M and amq1S, say).</summary>
+    public static async Task RunAsync(ChromiumFixture chromium, (string Master, string Slave) pair, Func<ConsoleSession, Task> test, TimeSpan? timeout = null, params string[] settings)
     {
         Assertions.SetDefaultExpectTimeout((float)ActionTimeout.TotalMilliseconds);
-        await using var session = await StartAsync(chromium, settings);
+        await using var session = await StartAsync(chromium, pair, settings);
         try
         {
             await test(session).WaitAsync(timeout ?? DefaultTestTimeout);
@@ -76,10 +80,12 @@ public sealed class ConsoleSession : IAsyncDisposable
     }
 
     /// <summary>Starts the host and opens a fresh browser context (its own cookies and storage) with one page.</summary>
-    public static async Task<ConsoleSession> StartAsync(ChromiumFixture chromium, params string[] settings)
+    public static Task<ConsoleSession> StartAsync(ChromiumFixture chromium, params string[] settings) => StartAsync(chromium, (Master, Slave), settings);
+
+    private static async Task<ConsoleSession> StartAsync(ChromiumFixture chromium, (string Master, string Slave) pair, string[] settings)
     {
         var browser = await chromium.BrowserAsync();
-        var host = await TestHost.StartPairInOneHostAsync(Master, Slave, [.. PairSettings, .. settings]).WaitAsync(StartTimeout);
+        var host = await TestHost.StartPairInOneHostAsync(pair.Master, pair.Slave, [.. PairSettings(pair.Master, pair.Slave), .. settings]).WaitAsync(StartTimeout);
         IBrowserContext? context = null;
         try
         {

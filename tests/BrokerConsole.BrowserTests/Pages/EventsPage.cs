@@ -13,7 +13,16 @@ public sealed class EventsPage(IPage page) : ConsolePage(page)
 
     public ILocator Kind => Page.Locator("#events-kind");
 
-    public ILocator Search => Page.Locator("#events-search");
+    /// <summary>The search box's real input, inside the Fluent control's shadow root.</summary>
+    public ILocator Search => Page.Locator("#events-search input");
+
+    /// <summary>Picks <paramref name="option"/> in a Fluent select (<see cref="BrokerFilter"/>, <see cref="Kind"/>) as a user does: open it, click the option.</summary>
+    public async Task ChooseAsync(ILocator select, string option)
+    {
+        await select.ClickAsync();
+        await select.GetByRole(AriaRole.Option, new LocatorGetByRoleOptions { Name = option, Exact = true }).ClickAsync();
+        await Assertions.Expect(select).ToHaveAttributeAsync("current-value", option);
+    }
 
     /// <summary>"N of M events": what the filters let through of what the page holds.</summary>
     public ILocator Count => Page.GetByTestId("events-count");

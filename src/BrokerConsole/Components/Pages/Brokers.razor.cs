@@ -13,6 +13,12 @@ namespace BrokerConsole.Components.Pages;
 /// </summary>
 public sealed partial class Brokers : LiveComponent<IReadOnlyList<BrokerView>>
 {
+    // Name, role, state, epoch, connectors, connections, memory, replication, actions. The grid's cells are its grid
+    // items, so max-content sizes a column to its widest cell: a name ("amq1M") or a badge is never cut. The other
+    // columns share what is left and wrap, so at 1024 px nothing spills; the actions stack, one button a line at worst.
+    private const string Columns =
+        "max-content max-content max-content 4rem minmax(6rem, 1.5fr) max-content minmax(5rem, 1fr) minmax(7rem, 1.6fr) min-content";
+
     private IQueryable<BrokerView> _brokers = Enumerable.Empty<BrokerView>().AsQueryable();
     private IReadOnlyList<(string Name, IReadOnlyList<RateSample> History)> _history = [];
     private IReadOnlyList<string> _names = [];

@@ -13,6 +13,10 @@ public sealed partial class Destinations : LiveComponent<DestinationChanges>
 {
     internal const int PageSize = 25;
 
+    // Name, kind, pending, consumers, in flight, enqueued, dequeued, rate. Names wrap rather than being cut (names of
+    // one family often differ only at their end); the figures are as wide as their widest cell.
+    private const string Columns = "minmax(10rem, 3fr) max-content max-content max-content max-content max-content max-content minmax(9rem, 1fr)";
+
     // The grid needs a sort per sortable column; the table does the sorting, by the column's title.
     private static readonly GridSort<DestinationRow> BySort = GridSort<DestinationRow>.ByAscending(r => r.Name);
 
@@ -49,7 +53,9 @@ public sealed partial class Destinations : LiveComponent<DestinationChanges>
 
     private ValueTask<GridItemsProviderResult<DestinationRow>> ProvidePage(GridItemsProviderRequest<DestinationRow> request)
     {
-        var sort = Enum.TryParse<DestinationSort>(request.SortByColumn?.Title, out var by) ? by : DestinationSort.Name;
+        // A column's title names its sort ("In flight" is InFlight).
+        var sort = Enum.TryParse<DestinationSort>(request.SortByColumn?.Title?.Replace(" ", "", StringComparison.Ordinal), ignoreCase: true, out var by)
+            ? by : DestinationSort.Name;
         _table.Query(_search, sort, request.SortByColumn is null || request.SortByAscending);
         var page = _table.Page(request.StartIndex, request.Count ?? PageSize);
         // Histories only for the rows shown: a page's worth of ring copies per refresh.

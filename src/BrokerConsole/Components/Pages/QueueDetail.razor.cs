@@ -19,6 +19,12 @@ public sealed partial class QueueDetail : LiveComponent<DestinationChanges>
 {
     internal const int PageSize = 20;
 
+    // Id, time, priority, deliveries, size, body (the last one, left out while a message is open). An id wraps rather
+    // than being cut: ids of one broker differ only at their end (ID:amq1M-…-17, …-18), the part an ellipsis would
+    // hide. The figures are as wide as they need.
+    private const string ColumnsBesideDetail = "minmax(9rem, 2fr) max-content max-content max-content max-content";
+    private const string Columns = ColumnsBesideDetail + " minmax(6rem, 2fr)";
+
     private readonly PaginationState _pagination = new() { ItemsPerPage = PageSize };
     private FluentDataGrid<BrowsedMessage>? _grid;
     private GridItemsProvider<BrowsedMessage> _provider = null!;
@@ -120,6 +126,8 @@ public sealed partial class QueueDetail : LiveComponent<DestinationChanges>
     }
 
     private string MoveKey(BrowsedMessage message) => RunningOperations.MoveKey(Broker, Queue, message.Message.MessageId);
+
+    private void CloseDetail() => _selected = null;
 
     private static string? OriginalDestination(BrowsedMessage message) => message.Message.Header(QueueOperations.OriginalDestinationHeader);
 
