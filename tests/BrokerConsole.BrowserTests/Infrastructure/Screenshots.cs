@@ -17,25 +17,39 @@ public static class Screenshots
             return;
         }
         Directory.CreateDirectory(Folder);
-        await SaveInAsync(page, ColorScheme.Light, name);
-        await SaveInAsync(page, ColorScheme.Dark, name + "-dark");
-        await page.EmulateMediaAsync(new PageEmulateMediaOptions { ColorScheme = ColorScheme.Light });
+        // A page whose user picked a theme with the toggle does not follow the system: one picture, as it is.
+        if (await FollowAsync(page, ColorScheme.Light))
+        {
+            await ShootAsync(page, name);
+            if (await FollowAsync(page, ColorScheme.Dark))
+            {
+                await ShootAsync(page, name + "-dark");
+            }
+            await page.EmulateMediaAsync(new PageEmulateMediaOptions { ColorScheme = ColorScheme.Light });
+        }
+        else
+        {
+            await ShootAsync(page, name);
+        }
     }
 
-    private static async Task SaveInAsync(IPage page, ColorScheme scheme, string name)
+    /// <summary>
+    /// Emulates <paramref name="scheme"/> and waits (up to 5 s) for the theme's media-query listener to repaint the
+    /// page's background; false when it does not.
+    /// </summary>
+    private static async Task<bool> FollowAsync(IPage page, ColorScheme scheme)
     {
-        var before = await BackgroundAsync(page);
         await page.EmulateMediaAsync(new PageEmulateMediaOptions { ColorScheme = scheme });
-        // The theme follows the system through a media-query listener: wait until the page's background changed.
         var wanted = scheme == ColorScheme.Dark;
         for (var tries = 0; tries < 50 && IsDark(await BackgroundAsync(page)) != wanted; tries++)
         {
             await Task.Delay(100);
         }
-        if (IsDark(await BackgroundAsync(page)) != wanted)
-        {
-            throw new InvalidOperationException($"the console did not follow the {scheme} scheme (background {before} stayed)");
-        }
+        return IsDark(await BackgroundAsync(page)) == wanted;
+    }
+
+    private static async Task ShootAsync(IPage page, string name)
+    {
         await page.ScreenshotAsync(new PageScreenshotOptions
         {
             Path = Path.Combine(Folder!, name + ".png"),
