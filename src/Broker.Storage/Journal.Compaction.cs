@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Broker.Core.Storage;
 
 namespace Broker.Storage;
@@ -199,7 +201,8 @@ public sealed partial class Journal
         replacement.LiveBytes = 0;
         foreach (var message in snapshot.Messages)
         {
-            if (_liveMessages.TryGetValue(message.Sequence, out var live) && offsets.TryGetValue(message.Sequence, out var at))
+            ref var live = ref CollectionsMarshal.GetValueRefOrNullRef(_liveMessages, message.Sequence);
+            if (!Unsafe.IsNullRef(ref live) && offsets.TryGetValue(message.Sequence, out var at))
             {
                 live.Location = new Location(replacement, at.Offset, at.Length, -1);
                 live.Bytes = at.Length;
