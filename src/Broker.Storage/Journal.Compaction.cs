@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Broker.Core.Storage;
 
 namespace Broker.Storage;
@@ -65,23 +67,22 @@ public sealed partial class Journal
         // the records they cancel disappear.
         await WhenDurable(snapshot.LastSequence);
         var watch = Stopwatch.StartNew();
-        var output = BuildCompactedRecords(snapshot);
+        // From here on it runs on this thread: what it allocates is measured (kept small: see WriteCompacted).
+        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        var items = PlanCompactedRecords(snapshot);
         var target = snapshot.Segments[^1];
         var temporary = Path.Combine(_directory, Segment.FileName(target.Id) + ".compact");
-        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
-        var offsets = new Dictionary<long, (long Offset, int Length)>();
-        var offset = (long)Segment.FileHeaderSize;
-        foreach (var (sequence, record) in output)
+        var estimate = Segment.FileHeaderSize + RecordCodec.HeaderSize + items.Sum(i => i.Record is null ? (long)i.Location.Length : 256);
+        var offsets = new Dictionary<long, (long Offset, int Length)>(items.Count);
+        long offset;
+        using (var compacted = Segment.Create(_directory, target.Id, estimate, snapshot.Segments[0].CoversFromId, temporary, target.LastSequence))
         {
-            var length = RecordCodec.Write(buffer, record, Epochs.EpochAt(sequence), sequence);
-            offsets[sequence] = (offset, length);
-            offset += length;
-        }
-        using (var compacted = Segment.Create(_directory, target.Id, offset + RecordCodec.HeaderSize, snapshot.Segments[0].CoversFromId, temporary, target.LastSequence))
-        {
-            RandomAccess.Write(compacted.Handle, buffer.WrittenSpan, Segment.FileHeaderSize);
+            offset = WriteCompacted(compacted, items, offsets);
+            // The estimate was an upper bound for copies; the file ends right after its end marker.
+            RandomAccess.SetLength(compacted.Handle, offset + RecordCodec.HeaderSize);
             Native.DataSync(compacted.Handle);
         }
+        LastCompactionAllocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         lock (_lock)
         {
             // The rename replaces the newest covered segment atomically; the older ones are deleted after,
@@ -91,7 +92,7 @@ public sealed partial class Journal
             Native.SyncDirectory(_directory);
             var replacement = Segment.Open(target.Path, target.Id);
             replacement.WriteOffset = replacement.FlushedOffset = offset;
-            replacement.FirstSequence = output.Count > 0 ? output[0].Sequence : target.FirstSequence;
+            replacement.FirstSequence = items.Count > 0 ? items[0].Sequence : target.FirstSequence;
             replacement.LastSequence = target.LastSequence;
             foreach (var old in snapshot.Segments[..^1])
             {
@@ -109,30 +110,30 @@ public sealed partial class Journal
         return true;
     }
 
-    private List<(long Sequence, StoreRecord Record)> BuildCompactedRecords(Snapshot snapshot)
+    /// <summary>
+    /// What the compacted segment holds, in sequence order: records copied as they are (a <c>Location</c>) or
+    /// written anew (a <c>Record</c>: an operation taken out of its transaction, a delivery, a producer mark, a
+    /// commit). Only locations here, never the messages themselves: half a million live messages must not be
+    /// read into memory at once (that once held over a GiB after a large drain).
+    /// </summary>
+    private List<CompactedItem> PlanCompactedRecords(Snapshot snapshot)
     {
-        var output = new List<(long Sequence, StoreRecord Record)>(snapshot.Messages.Count + snapshot.Meta.Count);
+        var items = new List<CompactedItem>(snapshot.Messages.Count + snapshot.Meta.Count);
         foreach (var (_, meta) in snapshot.Meta)
         {
-            var record = ReadAt(meta.Location);
             // An operation of a transaction (a scheduled job's advance, delivered with its message) is kept on its own.
-            if (meta.Location.Operation >= 0 && record is TransactionRecord transaction)
-            {
-                record = transaction.Operations[meta.Location.Operation];
-            }
-            output.Add((meta.Sequence, record));
+            items.Add(meta.Location.Operation >= 0 ? new(meta.Sequence, default, ReadOperation(meta.Location)) : new(meta.Sequence, meta.Location, null));
         }
-        var messageSequences = new HashSet<long>();
+        var messageSequences = new HashSet<long>(snapshot.Messages.Count);
         foreach (var message in snapshot.Messages)
         {
-            var record = ReadAt(message.Location);
-            var added = record as MessageAddedRecord ?? (MessageAddedRecord)((TransactionRecord)record).Operations[message.Location.Operation];
-            output.Add((message.Sequence, added));
+            items.Add(message.Location.Operation >= 0 ? new(message.Sequence, default, ReadOperation(message.Location)) : new(message.Sequence, message.Location, null));
             messageSequences.Add(message.Sequence);
             // A delivery recorded after the range was sealed stays where it is, in a later segment.
             if (message.DeliveryCount > 0 && message.DeliveredSequence <= snapshot.Segments[^1].LastSequence)
             {
-                output.Add((message.DeliveredSequence, new MessageDeliveredRecord(added.Queue, message.Sequence, message.DeliveryCount)));
+                var added = (MessageAddedRecord)(ReadOperation(message.Location) ?? ReadAt(message.Location));
+                items.Add(new(message.DeliveredSequence, default, new MessageDeliveredRecord(added.Queue, message.Sequence, message.DeliveryCount)));
             }
         }
         foreach (var (producerId, producerSequence, recordSequence) in snapshot.Producers)
@@ -140,16 +141,58 @@ public sealed partial class Journal
             // The mark outlives the message that carried it, so a late resend is still recognised.
             if (!messageSequences.Contains(recordSequence))
             {
-                output.Add((recordSequence, new ProducerMarkRecord(producerId, producerSequence)));
+                items.Add(new(recordSequence, default, new ProducerMarkRecord(producerId, producerSequence)));
             }
         }
         foreach (var (sequence, committed) in snapshot.Committed)
         {
             // A commit's identity outlives the messages of its transaction: a repeated COMMIT still finds it.
-            output.Add((sequence, committed));
+            items.Add(new(sequence, default, committed));
         }
-        output.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
-        return output;
+        items.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
+        return items;
+    }
+
+    /// <summary>The operation a location points into, or null for a record of its own.</summary>
+    private StoreRecord? ReadOperation(Location location) =>
+        location.Operation >= 0 ? ((TransactionRecord)ReadAt(location)).Operations[location.Operation] : null;
+
+    /// <summary>
+    /// Writes the planned records through one staging buffer of about <see cref="CompactionChunk"/>: a copied
+    /// record's bytes go from the old file to the buffer untouched (same sequence and epoch, so the same bytes
+    /// re-encoding would give), without being decoded. Returns where the records end.
+    /// </summary>
+    private long WriteCompacted(Segment compacted, List<CompactedItem> items, Dictionary<long, (long Offset, int Length)> offsets)
+    {
+        var staging = new ArrayBufferWriter<byte>(CompactionChunk + 64 * 1024);
+        var flushedTo = (long)Segment.FileHeaderSize;
+        foreach (var item in items)
+        {
+            int length;
+            if (item.Record is null)
+            {
+                length = item.Location.Length;
+                var read = RandomAccess.Read(item.Location.Segment.Handle, staging.GetSpan(length)[..length], item.Location.Offset);
+                if (read != length)
+                {
+                    throw new IOException($"{item.Location.Segment.Path}: short read at {item.Location.Offset} while compacting");
+                }
+                staging.Advance(length);
+            }
+            else
+            {
+                length = RecordCodec.Write(staging, item.Record, Epochs.EpochAt(item.Sequence), item.Sequence);
+            }
+            offsets[item.Sequence] = (flushedTo + staging.WrittenCount - length, length);
+            if (staging.WrittenCount >= CompactionChunk)
+            {
+                RandomAccess.Write(compacted.Handle, staging.WrittenSpan, flushedTo);
+                flushedTo += staging.WrittenCount;
+                staging.ResetWrittenCount();
+            }
+        }
+        RandomAccess.Write(compacted.Handle, staging.WrittenSpan, flushedTo);
+        return flushedTo + staging.WrittenCount;
     }
 
     /// <summary>Points the index at the compacted copies (of what is still live now).</summary>
@@ -158,7 +201,8 @@ public sealed partial class Journal
         replacement.LiveBytes = 0;
         foreach (var message in snapshot.Messages)
         {
-            if (_liveMessages.TryGetValue(message.Sequence, out var live) && offsets.TryGetValue(message.Sequence, out var at))
+            ref var live = ref CollectionsMarshal.GetValueRefOrNullRef(_liveMessages, message.Sequence);
+            if (!Unsafe.IsNullRef(ref live) && offsets.TryGetValue(message.Sequence, out var at))
             {
                 live.Location = new Location(replacement, at.Offset, at.Length, -1);
                 live.Bytes = at.Length;
@@ -198,7 +242,15 @@ public sealed partial class Journal
         }
     });
 
-    private sealed record SnapshotMessage(long Sequence, Location Location, long DeliveredSequence, int DeliveryCount);
+    /// <summary>How much compaction writes at a time.</summary>
+    private const int CompactionChunk = 256 * 1024;
+
+    /// <summary>Bytes the last compaction allocated while copying (for tests and diagnostics): a few chunks, not the data.</summary>
+    internal long LastCompactionAllocated { get; private set; }
+
+    private readonly record struct SnapshotMessage(long Sequence, Location Location, long DeliveredSequence, int DeliveryCount);
+
+    private readonly record struct CompactedItem(long Sequence, Location Location, StoreRecord? Record);
 
     private sealed record Snapshot(
         List<Segment> Segments,

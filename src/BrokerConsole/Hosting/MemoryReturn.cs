@@ -8,8 +8,8 @@ namespace BrokerConsole.Hosting;
 /// host stayed at 2.2× its idle resident memory with 13 MiB of live objects. So when the brokers' message memory
 /// has fallen to a quarter of a peak of at least <see cref="MinimumPeak"/>, the stores' indexes are trimmed and one
 /// aggressive, compacting collection decommits the free heap. Checked every <see cref="Interval"/>; at most once per
-/// fall, so a steady broker never pays for it. (After a million messages drained the host still keeps over a GiB that
-/// is neither live objects nor committed heap the collector knows of; that is not found yet, see the README.)
+/// fall, so a steady broker never pays for it. (The GiB once left after a million-message drain was not held here: it
+/// was the journal's compaction reading every live message into memory; see the README.)
 /// </summary>
 public sealed class MemoryReturn(BrokerRegistry registry, ILogger<MemoryReturn> logger) : BackgroundService
 {
