@@ -24,7 +24,6 @@ public sealed class BrokersTests(ChromiumFixture chromium)
         await Assertions.Expect(await brokers.CellAsync(Master, "Connectors")).ToContainTextAsync($"open on {console.Host.StompPort(Master)}");
         await Assertions.Expect(await brokers.CellAsync(Slave, "Connectors")).ToContainTextAsync("closed");
         await Assertions.Expect(brokers.User).ToHaveTextAsync("admin");
-        await console.ScreenshotAsync("brokers");
     });
 
     [Fact]

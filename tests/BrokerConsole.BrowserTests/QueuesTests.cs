@@ -75,7 +75,6 @@ public sealed class QueuesTests(ChromiumFixture chromium)
         await Assertions.Expect(detail.Body).ToHaveTextAsync("{\"invoice\": 2, \"total\": \"<b>20.00</b>\"}");
         // Browsing consumed nothing.
         await Assertions.Expect(detail.Depth).ToHaveTextAsync("3");
-        await console.ScreenshotAsync("queue-detail");
     });
 
     [Fact]
