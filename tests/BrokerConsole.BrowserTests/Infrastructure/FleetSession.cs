@@ -62,19 +62,8 @@ public sealed class FleetSession : IAsyncDisposable
         await Overview.OpenAsync();
     }
 
-    private async Task<string> DescribeAsync()
-    {
-        string text;
-        try
-        {
-            text = await Page.InnerTextAsync("body", new PageInnerTextOptions { Timeout = 2000 });
-        }
-        catch (Exception e) when (e is PlaywrightException or TimeoutException)
-        {
-            text = $"(unreadable: {e.Message})";
-        }
-        return $"--- page {Page.Url} ---{Environment.NewLine}{text}{Environment.NewLine}{Replicas.Describe([.. _hosts])}";
-    }
+    private async Task<string> DescribeAsync() =>
+        $"{await ConsoleSession.DescribePageAsync(Page)}{Environment.NewLine}{Replicas.Describe([.. _hosts])}";
 
     public async ValueTask DisposeAsync()
     {
