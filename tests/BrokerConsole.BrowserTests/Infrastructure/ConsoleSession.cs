@@ -112,14 +112,16 @@ public sealed class ConsoleSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Logs in through /login and lands on the Brokers page.</summary>
+    /// <summary>Logs in through /login, lands on the home page (the overview) and opens the Brokers page.</summary>
     public async Task<BrokersPage> LogInAsync(string user = "admin", string? password = null)
     {
         var login = Login;
         await login.OpenAsync();
         await login.LogInAsync(user, password ?? user);
+        // The home page is the overview; most tests start from the Brokers page.
+        await new OverviewPage(Page).ExpectOpenAsync();
         var brokers = Brokers;
-        await brokers.ExpectOpenAsync();
+        await brokers.OpenAsync();
         return brokers;
     }
 
@@ -194,19 +196,26 @@ public sealed class ConsoleSession : IAsyncDisposable
     /// <summary>For failure messages: where the page is, what it shows, what the host logged last.</summary>
     public async Task<string> DescribeAsync()
     {
+        var page = await DescribePageAsync(Page);
+        var log = Host.ReadLog();
+        // The broker's own lines: ASP.NET Core's request logging drowns them otherwise.
+        var tail = string.Join(Environment.NewLine, log.Split('\n').Where(l => !l.Contains(" Microsoft.AspNetCore.", StringComparison.Ordinal)).TakeLast(40));
+        return $"{page}{Environment.NewLine}--- host log (tail) ---{Environment.NewLine}{tail}";
+    }
+
+    /// <summary>For failure messages: the page's address and the text it shows.</summary>
+    internal static async Task<string> DescribePageAsync(IPage page)
+    {
         string text;
         try
         {
-            text = await Page.InnerTextAsync("body", new PageInnerTextOptions { Timeout = 2000 });
+            text = await page.InnerTextAsync("body", new PageInnerTextOptions { Timeout = 2000 });
         }
         catch (Exception e) when (e is PlaywrightException or TimeoutException)
         {
             text = $"(unreadable: {e.Message})";
         }
-        var log = Host.ReadLog();
-        // The broker's own lines: ASP.NET Core's request logging drowns them otherwise.
-        var tail = string.Join(Environment.NewLine, log.Split('\n').Where(l => !l.Contains(" Microsoft.AspNetCore.", StringComparison.Ordinal)).TakeLast(40));
-        return $"--- page {Page.Url} ---{Environment.NewLine}{text}{Environment.NewLine}--- host log (tail) ---{Environment.NewLine}{tail}";
+        return $"--- page {page.Url} ---{Environment.NewLine}{text}";
     }
 
     public async ValueTask DisposeAsync()

@@ -1,9 +1,9 @@
 namespace BrokerConsole.BrowserTests.Pages;
 
-/// <summary>The Brokers page (<c>/</c>): the live grid of every broker in the host.</summary>
+/// <summary>The Brokers page (<c>/brokers</c>): the live grid of every broker in the host.</summary>
 public sealed class BrokersPage(IPage page) : ConsolePage(page)
 {
-    public override string Path => "";
+    public override string Path => "brokers";
 
     public override string Heading => "Brokers";
 
