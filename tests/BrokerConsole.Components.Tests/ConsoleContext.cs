@@ -55,6 +55,8 @@ public abstract class ConsoleContext : BunitContext
     }
 
     /// <summary>Signs in a user with one role, holding the policies that role grants.</summary>
+    private protected void SignOut() => _authorization.SetNotAuthorized();
+
     private protected void SignIn(string user, string role)
     {
         _authorization.SetAuthorized(user);

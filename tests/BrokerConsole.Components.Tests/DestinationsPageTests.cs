@@ -137,6 +137,17 @@ public sealed class DestinationsPageTests : ConsoleContext
     }
 
     [Fact]
+    public void Destinations_NoMessagesIn_SparklineSaysSoInsteadOfAnEmptyBox()
+    {
+        Monitor.History = [new RateSample(0, 0, 1), new RateSample(0, 0, 2)];
+
+        var cut = RenderWith(FakeMonitorSource.Row("quiet"));
+
+        cut.WaitForAssertion(() => Assert.Equal("no traffic", cut.Find("[data-testid=sparkline-idle]").TextContent));
+        Assert.Empty(cut.FindAll("[data-testid=sparkline]"));
+    }
+
+    [Fact]
     public void Destinations_NameWithScript_RenderedEncoded()
     {
         var cut = RenderWith(FakeMonitorSource.Row("<script>alert(1)</script>"));

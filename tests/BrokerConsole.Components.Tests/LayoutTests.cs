@@ -39,6 +39,18 @@ public sealed class LayoutTests : ConsoleContext
     }
 
     [Fact]
+    public void SignedOut_NoMenuLinksNorLogOut()
+    {
+        SignOut();
+
+        var cut = RenderLayout();
+
+        Assert.Empty(cut.FindAll("nav.menu a"));
+        Assert.Empty(cut.FindAll("[data-testid=logout]"));
+        Assert.Single(cut.FindAll("nav.menu[data-interactive]"));
+    }
+
+    [Fact]
     public void Header_SignedIn_NameAndLogOutButtonPostingToLogout()
     {
         var cut = RenderLayout();
