@@ -75,12 +75,21 @@ public sealed partial class Journal
         var estimate = Segment.FileHeaderSize + RecordCodec.HeaderSize + items.Sum(i => i.Record is null ? (long)i.Location.Length : 256);
         var offsets = new Dictionary<long, (long Offset, int Length)>(items.Count);
         long offset;
-        using (var compacted = Segment.Create(_directory, target.Id, estimate, snapshot.Segments[0].CoversFromId, temporary, target.LastSequence))
+        try
         {
+            using var compacted = Segment.Create(_directory, target.Id, estimate, snapshot.Segments[0].CoversFromId, temporary, target.LastSequence);
             offset = WriteCompacted(compacted, items, offsets);
-            // The estimate was an upper bound for copies; the file ends right after its end marker.
+            // The estimate is an upper bound for copies (a record written anew may take more: the file grows); the
+            // file ends right after its end marker.
             RandomAccess.SetLength(compacted.Handle, offset + RecordCodec.HeaderSize);
             Native.DataSync(compacted.Handle);
+        }
+        catch
+        {
+            // A half-written copy must not stay: the next attempt creates the same file anew (a full disk would
+            // otherwise block the very compaction that frees space until a restart).
+            File.Delete(temporary);
+            throw;
         }
         LastCompactionAllocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         lock (_lock)

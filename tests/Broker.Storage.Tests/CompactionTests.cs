@@ -106,6 +106,40 @@ public class CompactionTests : JournalTestBase
     }
 
     [Fact]
+    public async Task Compact_AttemptThatFails_LeavesNoHalfCopy_SoTheNextOneRuns()
+    {
+        var (journal, _) = OpenReplay(Small());
+        await using (journal)
+        {
+            var (live, _, _) = await FillWithGarbage(journal);
+            // The copy a failed attempt would leave, under every name an attempt may use: that attempt fails
+            // (the file exists), and must not leave it there for the next one, which would fail the same way.
+            foreach (var file in SegmentFiles())
+            {
+                await File.WriteAllTextAsync(file + ".compact", "left by an attempt that failed");
+            }
+            var failures = 0;
+            for (var i = 0; i < 300 && journal.HistoryStart == 1; i++)
+            {
+                try
+                {
+                    if (!await journal.CompactAsync())
+                    {
+                        await Task.Delay(100);
+                    }
+                }
+                catch (IOException)
+                {
+                    failures++;
+                }
+            }
+
+            Assert.True(journal.HistoryStart > 1, $"compaction never ran ({failures} attempts failed)");
+            Assert.Equal(live.Count, journal.LiveMessageCount);
+        }
+    }
+
+    [Fact]
     public async Task Compact_ManyLiveMessages_CopiesThemWithoutHoldingThemInMemory()
     {
         // 3,000 × 4 KiB sends, two in three removed: 4 MiB or more live to copy (whoever compacts, this call or the

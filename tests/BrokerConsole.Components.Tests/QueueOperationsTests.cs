@@ -50,6 +50,23 @@ public sealed class QueueOperationsTests : ConsoleContext
     }
 
     [Fact]
+    public async Task Purge_BrokerStopsTakingChangesBetweenBatches_StopsThereWithAConflict()
+    {
+        var queues = Services.GetService(typeof(QueueOperations)) as QueueOperations ?? throw new InvalidOperationException();
+        await queues.SendAsync(User("admin"), "b1", DestinationName.Queue("big"), new SendCommand("x"u8.ToArray(), [], Count: 2_500));
+        // A switchover closes the write gate after the first batch: its store's last record is final from then on.
+        var progress = new BlockingProgress(_ => Broker.Writes.CloseAsync(CancellationToken.None).Wait(TimeSpan.FromSeconds(10)));
+
+        var stopped = await Assert.ThrowsAsync<OperationException>(() => queues.PurgeAsync(User("admin"), "b1", "big", progress));
+
+        Assert.Equal(409, stopped.Status);
+        Assert.Contains("after 1,000 of 2,500 messages", stopped.Message, StringComparison.Ordinal);
+        Assert.Equal(1_500, Broker.Browse("big").Count);
+        Assert.Null(Operations.Find(RunningOperations.PurgeKey("b1", "big")));
+        Broker.Writes.Open();
+    }
+
+    [Fact]
     public async Task Move_SameMessageWhileOneRuns_Refused()
     {
         var queues = Services.GetService(typeof(QueueOperations)) as QueueOperations ?? throw new InvalidOperationException();

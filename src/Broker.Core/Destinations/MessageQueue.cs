@@ -261,11 +261,12 @@ internal sealed partial class MessageQueue
                 return purged;
             }
             var batch = _pending.Take(max).ToList();
+            // Journaled first, as the whole purge above: a store that refuses leaves them waiting, not lost.
+            Remove(batch, reason);
             foreach (var queued in batch)
             {
                 _pending.Remove(queued);
             }
-            Remove(batch, reason);
             return batch.Count;
         }
     }

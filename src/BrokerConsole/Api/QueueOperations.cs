@@ -70,12 +70,18 @@ public sealed partial class QueueOperations(Func<string, MessageBroker?> findBro
         var purged = 0;
         while (purged < total)
         {
-            var batch = target.Purge(queue, (int)Math.Min(PurgeBatch, total - purged));
+            var batch = PurgeBatchWhileWritable(target, queue, (int)Math.Min(PurgeBatch, total - purged));
+            if (batch is null)
+            {
+                audit.Write(user, "purge", $"{broker}/queue/{queue}", $"{purged} messages, then stopped: the broker stopped taking changes");
+                throw OperationException.Conflict(
+                    $"broker {broker} stopped taking changes (a switchover or a stop) after {purged:N0} of {total:N0} messages of queue '{queue}' were purged; purge again where the queue is served now");
+            }
             if (batch == 0)
             {
                 break;
             }
-            purged += batch;
+            purged += batch.Value;
             operation.Report(purged);
             progress?.Report(operation.Progress);
             // Lets the console render the progress (and other work run) between batches.
@@ -83,6 +89,26 @@ public sealed partial class QueueOperations(Func<string, MessageBroker?> findBro
         }
         audit.Write(user, "purge", $"{broker}/queue/{queue}", $"{purged} messages");
         return purged;
+    }
+
+    /// <summary>
+    /// One batch inside the broker's write gate, as a client's frames are: a switchover closing the gate waits for it,
+    /// and once the gate is closed (the store's last record is final) no batch runs. Null when the broker takes no changes.
+    /// </summary>
+    private static int? PurgeBatchWhileWritable(MessageBroker target, string queue, int max)
+    {
+        if (!target.Writes.TryEnter())
+        {
+            return null;
+        }
+        try
+        {
+            return target.IsWritable ? target.Purge(queue, max) : null;
+        }
+        finally
+        {
+            target.Writes.Exit();
+        }
     }
 
     public void DeleteMessage(ClaimsPrincipal user, string broker, string queue, string messageId)

@@ -134,23 +134,28 @@ public sealed partial class QueueDetail : LiveComponent<DestinationChanges>
     private string DownloadHref(BrowsedMessage message) =>
         $"api/brokers/{Uri.EscapeDataString(Broker)}/queues/{Uri.EscapeDataString(Queue)}/messages/{Uri.EscapeDataString(message.Message.MessageId)}/body";
 
-    private Task DeleteMessageAsync() => RunAsync(user =>
+    // Each takes the picked message before it awaits: the panel may be closed, or another message picked, meanwhile.
+    private Task DeleteMessageAsync()
     {
-        Queues.DeleteMessage(user, Broker, Queue, _selected!.Message.MessageId);
-        return Task.FromResult($"Deleted message {_selected.Message.MessageId}.");
-    });
+        var id = _selected!.Message.MessageId;
+        return RunAsync(user =>
+        {
+            Queues.DeleteMessage(user, Broker, Queue, id);
+            return Task.FromResult($"Deleted message {id}.");
+        });
+    }
 
-    private Task MoveAsync(bool copy) => RunAsync(async user =>
+    private Task MoveAsync(bool copy)
     {
-        var id = await Queues.MoveAsync(user, Broker, Queue, _selected!.Message.MessageId, _target, copy);
-        return $"{(copy ? "Copied" : "Moved")} message {_selected.Message.MessageId} to {_target} as {id}.";
-    });
+        var (id, target) = (_selected!.Message.MessageId, _target);
+        return RunAsync(async user => $"{(copy ? "Copied" : "Moved")} message {id} to {target} as {await Queues.MoveAsync(user, Broker, Queue, id, target, copy)}.");
+    }
 
-    private Task RetryAsync() => RunAsync(async user =>
+    private Task RetryAsync()
     {
-        var id = await Queues.RetryAsync(user, Broker, Queue, _selected!.Message.MessageId);
-        return $"Sent message {_selected.Message.MessageId} back to {OriginalDestination(_selected)} as {id}.";
-    });
+        var (id, original) = (_selected!.Message.MessageId, OriginalDestination(_selected));
+        return RunAsync(async user => $"Sent message {id} back to {original} as {await Queues.RetryAsync(user, Broker, Queue, id)}.");
+    }
 
     private void AskPurge() => _confirm.Ask(
         $"Purge queue {Queue}?",
