@@ -12,7 +12,7 @@ public sealed partial class QueueOperations
     public async Task CancelScheduledAsync(ClaimsPrincipal user, string broker, string jobId)
     {
         Audit.RequireAdministrator(user);
-        var durable = WritableBroker(broker).CancelScheduled(jobId)
+        var durable = WriteInsideGate(broker, b => b.CancelScheduled(jobId))
             ?? throw OperationException.NotFound($"no scheduled job '{jobId}' on broker {broker} (delivered for the last time, or cancelled)");
         audit.Write(user, "cancel-scheduled", $"{broker}/scheduled/{jobId}", "");
         await durable;

@@ -64,14 +64,17 @@ public sealed partial class QueueOperations(Func<string, MessageBroker?> findBro
     public async Task<int> PurgeAsync(ClaimsPrincipal user, string broker, string queue, IProgress<OperationProgress>? progress = null)
     {
         Audit.RequireAdministrator(user);
-        var target = WritableBroker(broker);
-        var total = target.GetDestinations().FirstOrDefault(d => d.Kind == DestinationKind.Queue && d.Name == queue)?.Pending ?? 0;
+        var total = WritableBroker(broker).GetDestinations().FirstOrDefault(d => d.Kind == DestinationKind.Queue && d.Name == queue)?.Pending ?? 0;
         using var operation = running.Start(RunningOperations.PurgeKey(broker, queue), $"a purge of queue '{queue}' on {broker}", total);
         var purged = 0;
         while (purged < total)
         {
-            var batch = PurgeBatchWhileWritable(target, queue, (int)Math.Min(PurgeBatch, total - purged));
-            if (batch is null)
+            int batch;
+            try
+            {
+                batch = WriteInsideGate(broker, b => b.Purge(queue, (int)Math.Min(PurgeBatch, total - purged)));
+            }
+            catch (OperationException e) when (e.Status == 409)
             {
                 audit.Write(user, "purge", $"{broker}/queue/{queue}", $"{purged} messages, then stopped: the broker stopped taking changes");
                 throw OperationException.Conflict(
@@ -81,7 +84,7 @@ public sealed partial class QueueOperations(Func<string, MessageBroker?> findBro
             {
                 break;
             }
-            purged += batch.Value;
+            purged += batch;
             operation.Report(purged);
             progress?.Report(operation.Progress);
             // Lets the console render the progress (and other work run) between batches.
@@ -91,30 +94,10 @@ public sealed partial class QueueOperations(Func<string, MessageBroker?> findBro
         return purged;
     }
 
-    /// <summary>
-    /// One batch inside the broker's write gate, as a client's frames are: a switchover closing the gate waits for it,
-    /// and once the gate is closed (the store's last record is final) no batch runs. Null when the broker takes no changes.
-    /// </summary>
-    private static int? PurgeBatchWhileWritable(MessageBroker target, string queue, int max)
-    {
-        if (!target.Writes.TryEnter())
-        {
-            return null;
-        }
-        try
-        {
-            return target.IsWritable ? target.Purge(queue, max) : null;
-        }
-        finally
-        {
-            target.Writes.Exit();
-        }
-    }
-
     public void DeleteMessage(ClaimsPrincipal user, string broker, string queue, string messageId)
     {
         Audit.RequireAdministrator(user);
-        if (!WritableBroker(broker).DeleteMessage(queue, messageId))
+        if (!WriteInsideGate(broker, b => b.DeleteMessage(queue, messageId)))
         {
             throw OperationException.NotFound($"message '{messageId}' is not waiting in queue '{queue}' (absent, or out with a consumer)");
         }
@@ -158,7 +141,7 @@ public sealed partial class QueueOperations(Func<string, MessageBroker?> findBro
     public void DeleteQueue(ClaimsPrincipal user, string broker, string queue)
     {
         Audit.RequireAdministrator(user);
-        if (!WritableBroker(broker).DeleteDestination(DestinationName.Queue(queue)))
+        if (!WriteInsideGate(broker, b => b.DeleteDestination(DestinationName.Queue(queue))))
         {
             throw OperationException.NotFound($"no queue named '{queue}'");
         }
@@ -174,9 +157,32 @@ public sealed partial class QueueOperations(Func<string, MessageBroker?> findBro
     private MessageBroker WritableBroker(string name)
     {
         var broker = Broker(name);
-        return broker.IsWritable ? broker
-            : throw OperationException.Conflict($"broker {name} takes no changes now ({(broker.State == BrokerState.Started ? "handing over to its partner" : broker.State.ToString().ToLowerInvariant())})");
+        return broker.IsWritable ? broker : throw NotWritable(name, broker);
     }
+
+    /// <summary>
+    /// An operator's change inside the broker's write gate, as a client's frames are: a switchover closing the gate
+    /// waits for it, and once the gate is closed (the store's last record is final) none starts: a 409.
+    /// </summary>
+    private T WriteInsideGate<T>(string name, Func<MessageBroker, T> change)
+    {
+        var broker = WritableBroker(name);
+        if (!broker.Writes.TryEnter())
+        {
+            throw NotWritable(name, broker);
+        }
+        try
+        {
+            return broker.IsWritable ? change(broker) : throw NotWritable(name, broker);
+        }
+        finally
+        {
+            broker.Writes.Exit();
+        }
+    }
+
+    private static OperationException NotWritable(string name, MessageBroker broker) =>
+        OperationException.Conflict($"broker {name} takes no changes now ({(broker.State == BrokerState.Started ? "handing over to its partner" : broker.State.ToString().ToLowerInvariant())})");
 
     private static DestinationName ParseTarget(string target)
     {

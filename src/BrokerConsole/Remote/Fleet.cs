@@ -35,7 +35,7 @@ public sealed class Fleet(BrokerRegistry registry, IRemoteHosts remotes, IMonito
     public IReadOnlyList<PairView> Pairs()
     {
         var hosts = remotes.Snapshot();
-        return Pairs(hosts, Brokers(hosts));
+        return Pairing.Group(Brokers(hosts), Events(hosts, since: null));
     }
 
     /// <summary>
@@ -52,9 +52,11 @@ public sealed class Fleet(BrokerRegistry registry, IRemoteHosts remotes, IMonito
     {
         var hosts = remotes.Snapshot();
         var brokers = Brokers(hosts);
-        return new FleetSnapshot([Local, .. hosts.Select(h => h.Status)], brokers, Pairs(hosts, brokers))
+        // One pass over every host's events serves the pairs' last failovers and the timeline.
+        var events = Events(hosts, since: null);
+        return new FleetSnapshot([Local, .. hosts.Select(h => h.Status)], brokers, Pairing.Group(brokers, events))
         {
-            Timeline = [.. Events(hosts, since: null).TakeLast(TimelineLength).Reverse()],
+            Timeline = [.. events.TakeLast(TimelineLength).Reverse()],
         };
     }
 
@@ -114,14 +116,6 @@ public sealed class Fleet(BrokerRegistry registry, IRemoteHosts remotes, IMonito
             }
             first = false;
         }
-    }
-
-    private IReadOnlyList<PairView> Pairs(IReadOnlyList<HostView> hosts, IReadOnlyList<FleetBroker> brokers)
-    {
-        var events = registry.Events.Since(null).Select(e => (ConsoleOptions.LocalHost, e))
-            .Concat(hosts.SelectMany(h => h.Events.Select(e => (h.Name, e))))
-            .ToList();
-        return Pairing.Group(brokers, events);
     }
 
     private List<FleetBroker> Brokers(IReadOnlyList<HostView> hosts)

@@ -42,7 +42,7 @@ public static class Pairing
 {
     private static readonly BrokerEventKind[] FailoverKinds = [BrokerEventKind.MasterFailed, BrokerEventKind.Promoted, BrokerEventKind.Switchover];
 
-    public static IReadOnlyList<PairView> Group(IReadOnlyList<FleetBroker> brokers, IReadOnlyList<(string Host, BrokerEvent Event)> events)
+    public static IReadOnlyList<PairView> Group(IReadOnlyList<FleetBroker> brokers, IReadOnlyList<FleetEvent> events)
     {
         var parent = Enumerable.Range(0, brokers.Count).ToArray();
         int Root(int i) => parent[i] == i ? i : parent[i] = Root(parent[i]);
@@ -99,7 +99,7 @@ public static class Pairing
         return candidates is [var only] ? only : null;
     }
 
-    private static PairView Describe(IReadOnlyList<FleetBroker> members, IReadOnlyList<(string Host, BrokerEvent Event)> events)
+    private static PairView Describe(IReadOnlyList<FleetBroker> members, IReadOnlyList<FleetEvent> events)
     {
         // The serving one first: a master on a connected host (a master last seen on a host now down is not serving),
         // the latest epoch among several.

@@ -44,12 +44,12 @@ public sealed class PairingTests
     public void HostADown_SlavePromoted_StillOnePair_PromotedFirst_WithLastFailover()
     {
         var promoted = On("b", HostB, View("b1", "master", "master unprotected", 4, "tcp://127.0.0.1:31002", 31002), "tcp://127.0.0.1:31001");
-        var events = new List<(string, BrokerEvent)>
+        var events = new List<FleetEvent>
         {
-            ("b", new BrokerEvent(T0, "b1", BrokerEventKind.MasterFailed, "tcp://127.0.0.1:31001: connection reset")),
-            ("b", new BrokerEvent(T0.AddMilliseconds(200), "b1", BrokerEventKind.Promoted, "epoch 4")),
-            ("b", new BrokerEvent(T0.AddSeconds(1), "b1", BrokerEventKind.DestinationCreated, "/queue/x")),
-            ("a", new BrokerEvent(T0.AddSeconds(2), "other", BrokerEventKind.Promoted, "not of this pair")),
+            new FleetEvent("b", new BrokerEvent(T0, "b1", BrokerEventKind.MasterFailed, "tcp://127.0.0.1:31001: connection reset")),
+            new FleetEvent("b", new BrokerEvent(T0.AddMilliseconds(200), "b1", BrokerEventKind.Promoted, "epoch 4")),
+            new FleetEvent("b", new BrokerEvent(T0.AddSeconds(1), "b1", BrokerEventKind.DestinationCreated, "/queue/x")),
+            new FleetEvent("a", new BrokerEvent(T0.AddSeconds(2), "other", BrokerEventKind.Promoted, "not of this pair")),
         };
 
         var pair = Assert.Single(Pairing.Group([MasterOnA(HostState.Unreachable), promoted], events));
